@@ -1,0 +1,219 @@
+#include "mcu/Conference.hpp"
+
+#include <glib.h>
+
+#include <cinttypes>
+
+#include "mcu/ControlThread.hpp"
+#include "mcu/ErrorCode.hpp"
+#include "mcu/Room.hpp"
+#include "mcu/ServerConfig.hpp"
+#include "mcu/Log.hpp"
+#include "mcu/Validation.hpp"
+
+namespace plenum::mcu {
+
+Conference::Conference(const ServerConfig& config, ControlThread& control)
+    : config_(config), control_(control), tokens_(config.tokenSecret) {}
+
+Conference::~Conference() { Shutdown(); }
+
+SessionId Conference::OpenSession(std::shared_ptr<ParticipantChannel> channel) {
+  const SessionId id = nextSession_++;
+  control_.Post([this, id, channel = std::move(channel)] { sessions_[id] = Session{channel, {}, {}}; });
+  return id;
+}
+
+void Conference::Handle(SessionId id, ClientRequest request) {
+  control_.Post([this, id, request = std::move(request)] {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return;  // the socket closed meanwhile
+    Session& session = it->second;
+    try {
+      if (const auto* join = std::get_if<JoinRequest>(&request)) {
+        DoJoin(id, session, *join);
+        return;
+      }
+      if (std::holds_alternative<LeaveRequest>(request)) {
+        DoLeave(session);
+        session.channel->Close();
+        return;
+      }
+      if (session.participant.empty()) throw ProtocolError(ErrorCode::NotJoined, "join a room first");
+      Room& room = *rooms_.at(session.room);
+      if (const auto* offer = std::get_if<OfferRequest>(&request)) {
+        room.Offer(session.participant, offer->sdp);
+      } else if (const auto* candidate = std::get_if<CandidateRequest>(&request)) {
+        room.Candidate(session.participant, *candidate);
+      }
+    } catch (const ProtocolError& error) {
+      session.channel->SendError(error.code(), error.what());
+    } catch (const std::exception& error) {
+      PLENUM_LOG_ERROR("fail request [session:%" PRIu64 " error:%s]", id, error.what());
+      session.channel->SendError(ErrorCode::Internal, "the server could not handle the request");
+    }
+  });
+}
+
+void Conference::CloseSession(SessionId id) {
+  control_.Post([this, id] {
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) return;
+    DoLeave(it->second);
+    sessions_.erase(it);
+  });
+}
+
+void Conference::DoJoin(SessionId, Session& session, const JoinRequest& request) {
+  if (!session.participant.empty()) throw ProtocolError(ErrorCode::AlreadyJoined, "this socket has joined already");
+  ValidateRoomId(request.room);
+  std::string name = request.name;
+  if (auto imposed = tokens_.Verify(request.token, request.room)) name = *imposed;
+  ValidateName(name);
+
+  auto it = rooms_.find(request.room);
+  if (it == rooms_.end()) {
+    if (!config_.autoCreateRooms) throw ProtocolError(ErrorCode::BadRequest, "no room '" + request.room + "'");
+    RoomSettings settings;
+    settings.id = request.room;
+    settings.maxParticipants = config_.maxParticipants;
+    it = rooms_.emplace(request.room, std::make_unique<Room>(settings, false, config_.media, control_.context(), AsRoomListener()))
+             .first;
+  }
+  Room& room = *it->second;
+  if (room.full()) {
+    ReleaseIfIdle(request.room);
+    throw ProtocolError(ErrorCode::RoomFull, "the room is full");
+  }
+
+  const ParticipantInfo participant{NewParticipantId(), name, std::chrono::system_clock::now()};
+  std::vector<ParticipantInfo> others;
+  try {
+    others = room.Join(participant, session.channel);
+  } catch (...) {
+    ReleaseIfIdle(request.room);
+    throw;
+  }
+  session.participant = participant.id;
+  session.room = request.room;
+  session.channel->SendJoined(JoinedEvent{request.room, participant.id, others, false, config_.clientIceServers});
+}
+
+void Conference::DoLeave(Session& session) {
+  if (session.participant.empty()) return;
+  const std::string room = session.room;
+  if (auto it = rooms_.find(room); it != rooms_.end()) it->second->Leave(session.participant);
+  session.participant.clear();
+  session.room.clear();
+  ReleaseIfIdle(room);
+}
+
+void Conference::ReleaseIfIdle(const std::string& room) {
+  auto it = rooms_.find(room);
+  if (it != rooms_.end() && it->second->empty() && !it->second->persistent()) rooms_.erase(it);
+}
+
+void Conference::CloseRoom(const std::string& roomId, ErrorCode code, const std::string& message) {
+  auto it = rooms_.find(roomId);
+  if (it == rooms_.end()) return;
+  for (auto& [id, session] : sessions_) {
+    if (session.room != roomId || session.participant.empty()) continue;
+    session.channel->SendError(code, message);
+    session.channel->Close();
+    session.participant.clear();
+    session.room.clear();
+  }
+  rooms_.erase(it);  // tears the pipeline down
+}
+
+Conference::Session* Conference::SessionOfParticipant(const std::string& participant) {
+  for (auto& [id, session] : sessions_) {
+    if (session.participant == participant) return &session;
+  }
+  return nullptr;
+}
+
+std::string Conference::NewParticipantId() {
+  // 64 random bits: unguessable enough that ids in URLs and logs leak nothing.
+  char text[17];
+  g_snprintf(text, sizeof text, "%08x%08x", g_random_int(), g_random_int());
+  return text;
+}
+
+void Conference::OnParticipantFailed(Room& room, const std::string& participant, const std::string& reason) {
+  PLENUM_LOG_WARNING("drop participant [room:%s participant:%s reason:%s]", room.id().c_str(), participant.c_str(),
+                     reason.c_str());
+  Session* session = SessionOfParticipant(participant);
+  if (!session) return;
+  session->channel->SendError(ErrorCode::Internal, "your media failed: " + reason);
+  session->channel->Close();
+  DoLeave(*session);
+}
+
+void Conference::OnRoomFailed(Room& room, const std::string& reason) {
+  PLENUM_LOG_ERROR("close failed room [room:%s reason:%s]", room.id().c_str(), reason.c_str());
+  CloseRoom(room.id(), ErrorCode::Internal, "the room's media failed: " + reason);
+}
+
+std::vector<RoomInfo> Conference::ListRooms() {
+  return control_.Call<std::vector<RoomInfo>>([this] {
+    std::vector<RoomInfo> rooms;
+    for (const auto& [id, room] : rooms_) rooms.push_back(room->Info());
+    return rooms;
+  });
+}
+
+RoomInfo Conference::GetRoom(const std::string& room) {
+  return control_.Call<RoomInfo>([this, room] {
+    auto it = rooms_.find(room);
+    if (it == rooms_.end()) throw ProtocolError(ErrorCode::NotFound, "no room '" + room + "'");
+    return it->second->Info();
+  });
+}
+
+RoomInfo Conference::CreateRoom(const RoomSettings& settings) {
+  ValidateRoomSettings(settings);
+  return control_.Call<RoomInfo>([this, settings] {
+    if (rooms_.contains(settings.id)) throw ProtocolError(ErrorCode::Conflict, "room '" + settings.id + "' exists");
+    auto room = std::make_unique<Room>(settings, true, config_.media, control_.context(), AsRoomListener());
+    RoomInfo info = room->Info();
+    rooms_.emplace(settings.id, std::move(room));
+    PLENUM_LOG_INFO("create room [room:%s max:%d]", settings.id.c_str(), settings.maxParticipants);
+    return info;
+  });
+}
+
+void Conference::DeleteRoom(const std::string& room) {
+  control_.Call<void>([this, room] {
+    if (!rooms_.contains(room)) throw ProtocolError(ErrorCode::NotFound, "no room '" + room + "'");
+    CloseRoom(room, ErrorCode::RoomClosed, "the room was deleted");
+    PLENUM_LOG_INFO("delete room [room:%s]", room.c_str());
+  });
+}
+
+ServerStats Conference::Stats() {
+  return control_.Call<ServerStats>([this] {
+    ServerStats stats;
+    stats.rooms = rooms_.size();
+    stats.sessions = sessions_.size();
+    for (const auto& [id, room] : rooms_) {
+      stats.participants += room->size();
+      if (room->hasPipeline()) ++stats.activeRooms;
+    }
+    return stats;
+  });
+}
+
+void Conference::Shutdown() {
+  control_.Call<void>(
+      [this] {
+        std::vector<std::string> ids;
+        for (const auto& [id, room] : rooms_) ids.push_back(id);
+        for (const auto& id : ids) CloseRoom(id, ErrorCode::RoomClosed, "the server is shutting down");
+        for (auto& [id, session] : sessions_) session.channel->Close();
+        sessions_.clear();
+      },
+      std::chrono::seconds(30));
+}
+
+}  // namespace plenum::mcu

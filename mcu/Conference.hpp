@@ -1,0 +1,84 @@
+// The server's rooms and client sessions: the control plane's one entry
+// point. Public methods may be called from any thread; they run their work
+// on the control thread, which alone touches the maps below.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mcu/ControlTimeout.hpp"
+#include "mcu/Messages.hpp"
+#include "mcu/ParticipantChannel.hpp"
+#include "mcu/RoomListener.hpp"
+#include "mcu/TokenVerifier.hpp"
+
+namespace plenum::mcu {
+
+class ControlThread;
+class Room;
+struct ServerConfig;
+
+using SessionId = uint64_t;
+
+class Conference : private RoomListener {
+ public:
+  Conference(const ServerConfig& config, ControlThread& control);
+  ~Conference() override;
+  Conference(const Conference&) = delete;
+  Conference& operator=(const Conference&) = delete;
+
+  // Client sessions (one per WebSocket). Fire and forget: outcomes and
+  // errors go back through the channel.
+  SessionId OpenSession(std::shared_ptr<ParticipantChannel> channel);
+  void Handle(SessionId session, ClientRequest request);
+  void CloseSession(SessionId session);
+
+  // REST. Block until the control thread answers; throw ProtocolError
+  // (bad-request, not-found, conflict) or ControlTimeout.
+  std::vector<RoomInfo> ListRooms();
+  RoomInfo GetRoom(const std::string& room);
+  RoomInfo CreateRoom(const RoomSettings& settings);
+  void DeleteRoom(const std::string& room);
+  ServerStats Stats();
+
+  // Ends every session and room (server shutdown). Blocks.
+  void Shutdown();
+
+ private:
+  struct Session {
+    std::shared_ptr<ParticipantChannel> channel;
+    std::string participant;  // empty until joined
+    std::string room;
+  };
+
+  // Control thread only.
+  void DoJoin(SessionId id, Session& session, const JoinRequest& request);
+  void DoLeave(Session& session);
+  void CloseRoom(const std::string& room, ErrorCode code, const std::string& message);
+  void ReleaseIfIdle(const std::string& room);
+  Session* SessionOfParticipant(const std::string& participant);
+  std::string NewParticipantId();
+
+  RoomListener& AsRoomListener() { return *this; }
+
+  // RoomListener
+  void OnParticipantFailed(Room& room, const std::string& participant, const std::string& reason) override;
+  void OnRoomFailed(Room& room, const std::string& reason) override;
+
+  // Passed by argument.
+  const ServerConfig& config_;
+  ControlThread& control_;
+
+  // Owned.
+  TokenVerifier tokens_;
+  std::atomic<SessionId> nextSession_{1};
+  std::map<SessionId, Session> sessions_;
+  std::map<std::string, std::unique_ptr<Room>> rooms_;
+};
+
+}  // namespace plenum::mcu

@@ -1,0 +1,64 @@
+// Typed requests and descriptions exchanged between the signaling edge and
+// the control thread. JSON stays in signaling/; these are plain values.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace plenum::mcu {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+struct JoinRequest {
+  std::string room;
+  std::string name;
+  std::optional<std::string> token;
+};
+struct OfferRequest {
+  std::string sdp;
+};
+struct CandidateRequest {
+  std::string candidate;  // empty: end of candidates
+  std::string sdpMid;
+  unsigned sdpMLineIndex = 0;
+};
+struct LeaveRequest {};
+
+using ClientRequest = std::variant<JoinRequest, OfferRequest, CandidateRequest, LeaveRequest>;
+
+struct IceCandidate {
+  std::string candidate;  // empty: end of candidates
+  std::string sdpMid;
+  unsigned sdpMLineIndex = 0;
+};
+
+struct ParticipantInfo {
+  std::string id;
+  std::string name;
+  TimePoint joinedAt;
+};
+
+// What a room is asked to be, from the REST API or the server defaults.
+// One parser for both (see RoomSettings::Validate).
+struct RoomSettings {
+  std::string id;
+  int maxParticipants = 16;
+  std::string layout = "grid";
+};
+
+struct RoomInfo {
+  RoomSettings settings;
+  std::vector<ParticipantInfo> participants;
+};
+
+struct ServerStats {
+  size_t rooms = 0;
+  size_t activeRooms = 0;  // with a running pipeline
+  size_t participants = 0;
+  size_t sessions = 0;
+};
+
+}  // namespace plenum::mcu

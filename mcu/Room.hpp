@@ -1,0 +1,79 @@
+// A room: its roster, its settings, and (while anyone is in it) its media
+// pipeline. Control thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mcu/Messages.hpp"
+#include "mcu/ParticipantChannel.hpp"
+#include "mcu/RoomListener.hpp"
+#include "mixer/ControlContext.hpp"
+#include "mixer/MediaOptions.hpp"
+#include "mixer/RoomPipeline.hpp"
+
+namespace plenum::mcu {
+
+class Room : private mixer::RoomPipeline::Listener {
+ public:
+  using Listener = RoomListener;
+
+  // `persistent`: made through the REST API, so it outlives its last
+  // participant (its pipeline does not).
+  Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media, GMainContext* control,
+       Listener& listener);
+  ~Room() override;
+  Room(const Room&) = delete;
+  Room& operator=(const Room&) = delete;
+
+  const std::string& id() const { return settings_.id; }
+  bool persistent() const { return persistent_; }
+  bool empty() const { return roster_.empty(); }
+  bool full() const { return static_cast<int>(roster_.size()) >= settings_.maxParticipants; }
+  bool hasPipeline() const { return pipeline_ != nullptr; }
+  size_t size() const { return roster_.size(); }
+  RoomInfo Info() const;
+
+  // Adds the participant, tells the others, and returns who was already
+  // there. Throws ProtocolError(internal) if the media cannot start.
+  std::vector<ParticipantInfo> Join(const ParticipantInfo& participant, std::shared_ptr<ParticipantChannel> channel);
+  // Removes the participant and tells the others; tears the pipeline down
+  // when the room empties.
+  void Leave(const std::string& participant);
+  // Throws ProtocolError(bad-request | unsupported-media); nothing changes then.
+  void Offer(const std::string& participant, const std::string& sdp);
+  void Candidate(const std::string& participant, const CandidateRequest& candidate);
+
+ private:
+  struct Member {
+    ParticipantInfo info;
+    std::shared_ptr<ParticipantChannel> channel;
+  };
+  Member* Find(const std::string& participant);
+
+  // mixer::RoomPipeline::Listener
+  void OnAnswer(const std::string& participant, const std::string& sdp) override;
+  void OnCandidate(const std::string& participant, unsigned mlineIndex, const std::string& mid,
+                   const std::string& candidate) override;
+  void OnNegotiationFailed(const std::string& participant, bool badOffer, const std::string& reason) override;
+  void OnSpeakerChanged(const std::string& participant) override;
+  void OnParticipantMediaError(const std::string& participant, const std::string& reason) override;
+  void OnRoomMediaError(const std::string& reason) override;
+
+  // Passed by argument.
+  const mixer::MediaOptions& media_;
+  GMainContext* control_;
+  Listener& listener_;
+
+  // Owned.
+  RoomSettings settings_;
+  bool persistent_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  mixer::ControlPoster poster_;
+  std::vector<Member> roster_;  // in join order
+  std::string speaker_;
+  std::unique_ptr<mixer::RoomPipeline> pipeline_;
+};
+
+}  // namespace plenum::mcu

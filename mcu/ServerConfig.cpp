@@ -1,0 +1,83 @@
+#include "mcu/ServerConfig.hpp"
+
+#include <Poco/StringTokenizer.h>
+#include <Poco/URI.h>
+#include <Poco/Util/AbstractConfiguration.h>
+
+#include <stdexcept>
+
+#include "mcu/Validation.hpp"
+
+namespace plenum::mcu {
+namespace {
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> items;
+  Poco::StringTokenizer tokens(text, ", ", Poco::StringTokenizer::TOK_IGNORE_EMPTY | Poco::StringTokenizer::TOK_TRIM);
+  for (const auto& token : tokens) items.push_back(token);
+  return items;
+}
+
+int IntIn(const Poco::Util::AbstractConfiguration& config, const std::string& key, int fallback, int min, int max) {
+  const int value = config.getInt(key, fallback);
+  if (value < min || value > max) {
+    throw std::invalid_argument(key + " must be between " + std::to_string(min) + " and " + std::to_string(max));
+  }
+  return value;
+}
+
+}  // namespace
+
+IceServer ToClientIceServer(const std::string& url) {
+  Poco::URI uri(url);
+  const std::string scheme = uri.getScheme();
+  if (scheme != "stun" && scheme != "turn" && scheme != "turns") {
+    throw std::invalid_argument("ICE server URLs are stun://, turn:// or turns://: " + url);
+  }
+  IceServer server;
+  server.url = scheme + ":" + uri.getHost() + ":" + std::to_string(uri.getPort());
+  const std::string userInfo = uri.getUserInfo();
+  if (const auto colon = userInfo.find(':'); colon != std::string::npos) {
+    server.username = userInfo.substr(0, colon);
+    server.credential = userInfo.substr(colon + 1);
+  }
+  return server;
+}
+
+ServerConfig ServerConfig::From(const Poco::Util::AbstractConfiguration& config, const std::string& defaultWebRoot) {
+  ServerConfig out;
+  out.bind = config.getString("bind", out.bind);
+  out.port = IntIn(config, "port", out.port, 0, 65535);
+  out.webRoot = config.getString("web-root", defaultWebRoot);
+  out.recordingsDir = config.getString("recordings-dir", out.recordingsDir);
+  out.maxParticipants = IntIn(config, "max-participants", out.maxParticipants, 1, kMaxParticipantsLimit);
+  out.autoCreateRooms = config.getBool("auto-create-rooms", out.autoCreateRooms);
+  out.maxConnections = IntIn(config, "max-connections", out.maxConnections, 8, 10000);
+  out.apiKey = config.getString("api-key", "");
+  out.tokenSecret = config.getString("token-secret", "");
+
+  mixer::MediaOptions& media = out.media;
+  mixer::IceOptions& ice = media.ice;
+  ice.stunServer = config.getString("stun-server", "");
+  ice.turnServers = SplitList(config.getString("turn-servers", ""));
+  ice.localAddresses = SplitList(config.getString("ice-local-address", ""));
+  ice.publicIp = config.getString("public-ip", "");
+  ice.portMin = static_cast<unsigned>(IntIn(config, "ice-port-min", 0, 0, 65535));
+  ice.portMax = static_cast<unsigned>(IntIn(config, "ice-port-max", 0, 0, 65535));
+  if ((ice.portMin == 0) != (ice.portMax == 0) || ice.portMin > ice.portMax) {
+    throw std::invalid_argument("ice-port-min and ice-port-max are set together, min <= max");
+  }
+  media.jitterLatencyMs = static_cast<unsigned>(IntIn(config, "jitter-latency-ms", media.jitterLatencyMs, 0, 2000));
+  media.videoWidth = IntIn(config, "video-width", media.videoWidth, 64, 3840) & ~1;
+  media.videoHeight = IntIn(config, "video-height", media.videoHeight, 64, 2160) & ~1;
+  media.videoFramerate = IntIn(config, "video-framerate", media.videoFramerate, 1, 60);
+  media.videoBitrate = IntIn(config, "video-bitrate", media.videoBitrate, 50'000, 20'000'000);
+  media.audioBitrate = IntIn(config, "audio-bitrate", media.audioBitrate, 6'000, 510'000);
+  media.encoderThreads = IntIn(config, "encoder-threads", media.encoderThreads, 1, 16);
+
+  if (!ice.stunServer.empty()) out.clientIceServers.push_back(ToClientIceServer(ice.stunServer));
+  for (const auto& turn : ice.turnServers) out.clientIceServers.push_back(ToClientIceServer(turn));
+  return out;
+}
+
+}  // namespace plenum::mcu

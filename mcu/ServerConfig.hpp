@@ -1,0 +1,39 @@
+// Every server option, with its embedded default. Filled from the layered
+// Poco configuration (INI file under --config, then the command line).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mcu/ParticipantChannel.hpp"
+#include "mixer/MediaOptions.hpp"
+
+namespace Poco::Util {
+class AbstractConfiguration;
+}
+
+namespace plenum::mcu {
+
+struct ServerConfig {
+  std::string bind = "0.0.0.0";
+  int port = 8080;  // 0: pick a free port
+  std::string webRoot;
+  std::string recordingsDir = "./recordings";
+  int maxParticipants = 16;  // default for rooms not made through REST with their own
+  bool autoCreateRooms = true;
+  int maxConnections = 256;  // concurrent HTTP/WebSocket connections
+  std::string apiKey;        // empty: the REST API is open
+  std::string tokenSecret;   // empty: joins need no token
+  mixer::MediaOptions media;
+  // What clients are told in joined.iceServers.
+  std::vector<IceServer> clientIceServers;
+
+  // Throws std::invalid_argument naming the option when a value is unusable.
+  static ServerConfig From(const Poco::Util::AbstractConfiguration& config, const std::string& defaultWebRoot);
+};
+
+// A "stun://host:port" or "turn://user:pass@host:port" URL as webrtcbin
+// takes it, turned into the RTCPeerConnection form browsers take.
+IceServer ToClientIceServer(const std::string& url);
+
+}  // namespace plenum::mcu

@@ -1,0 +1,178 @@
+#include "mcu/daemon/PlenumApp.hpp"
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/IntValidator.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+
+#include <iostream>
+
+#include "mcu/Conference.hpp"
+#include "mcu/ControlThread.hpp"
+#include "mcu/Log.hpp"
+#include "mcu/ServerConfig.hpp"
+#include "mcu/TokenVerifier.hpp"
+#include "mixer/MixerInit.hpp"
+#include "signaling/HttpServer.hpp"
+
+#ifndef PLENUM_VERSION
+#define PLENUM_VERSION "dev"
+#endif
+#ifndef PLENUM_DEFAULT_WEB_ROOT
+#define PLENUM_DEFAULT_WEB_ROOT "/usr/share/plenum/web"
+#endif
+
+namespace plenum::mcu {
+namespace {
+
+using Poco::Util::Option;
+
+struct ServerOption {
+  const char* name;
+  const char* argument;
+  const char* help;
+};
+
+// Every server option: settable as --name=value or as `name = value` in
+// the INI file given with --config (the command line wins).
+constexpr ServerOption kServerOptions[] = {
+    {"port", "N", "HTTP/WebSocket port (default 8080; 0 picks a free one)"},
+    {"bind", "ADDR", "address to listen on (default 0.0.0.0)"},
+    {"recordings-dir", "DIR", "where recordings are written (default ./recordings)"},
+    {"web-root", "DIR", "the browser client's files"},
+    {"max-participants", "N", "default room capacity (default 16)"},
+    {"auto-create-rooms", "BOOL", "a join may create its room (default true)"},
+    {"max-connections", "N", "concurrent HTTP/WebSocket connections (default 256)"},
+    {"api-key", "KEY", "require 'Authorization: Bearer KEY' on /api/v1"},
+    {"token-secret", "SECRET", "require HS256 room tokens signed with SECRET to join"},
+    {"stun-server", "URL", "stun://host:port, for the server and its clients"},
+    {"turn-servers", "URLS", "turn://user:pass@host:port, comma-separated"},
+    {"public-ip", "ADDR", "public address of a 1:1 NAT in front of the server"},
+    {"ice-local-address", "ADDRS", "gather ICE candidates only on these addresses"},
+    {"ice-port-min", "N", "lowest UDP port for media"},
+    {"ice-port-max", "N", "highest UDP port for media"},
+    {"jitter-latency-ms", "N", "jitter buffer per incoming stream (default 50)"},
+    {"video-width", "N", "composite width (default 1280)"},
+    {"video-height", "N", "composite height (default 720)"},
+    {"video-framerate", "N", "composite frame rate (default 30)"},
+    {"video-bitrate", "BPS", "composite VP8 bitrate (default 1500000)"},
+    {"audio-bitrate", "BPS", "Opus bitrate per participant (default 32000)"},
+    {"encoder-threads", "N", "VP8 encoder threads (default 2)"},
+    // For `plenum token`.
+    {"room", "ROOM", "token: the room the token admits to"},
+    {"name", "NAME", "token: the name it imposes"},
+    {"ttl", "SECONDS", "token: lifetime (default 3600)"},
+};
+
+}  // namespace
+
+void PlenumApp::defineOptions(Poco::Util::OptionSet& options) {
+  ServerApplication::defineOptions(options);
+  options.addOption(Option("help", "h", "print this help and exit"));
+  options.addOption(Option("version", "", "print the version and exit"));
+  options.addOption(Option("config", "c", "load options from an INI file").argument("FILE"));
+  for (const ServerOption& option : kServerOptions) {
+    options.addOption(Option(option.name, "", option.help).argument(option.argument).repeatable(false));
+  }
+}
+
+void PlenumApp::handleOption(const std::string& name, const std::string& value) {
+  ServerApplication::handleOption(name, value);
+  if (name == "help") {
+    helpRequested_ = true;
+    stopOptionsProcessing();
+  } else if (name == "version") {
+    versionRequested_ = true;
+  } else if (name == "config") {
+    loadConfiguration(value, PRIO_DEFAULT);
+  } else {
+    config().setString(name, value);
+  }
+}
+
+void PlenumApp::PrintHelp() {
+  Poco::Util::HelpFormatter help(options());
+  help.setCommand("plenum");
+  help.setUsage("[OPTIONS]        run the server\n"
+                "       plenum token --room=ROOM [--name=NAME] [--ttl=SECONDS]\n"
+                "       plenum verify DIRECTORY");
+  help.setHeader("Plenum: an on-premises WebRTC conference server (MCU).");
+  help.format(std::cout);
+}
+
+int PlenumApp::main(const std::vector<std::string>& args) {
+  if (helpRequested_) {
+    PrintHelp();
+    return EXIT_OK;
+  }
+  if (versionRequested_) {
+    std::cout << "plenum " << PLENUM_VERSION << "\n";
+    return EXIT_OK;
+  }
+  if (!args.empty() && args[0] == "token") return IssueToken();
+  if (!args.empty() && args[0] == "verify") {
+    std::cerr << "plenum verify: this build has no recorder yet, so there is nothing to verify\n";
+    return EXIT_UNAVAILABLE;
+  }
+  if (!args.empty()) {
+    std::cerr << "plenum: unknown command '" << args[0] << "' (see --help)\n";
+    return EXIT_USAGE;
+  }
+  return RunServer();
+}
+
+int PlenumApp::IssueToken() {
+  const std::string secret = config().getString("token-secret", "");
+  const std::string room = config().getString("room", "");
+  if (secret.empty() || room.empty()) {
+    std::cerr << "plenum token: needs --room and a token-secret (option or config file)\n";
+    return EXIT_USAGE;
+  }
+  std::optional<std::string> name;
+  if (config().has("name")) name = config().getString("name");
+  const int ttl = config().getInt("ttl", 3600);
+  std::cout << TokenVerifier(secret).Issue(room, name, std::chrono::seconds(ttl)) << "\n";
+  return EXIT_OK;
+}
+
+int PlenumApp::RunServer() {
+  const std::vector<std::string> missing = mixer::InitMixer();
+  InitLog();
+  if (!missing.empty()) {
+    std::cerr << "plenum: missing GStreamer elements:";
+    for (const auto& name : missing) std::cerr << " " << name;
+    std::cerr << "\n(install gstreamer1.0-plugins-base, -good, -bad, -nice and gstreamer1.0-libav)\n";
+    return EXIT_SOFTWARE;
+  }
+  ServerConfig serverConfig;
+  try {
+    serverConfig = ServerConfig::From(config(), PLENUM_DEFAULT_WEB_ROOT);
+  } catch (const std::exception& error) {
+    std::cerr << "plenum: bad configuration: " << error.what() << "\n";
+    return EXIT_CONFIG;
+  }
+
+  ControlThread control;
+  Conference conference(serverConfig, control);
+  std::unique_ptr<signaling::HttpServer> http;
+  try {
+    http = std::make_unique<signaling::HttpServer>(serverConfig, conference);
+  } catch (const Poco::Exception& error) {
+    std::cerr << "plenum: cannot listen on " << serverConfig.bind << ":" << serverConfig.port << ": "
+              << error.displayText() << "\n";
+    return EXIT_OSERR;
+  }
+  http->Start();
+  // Tests and scripts wait for this exact line; it carries the real port
+  // when --port=0 asked for a free one.
+  std::cout << "plenum: listening on http://" << serverConfig.bind << ":" << http->port() << std::endl;
+
+  waitForTerminationRequest();
+
+  std::cout << "plenum: shutting down" << std::endl;
+  conference.Shutdown();
+  http->Stop();
+  return EXIT_OK;
+}
+
+}  // namespace plenum::mcu

@@ -1,0 +1,42 @@
+// Posting work to the control thread's GMainContext.
+//
+// GStreamer callbacks arrive on streaming and webrtcbin threads; they never
+// touch topology themselves but hand a closure to the control thread. A
+// closure that refers to an object checks, when it runs, that the object is
+// still alive: the control thread is also the only thread that destroys
+// them, so the check cannot race.
+#pragma once
+
+#include <glib.h>
+
+#include <functional>
+#include <memory>
+
+#include "mixer/GRef.hpp"
+
+namespace plenum::mixer {
+
+// Runs `task` on `context`'s thread (immediately when already on it and
+// the context is acquired there, as g_main_context_invoke does).
+void InvokeOn(GMainContext* context, std::function<void()> task);
+
+// Runs `task` on `context` later, even when called from that thread.
+void PostTo(GMainContext* context, std::function<void()> task);
+
+// A handle that posts to the control thread on behalf of one owner and
+// drops the work if the owner was destroyed in between. Copyable, so it
+// can be handed to callbacks on any thread.
+class ControlPoster {
+ public:
+  ControlPoster() = default;
+  ControlPoster(GMainContext* context, std::weak_ptr<void> owner)
+      : context_(GRef<GMainContext>::Ref(context)), owner_(std::move(owner)) {}
+
+  void Post(std::function<void()> task) const;
+
+ private:
+  GRef<GMainContext> context_;
+  std::weak_ptr<void> owner_;
+};
+
+}  // namespace plenum::mixer

@@ -1,0 +1,14 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace plenum::mixer {
+
+// Initialises GStreamer and the mixer's debug category. Returns the
+// element factories the media path needs but this system lacks (empty
+// when everything is installed), so the daemon can refuse to start with a
+// message naming the missing package instead of failing at first join.
+std::vector<std::string> InitMixer();
+
+}  // namespace plenum::mixer

@@ -1,0 +1,514 @@
+#include "mixer/ParticipantEndpoint.hpp"
+
+#include <gst/video/video.h>
+#include <gst/webrtc/webrtc.h>
+#include <nice/agent.h>
+
+#include <stdexcept>
+
+#include "mixer/Log.hpp"
+#include "mixer/RoomAudio.hpp"
+#include "mixer/VideoComposite.hpp"
+
+namespace plenum::mixer {
+namespace {
+
+constexpr int kDefaultTileWidth = 320;
+constexpr int kDefaultTileHeight = 180;
+constexpr int kNameTileFramerate = 5;  // a still picture: few frames are enough
+constexpr guint kRtpMtu = 1200;        // leaves room for SRTP and TURN overhead
+
+// What a webrtcbin callback needs to reach its endpoint: the endpoint
+// pointer is only followed inside closures the poster runs on the control
+// thread after checking the endpoint still exists.
+struct Route {
+  ControlPoster poster;
+  ParticipantEndpoint* endpoint;
+};
+
+void DeleteRoute(gpointer data, GClosure*) { delete static_cast<Route*>(data); }
+
+void SyncAll(const std::vector<GstElement*>& elements) {
+  for (GstElement* element : elements) gst_element_sync_state_with_parent(element);
+}
+
+void LinkChain(const std::vector<GstElement*>& chain) {
+  for (size_t i = 0; i + 1 < chain.size(); ++i) {
+    if (!gst_element_link(chain[i], chain[i + 1])) {
+      throw std::runtime_error(std::string("cannot link ") + GST_ELEMENT_NAME(chain[i]) + " to " +
+                               GST_ELEMENT_NAME(chain[i + 1]));
+    }
+  }
+}
+
+GRef<GstCaps> TileCaps(int width, int height, int framerate) {
+  GRef<GstCaps> caps = GRef<GstCaps>::Adopt(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420",
+                                                                 "width", G_TYPE_INT, width, "height", G_TYPE_INT,
+                                                                 height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1,
+                                                                 1, nullptr));
+  if (framerate > 0) gst_caps_set_simple(caps.get(), "framerate", GST_TYPE_FRACTION, framerate, 1, nullptr);
+  return caps;
+}
+
+GRef<GstCaps> CodecPreferences(const OfferedMedia& media) {
+  GRef<GstCaps> caps = GRef<GstCaps>::Adopt(gst_caps_new_empty());
+  const char* kind = media.kind == MediaKind::Audio ? "audio" : "video";
+  for (const OfferedCodec& codec : media.receivable) {
+    gst_caps_append_structure(caps.get(), gst_structure_new("application/x-rtp", "media", G_TYPE_STRING, kind,
+                                                            "encoding-name", G_TYPE_STRING,
+                                                            codec.encodingName.c_str(), "clock-rate", G_TYPE_INT,
+                                                            codec.clockRate, "payload", G_TYPE_INT,
+                                                            codec.payloadType, nullptr));
+  }
+  return caps;
+}
+
+std::string PromiseError(GstPromise* promise) {
+  if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return "negotiation was interrupted";
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  if (!reply || !gst_structure_has_field(reply, "error")) return {};
+  GError* raw = nullptr;
+  gst_structure_get(reply, "error", G_TYPE_ERROR, &raw, nullptr);
+  GErrorPtr error(raw);
+  return error ? error->message : "unknown webrtcbin error";
+}
+
+}  // namespace
+
+ParticipantEndpoint::ParticipantEndpoint(GstBin* pipeline, RoomAudio& audio, VideoComposite& video,
+                                         const MediaOptions& options, GMainContext* control, Listener& listener,
+                                         std::string id, std::string name)
+    : pipeline_(pipeline),
+      audio_(audio),
+      video_(video),
+      options_(options),
+      listener_(listener),
+      id_(std::move(id)),
+      name_(std::move(name)),
+      poster_(control, alive_) {
+  bin_ = GRef<GstElement>::Sink(gst_bin_new(("participant-" + id_).c_str()));
+  webrtc_ = Add("webrtcbin", "webrtc");
+  ConfigureIce();
+  ConnectSignals();
+  BuildNameTile();
+  audio_.AddParticipant(id_);
+  gst_bin_add(pipeline_, bin_.get());
+  gst_element_sync_state_with_parent(bin_.get());
+  GST_INFO("add participant [id:%s]", id_.c_str());
+}
+
+ParticipantEndpoint::~ParticipantEndpoint() {
+  GST_INFO("remove participant [id:%s]", id_.c_str());
+  alive_.reset();  // callbacks queued for us from now on are dropped
+  audio_.RemoveParticipant(id_);
+
+  // Detach from the shared encoder first: the tee may be pushing into our
+  // branch, and an unlinked tee pad is simply skipped (allow-not-linked).
+  if (encodedPad_) {
+    GRef<GstPad> peer = GRef<GstPad>::Adopt(gst_pad_get_peer(encodedPad_.get()));
+    if (peer) gst_pad_unlink(encodedPad_.get(), peer.get());
+    video_.ReleaseEncodedPad(encodedPad_);
+  }
+  // Stopping the bin joins every streaming thread inside it, so nothing
+  // pushes into the compositor from our side once this returns.
+  gst_element_set_locked_state(bin_.get(), TRUE);
+  gst_element_set_state(bin_.get(), GST_STATE_NULL);
+  for (GRef<GstPad>* tile : {&nameTilePad_, &videoTilePad_}) {
+    if (!*tile) continue;
+    GRef<GstPad> peer = GRef<GstPad>::Adopt(gst_pad_get_peer(tile->get()));
+    if (peer) gst_pad_unlink(peer.get(), tile->get());
+    video_.ReleaseTilePad(*tile);
+  }
+  g_signal_handlers_disconnect_matched(webrtc_.get(), G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
+                                       reinterpret_cast<gpointer>(OnPadAdded), nullptr);
+  g_signal_handlers_disconnect_matched(webrtc_.get(), G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
+                                       reinterpret_cast<gpointer>(OnIceCandidate), nullptr);
+  g_signal_handlers_disconnect_matched(webrtc_.get(), G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
+                                       reinterpret_cast<gpointer>(OnGatheringState), nullptr);
+  gst_bin_remove(pipeline_, bin_.get());
+}
+
+GRef<GstElement> ParticipantEndpoint::Add(const char* factory, const std::string& role) {
+  GRef<GstElement> element = MakeElement(factory, role + "-" + id_);
+  if (!element) throw std::runtime_error(std::string("missing GStreamer element ") + factory);
+  gst_bin_add(GST_BIN(bin_.get()), element.get());
+  return element;
+}
+
+GRef<GstPad> ParticipantEndpoint::Ghost(GstElement* element, const char* padName, const std::string& ghostName) {
+  GRef<GstPad> target = GRef<GstPad>::Adopt(gst_element_get_static_pad(element, padName));
+  GRef<GstPad> ghost = GRef<GstPad>::Ref(gst_ghost_pad_new(ghostName.c_str(), target.get()));
+  gst_pad_set_active(ghost.get(), TRUE);
+  gst_element_add_pad(bin_.get(), ghost.get());
+  return ghost;
+}
+
+void ParticipantEndpoint::ConfigureIce() {
+  g_object_set(webrtc_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+               options_.jitterLatencyMs, nullptr);
+  const IceOptions& ice = options_.ice;
+  if (!ice.stunServer.empty()) g_object_set(webrtc_.get(), "stun-server", ice.stunServer.c_str(), nullptr);
+  for (const std::string& turn : ice.turnServers) {
+    gboolean added = FALSE;
+    g_signal_emit_by_name(webrtc_.get(), "add-turn-server", turn.c_str(), &added);
+    if (!added) GST_WARNING("refuse turn server [url:%s]", turn.c_str());
+  }
+
+  GObject* rawIce = nullptr;
+  g_object_get(webrtc_.get(), "ice-agent", &rawIce, nullptr);
+  GRef<GObject> iceAgent = GRef<GObject>::Adopt(rawIce);
+  if (!iceAgent) return;
+  if (ice.portMin > 0 && ice.portMax >= ice.portMin) {
+    g_object_set(iceAgent.get(), "min-rtp-port", ice.portMin, "max-rtp-port", ice.portMax, nullptr);
+  }
+  if (!ice.localAddresses.empty()) {
+    // libnice gathers on every interface unless told otherwise; naming the
+    // addresses keeps media on the ones the administrator chose.
+    GObject* rawNice = nullptr;
+    g_object_get(iceAgent.get(), "agent", &rawNice, nullptr);
+    GRef<GObject> nice = GRef<GObject>::Adopt(rawNice);
+    for (const std::string& address : ice.localAddresses) {
+      NiceAddress niceAddress;
+      nice_address_init(&niceAddress);
+      if (nice && nice_address_set_from_string(&niceAddress, address.c_str())) {
+        nice_agent_add_local_address(NICE_AGENT(nice.get()), &niceAddress);
+      } else {
+        GST_WARNING("ignore ice address [address:%s]", address.c_str());
+      }
+    }
+  }
+}
+
+void ParticipantEndpoint::ConnectSignals() {
+  g_signal_connect_data(webrtc_.get(), "pad-added", G_CALLBACK(OnPadAdded), new Route{poster_, this}, DeleteRoute,
+                        GConnectFlags(0));
+  g_signal_connect_data(webrtc_.get(), "on-ice-candidate", G_CALLBACK(OnIceCandidate), new Route{poster_, this},
+                        DeleteRoute, GConnectFlags(0));
+  g_signal_connect_data(webrtc_.get(), "notify::ice-gathering-state", G_CALLBACK(OnGatheringState),
+                        new Route{poster_, this}, DeleteRoute, GConnectFlags(0));
+}
+
+void ParticipantEndpoint::BuildNameTile() {
+  GRef<GstElement> source = Add("videotestsrc", "name-source");
+  g_object_set(source.get(), "pattern", 2 /* black */, "num-buffers", 1, nullptr);
+  GRef<GstElement> sourceCaps = Add("capsfilter", "name-source-caps");
+  GRef<GstCaps> caps = TileCaps(kDefaultTileWidth, kDefaultTileHeight, 0);
+  g_object_set(sourceCaps.get(), "caps", caps.get(), nullptr);
+  GRef<GstElement> text = Add("textoverlay", "name-text");
+  g_object_set(text.get(), "text", name_.c_str(), "valignment", 4 /* center */, "halignment", 1 /* center */,
+               "font-desc", "Sans 20", "shaded-background", FALSE, nullptr);
+  GRef<GstElement> freeze = Add("imagefreeze", "name-freeze");
+  g_object_set(freeze.get(), "is-live", TRUE, nullptr);
+  GRef<GstElement> scale = Add("videoscale", "name-scale");
+  nameTileCaps_ = Add("capsfilter", "name-tile-caps");
+  nameTileElements_ = {source, sourceCaps, text, freeze, scale, nameTileCaps_};
+  ApplyTileCaps();
+  LinkChain({source.get(), sourceCaps.get(), text.get(), freeze.get(), scale.get(), nameTileCaps_.get()});
+
+  GRef<GstPad> ghost = Ghost(nameTileCaps_.get(), "src", "name-tile");
+  nameTilePad_ = video_.RequestTilePad("name-" + id_);
+  if (gst_pad_link(ghost.get(), nameTilePad_.get()) != GST_PAD_LINK_OK) {
+    throw std::runtime_error("cannot link the name tile of " + id_);
+  }
+  if (tile_) VideoComposite::PlaceTile(nameTilePad_.get(), *tile_);
+}
+
+void ParticipantEndpoint::RemoveNameTile() {
+  if (!nameTilePad_) return;
+  for (auto& element : nameTileElements_) {
+    gst_element_set_locked_state(element.get(), TRUE);
+    gst_element_set_state(element.get(), GST_STATE_NULL);
+  }
+  GRef<GstPad> ghost = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin_.get(), "name-tile"));
+  gst_pad_unlink(ghost.get(), nameTilePad_.get());
+  video_.ReleaseTilePad(nameTilePad_);
+  nameTilePad_.Reset();
+  gst_element_remove_pad(bin_.get(), ghost.get());
+  for (auto& element : nameTileElements_) gst_bin_remove(GST_BIN(bin_.get()), element.get());
+  nameTileElements_.clear();
+  nameTileCaps_.Reset();
+}
+
+void ParticipantEndpoint::SetTile(const Rect& tile) {
+  tile_ = tile;
+  ApplyTileCaps();
+  if (nameTilePad_) VideoComposite::PlaceTile(nameTilePad_.get(), tile);
+  if (videoTilePad_) VideoComposite::PlaceTile(videoTilePad_.get(), tile);
+}
+
+void ParticipantEndpoint::ApplyTileCaps() {
+  // Inputs are scaled to their tile before the compositor (videoscale
+  // letterboxes to keep the aspect ratio), so the compositor only copies.
+  const int width = tile_ ? tile_->width : kDefaultTileWidth;
+  const int height = tile_ ? tile_->height : kDefaultTileHeight;
+  if (nameTileCaps_) {
+    GRef<GstCaps> caps = TileCaps(width, height, kNameTileFramerate);
+    g_object_set(nameTileCaps_.get(), "caps", caps.get(), nullptr);
+  }
+  if (videoTileCaps_) {
+    GRef<GstCaps> caps = TileCaps(width, height, 0);
+    g_object_set(videoTileCaps_.get(), "caps", caps.get(), nullptr);
+  }
+}
+
+GRef<GstPad> ParticipantEndpoint::RequestWebrtcSinkPad(GstCaps* codecs) {
+  // Requesting with caps gives the transceiver its kind and codec
+  // preferences, so webrtcbin pairs it with the offer's matching m-line
+  // and answers sendrecv with the offer's payload types.
+  GstPadTemplate* templ = gst_element_get_pad_template(webrtc_.get(), "sink_%u");
+  GRef<GstPad> pad = GRef<GstPad>::Adopt(gst_element_request_pad(webrtc_.get(), templ, nullptr, codecs));
+  if (!pad) throw std::runtime_error("webrtcbin refused a sink pad");
+  return pad;
+}
+
+void ParticipantEndpoint::BuildOutgoing(const OfferSummary& summary) {
+  std::vector<GstElement*> added;
+  if (summary.audio) {
+    GRef<GstElement> source = Add("appsrc", "audio-mix");
+    GRef<GstCaps> mixCaps = RoomAudio::MixCaps();
+    g_object_set(source.get(), "caps", mixCaps.get(), "format", GST_FORMAT_TIME, "is-live", TRUE, "max-buffers",
+                 guint64{10}, nullptr);
+    gst_util_set_object_arg(G_OBJECT(source.get()), "leaky-type", "downstream");
+    GRef<GstElement> encoder = Add("opusenc", "audio-enc");
+    g_object_set(encoder.get(), "bitrate", options_.audioBitrate, nullptr);
+    gst_util_set_object_arg(G_OBJECT(encoder.get()), "frame-size", "20");
+    gst_util_set_object_arg(G_OBJECT(encoder.get()), "audio-type", "voice");
+    audioPayloader_ = Add("rtpopuspay", "audio-pay");
+    g_object_set(audioPayloader_.get(), "pt", static_cast<guint>(summary.audio->sendPayloadType), "mtu", kRtpMtu,
+                 nullptr);
+    LinkChain({source.get(), encoder.get(), audioPayloader_.get()});
+    GRef<GstCaps> codecs = CodecPreferences(*summary.audio);
+    GRef<GstPad> sink = RequestWebrtcSinkPad(codecs.get());
+    GRef<GstPad> payloaderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(audioPayloader_.get(), "src"));
+    if (gst_pad_link(payloaderSrc.get(), sink.get()) != GST_PAD_LINK_OK) {
+      throw std::runtime_error("cannot link audio to webrtcbin");
+    }
+    added.insert(added.end(), {source.get(), encoder.get(), audioPayloader_.get()});
+    audio_.AttachOutput(id_, source.get());
+  }
+  if (summary.video) {
+    GRef<GstElement> queue = Add("queue", "video-out-queue");
+    // A receiver that stalls must not stall the room's encoder: drop its
+    // oldest frames instead (its decoder then asks for a keyframe).
+    g_object_set(queue.get(), "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time",
+                 guint64{500 * GST_MSECOND}, nullptr);
+    gst_util_set_object_arg(G_OBJECT(queue.get()), "leaky", "downstream");
+    videoPayloader_ = Add("rtpvp8pay", "video-pay");
+    g_object_set(videoPayloader_.get(), "pt", static_cast<guint>(summary.video->sendPayloadType), "mtu", kRtpMtu,
+                 nullptr);
+    gst_util_set_object_arg(G_OBJECT(videoPayloader_.get()), "picture-id-mode", "15-bit");
+    LinkChain({queue.get(), videoPayloader_.get()});
+    GRef<GstCaps> codecs = CodecPreferences(*summary.video);
+    GRef<GstPad> sink = RequestWebrtcSinkPad(codecs.get());
+    GRef<GstPad> payloaderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(videoPayloader_.get(), "src"));
+    if (gst_pad_link(payloaderSrc.get(), sink.get()) != GST_PAD_LINK_OK) {
+      throw std::runtime_error("cannot link video to webrtcbin");
+    }
+    GRef<GstPad> ghost = Ghost(queue.get(), "sink", "composite");
+    added.insert(added.end(), {queue.get(), videoPayloader_.get()});
+    SyncAll(added);
+    added.clear();
+    encodedPad_ = video_.RequestEncodedPad();
+    if (gst_pad_link(encodedPad_.get(), ghost.get()) != GST_PAD_LINK_OK) {
+      throw std::runtime_error("cannot link the composite to " + id_);
+    }
+    // A new receiver needs a keyframe to start decoding.
+    video_.RequestKeyframe();
+  }
+  SyncAll(added);
+  outgoingBuilt_ = true;
+}
+
+void ParticipantEndpoint::UpdateSendPayloadTypes(const OfferSummary& summary) {
+  if (audioPayloader_ && summary.audio) {
+    g_object_set(audioPayloader_.get(), "pt", static_cast<guint>(summary.audio->sendPayloadType), nullptr);
+  }
+  if (videoPayloader_ && summary.video) {
+    g_object_set(videoPayloader_.get(), "pt", static_cast<guint>(summary.video->sendPayloadType), nullptr);
+  }
+}
+
+void ParticipantEndpoint::ApplyOffer(const OfferSummary& summary, const std::string& sdp) {
+  GstSDPMessage* raw = nullptr;
+  gst_sdp_message_new_from_text(sdp.c_str(), &raw);
+  SdpMessagePtr message(raw);
+  if (!message) throw OfferError(OfferError::Kind::Malformed, "the offer cannot be parsed");
+
+  if (!outgoingBuilt_) {
+    BuildOutgoing(summary);
+  } else {
+    UpdateSendPayloadTypes(summary);
+  }
+  mids_ = summary.mids;
+
+  SessionDescriptionPtr offer(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, message.release()));
+  GRef<GstPromise> promise = GRef<GstPromise>::Adopt(
+      gst_promise_new_with_change_func(OnRemoteDescriptionSet, new Route{poster_, this},
+                                       [](gpointer data) { delete static_cast<Route*>(data); }));
+  g_signal_emit_by_name(webrtc_.get(), "set-remote-description", offer.get(), promise.get());
+  GST_INFO("apply offer [id:%s]", id_.c_str());
+}
+
+void ParticipantEndpoint::OnRemoteDescriptionSet(GstPromise* promise, gpointer data) {
+  auto* route = static_cast<Route*>(data);
+  std::string error = PromiseError(promise);
+  ParticipantEndpoint* endpoint = route->endpoint;
+  route->poster.Post([endpoint, error] {
+    if (!error.empty()) {
+      endpoint->listener_.OnNegotiationFailed(*endpoint, true, error);
+      return;
+    }
+    endpoint->CreateAnswer();
+  });
+}
+
+void ParticipantEndpoint::CreateAnswer() {
+  GRef<GstPromise> promise = GRef<GstPromise>::Adopt(gst_promise_new_with_change_func(
+      OnAnswerCreated, new Route{poster_, this}, [](gpointer data) { delete static_cast<Route*>(data); }));
+  g_signal_emit_by_name(webrtc_.get(), "create-answer", nullptr, promise.get());
+}
+
+void ParticipantEndpoint::OnAnswerCreated(GstPromise* promise, gpointer data) {
+  auto* route = static_cast<Route*>(data);
+  std::string error = PromiseError(promise);
+  GstWebRTCSessionDescription* raw = nullptr;
+  if (error.empty()) {
+    gst_structure_get(gst_promise_get_reply(promise), "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &raw, nullptr);
+    if (!raw) error = "webrtcbin produced no answer";
+  }
+  // std::function needs a copyable closure; the answer travels as a shared_ptr.
+  auto answer = std::make_shared<SessionDescriptionPtr>(raw);
+  ParticipantEndpoint* endpoint = route->endpoint;
+  route->poster.Post([endpoint, error, answer] {
+    if (!error.empty()) {
+      endpoint->listener_.OnNegotiationFailed(*endpoint, false, error);
+      return;
+    }
+    endpoint->SetLocalAnswer(std::move(*answer));
+  });
+}
+
+void ParticipantEndpoint::SetLocalAnswer(SessionDescriptionPtr answer) {
+  GCharPtr text(gst_sdp_message_as_text(answer->sdp));
+  g_signal_emit_by_name(webrtc_.get(), "set-local-description", answer.get(), nullptr);
+  GST_INFO("send answer [id:%s]", id_.c_str());
+  listener_.OnLocalAnswer(*this, text.get());
+}
+
+void ParticipantEndpoint::AddRemoteCandidate(unsigned mlineIndex, const std::string& candidate) {
+  g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", mlineIndex, candidate.c_str());
+}
+
+void ParticipantEndpoint::OnIceCandidate(GstElement*, guint mline, gchar* candidate, gpointer data) {
+  auto* route = static_cast<Route*>(data);
+  ParticipantEndpoint* endpoint = route->endpoint;
+  route->poster.Post([endpoint, mline, text = std::string(candidate)] {
+    const std::string mid = mline < endpoint->mids_.size() ? endpoint->mids_[mline] : std::string();
+    endpoint->listener_.OnLocalCandidate(*endpoint, mline, mid, text);
+  });
+}
+
+void ParticipantEndpoint::OnGatheringState(GstElement* webrtc, GParamSpec*, gpointer data) {
+  GstWebRTCICEGatheringState state = GST_WEBRTC_ICE_GATHERING_STATE_NEW;
+  g_object_get(webrtc, "ice-gathering-state", &state, nullptr);
+  if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE) return;
+  auto* route = static_cast<Route*>(data);
+  ParticipantEndpoint* endpoint = route->endpoint;
+  route->poster.Post([endpoint] {
+    const std::string mid = endpoint->mids_.empty() ? std::string() : endpoint->mids_.front();
+    endpoint->listener_.OnLocalCandidate(*endpoint, 0, mid, std::string());
+  });
+}
+
+void ParticipantEndpoint::OnPadAdded(GstElement*, GstPad* pad, gpointer data) {
+  if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+  // Hold the stream at the pad until the control thread has linked it:
+  // topology is never changed from this (streaming) thread.
+  const gulong probe = gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, nullptr, nullptr, nullptr);
+  auto* route = static_cast<Route*>(data);
+  ParticipantEndpoint* endpoint = route->endpoint;
+  route->poster.Post([endpoint, pad = GRef<GstPad>::Ref(pad), probe] { endpoint->LinkIncoming(pad, probe); });
+}
+
+void ParticipantEndpoint::LinkIncoming(const GRef<GstPad>& pad, gulong blockProbe) {
+  GRef<GstCaps> caps = GRef<GstCaps>::Adopt(gst_pad_get_current_caps(pad.get()));
+  if (!caps) caps = GRef<GstCaps>::Adopt(gst_pad_query_caps(pad.get(), nullptr));
+  const GstStructure* s = caps && !gst_caps_is_empty(caps.get()) ? gst_caps_get_structure(caps.get(), 0) : nullptr;
+  const std::string media = s && gst_structure_get_string(s, "media") ? gst_structure_get_string(s, "media") : "";
+  const std::string encoding =
+      s && gst_structure_get_string(s, "encoding-name") ? gst_structure_get_string(s, "encoding-name") : "";
+  GST_INFO("link incoming [id:%s media:%s encoding:%s]", id_.c_str(), media.c_str(), encoding.c_str());
+  try {
+    if (media == "audio" && encoding == "OPUS" && audioIn_ == InputState::None) {
+      BuildAudioInput(pad);
+    } else if (media == "video" && (encoding == "VP8" || encoding == "H264") && videoIn_ == InputState::None) {
+      BuildVideoInput(pad, encoding);
+    } else {
+      // Nothing we can use (or a duplicate stream): drain it.
+      GRef<GstElement> sink = Add("fakesink", "unused-" + std::to_string(GPOINTER_TO_UINT(pad.get()) & 0xffff));
+      g_object_set(sink.get(), "async", FALSE, "sync", FALSE, nullptr);
+      GRef<GstPad> sinkPad = GRef<GstPad>::Adopt(gst_element_get_static_pad(sink.get(), "sink"));
+      gst_pad_link(pad.get(), sinkPad.get());
+      gst_element_sync_state_with_parent(sink.get());
+    }
+  } catch (const std::exception& error) {
+    GST_ERROR("fail incoming [id:%s error:%s]", id_.c_str(), error.what());
+  }
+  gst_pad_remove_probe(pad.get(), blockProbe);
+}
+
+void ParticipantEndpoint::BuildAudioInput(const GRef<GstPad>& pad) {
+  audioIn_ = InputState::Linking;
+  GRef<GstElement> depay = Add("rtpopusdepay", "audio-depay");
+  GRef<GstElement> decoder = Add("opusdec", "audio-dec");
+  g_object_set(decoder.get(), "plc", TRUE, "use-inband-fec", TRUE, nullptr);
+  GRef<GstElement> convert = Add("audioconvert", "audio-convert");
+  GRef<GstElement> resample = Add("audioresample", "audio-resample");
+  GRef<GstElement> caps = Add("capsfilter", "audio-in-caps");
+  GRef<GstCaps> mixCaps = RoomAudio::MixCaps();
+  g_object_set(caps.get(), "caps", mixCaps.get(), nullptr);
+  GRef<GstElement> sink = Add("appsink", "audio-in");
+  // The mix is paced by the room's tick, not by this sink.
+  g_object_set(sink.get(), "sync", FALSE, "async", FALSE, "max-buffers", 50u, "drop", TRUE, nullptr);
+  LinkChain({depay.get(), decoder.get(), convert.get(), resample.get(), caps.get(), sink.get()});
+  audio_.AttachInput(id_, sink.get());
+  SyncAll({sink.get(), caps.get(), resample.get(), convert.get(), decoder.get(), depay.get()});
+  GRef<GstPad> depaySink = GRef<GstPad>::Adopt(gst_element_get_static_pad(depay.get(), "sink"));
+  if (gst_pad_link(pad.get(), depaySink.get()) != GST_PAD_LINK_OK) throw std::runtime_error("cannot link audio in");
+  audioIn_ = InputState::Active;
+}
+
+void ParticipantEndpoint::BuildVideoInput(const GRef<GstPad>& pad, const std::string& encoding) {
+  videoIn_ = InputState::Linking;
+  const bool vp8 = encoding == "VP8";
+  GRef<GstElement> depay = Add(vp8 ? "rtpvp8depay" : "rtph264depay", "video-depay");
+  // On loss, ask the sender for a keyframe rather than decode garbage.
+  g_object_set(depay.get(), "request-keyframe", TRUE, "wait-for-keyframe", TRUE, nullptr);
+  GRef<GstElement> decoder = Add(vp8 ? "vp8dec" : "avdec_h264", "video-dec");
+  g_object_set(decoder.get(), "automatic-request-sync-points", TRUE, "discard-corrupted-frames", TRUE, nullptr);
+  GRef<GstElement> scale = Add("videoscale", "video-scale");
+  GRef<GstElement> convert = Add("videoconvert", "video-convert");
+  videoTileCaps_ = Add("capsfilter", "video-tile-caps");
+  ApplyTileCaps();
+  GRef<GstElement> queue = Add("queue", "video-in-queue");
+  // Only the newest frame matters to a live composite.
+  g_object_set(queue.get(), "max-size-buffers", 2u, "max-size-bytes", 0u, "max-size-time", guint64{0}, nullptr);
+  gst_util_set_object_arg(G_OBJECT(queue.get()), "leaky", "downstream");
+  LinkChain({depay.get(), decoder.get(), scale.get(), convert.get(), videoTileCaps_.get(), queue.get()});
+
+  GRef<GstPad> ghost = Ghost(queue.get(), "src", "video-tile");
+  videoTilePad_ = video_.RequestTilePad("video-" + id_);
+  if (tile_) VideoComposite::PlaceTile(videoTilePad_.get(), *tile_);
+  if (gst_pad_link(ghost.get(), videoTilePad_.get()) != GST_PAD_LINK_OK) {
+    throw std::runtime_error("cannot link the video tile of " + id_);
+  }
+  SyncAll({queue.get(), videoTileCaps_.get(), convert.get(), scale.get(), decoder.get(), depay.get()});
+  GRef<GstPad> depaySink = GRef<GstPad>::Adopt(gst_element_get_static_pad(depay.get(), "sink"));
+  if (gst_pad_link(pad.get(), depaySink.get()) != GST_PAD_LINK_OK) throw std::runtime_error("cannot link video in");
+  // Ask the sender for a keyframe now rather than wait for its next one.
+  gst_pad_push_event(depaySink.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+  RemoveNameTile();
+  videoIn_ = InputState::Active;
+}
+
+}  // namespace plenum::mixer

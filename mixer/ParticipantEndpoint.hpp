@@ -1,0 +1,117 @@
+// One participant's media: a bin with its webrtcbin and every branch that
+// carries its streams to and from the room.
+//
+//  to the participant:  RoomAudio ─ appsrc ─ opusenc ─ rtpopuspay ──────┐
+//                       composite tee ─ queue ─ rtpvp8pay ─────────────┤ webrtcbin
+//  from the participant: webrtcbin ─ rtpopusdepay ─ opusdec ─ … ─ appsink ─ RoomAudio
+//                        webrtcbin ─ depay ─ decoder ─ videoscale ─ … ─ compositor tile
+//  until video arrives:  videotestsrc ─ textoverlay(name) ─ imagefreeze ─ … ─ compositor tile
+//
+// Elements are named after the participant (`opusenc-<id>`) so pipeline
+// dumps read well. Lives on the control thread; webrtcbin callbacks post
+// back to it and are dropped if the endpoint is gone by then.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mixer/ControlContext.hpp"
+#include "mixer/GRef.hpp"
+#include "mixer/GridLayout.hpp"
+#include "mixer/MediaOptions.hpp"
+#include "mixer/OfferInspector.hpp"
+
+namespace plenum::mixer {
+
+class RoomAudio;
+class VideoComposite;
+
+class ParticipantEndpoint {
+ public:
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    virtual void OnLocalAnswer(ParticipantEndpoint& endpoint, const std::string& sdp) = 0;
+    // An empty `candidate` means gathering is complete.
+    virtual void OnLocalCandidate(ParticipantEndpoint& endpoint, unsigned mlineIndex, const std::string& mid,
+                                  const std::string& candidate) = 0;
+    // `badOffer`: the client's description was refused (the client's fault)
+    // rather than something failing on our side.
+    virtual void OnNegotiationFailed(ParticipantEndpoint& endpoint, bool badOffer, const std::string& reason) = 0;
+  };
+
+  ParticipantEndpoint(GstBin* pipeline, RoomAudio& audio, VideoComposite& video, const MediaOptions& options,
+                      GMainContext* control, Listener& listener, std::string id, std::string name);
+  ~ParticipantEndpoint();
+  ParticipantEndpoint(const ParticipantEndpoint&) = delete;
+  ParticipantEndpoint& operator=(const ParticipantEndpoint&) = delete;
+
+  const std::string& id() const { return id_; }
+
+  // Applies a client offer that InspectOffer accepted; the answer comes
+  // back through Listener::OnLocalAnswer.
+  void ApplyOffer(const OfferSummary& summary, const std::string& sdp);
+  void AddRemoteCandidate(unsigned mlineIndex, const std::string& candidate);
+  // Places this participant's tile in the composite.
+  void SetTile(const Rect& tile);
+
+ private:
+  enum class InputState { None, Linking, Active };
+
+  void ConfigureIce();
+  void ConnectSignals();
+  void BuildNameTile();
+  void RemoveNameTile();
+  void BuildOutgoing(const OfferSummary& summary);
+  GRef<GstPad> RequestWebrtcSinkPad(GstCaps* codecs);
+  void UpdateSendPayloadTypes(const OfferSummary& summary);
+  void LinkIncoming(const GRef<GstPad>& pad, gulong blockProbe);
+  void BuildAudioInput(const GRef<GstPad>& pad);
+  void BuildVideoInput(const GRef<GstPad>& pad, const std::string& encoding);
+  void ApplyTileCaps();
+  void CreateAnswer();
+  void SetLocalAnswer(SessionDescriptionPtr answer);
+
+  GRef<GstElement> Add(const char* factory, const std::string& role);
+  GRef<GstPad> Ghost(GstElement* element, const char* padName, const std::string& ghostName);
+
+  static void OnPadAdded(GstElement* webrtc, GstPad* pad, gpointer data);
+  static void OnIceCandidate(GstElement* webrtc, guint mline, gchar* candidate, gpointer data);
+  static void OnGatheringState(GstElement* webrtc, GParamSpec*, gpointer data);
+  static void OnRemoteDescriptionSet(GstPromise* promise, gpointer data);
+  static void OnAnswerCreated(GstPromise* promise, gpointer data);
+
+  // Passed by argument.
+  GstBin* pipeline_;
+  RoomAudio& audio_;
+  VideoComposite& video_;
+  const MediaOptions& options_;
+  Listener& listener_;
+
+  // Owned.
+  std::string id_;
+  std::string name_;
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+  ControlPoster poster_;
+  GRef<GstElement> bin_;
+  GRef<GstElement> webrtc_;
+  GRef<GstPad> encodedPad_;  // tee pad feeding our video out
+  GRef<GstPad> nameTilePad_;  // compositor pad of the name tile
+  GRef<GstPad> videoTilePad_;  // compositor pad of the camera tile
+  GRef<GstElement> nameTileCaps_;
+  GRef<GstElement> videoTileCaps_;
+  GRef<GstElement> audioPayloader_;
+  GRef<GstElement> videoPayloader_;
+  std::vector<GRef<GstElement>> nameTileElements_;
+  std::vector<std::string> mids_;
+  std::optional<Rect> tile_;
+  bool outgoingBuilt_ = false;
+  InputState audioIn_ = InputState::None;
+  InputState videoIn_ = InputState::None;
+};
+
+}  // namespace plenum::mixer

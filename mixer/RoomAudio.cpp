@@ -1,0 +1,134 @@
+#include "mixer/RoomAudio.hpp"
+
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+
+#include <chrono>
+
+#include "mixer/Log.hpp"
+
+namespace plenum::mixer {
+namespace {
+
+constexpr auto kTick = std::chrono::milliseconds(20);
+constexpr GstClockTime kFrameDuration = 20 * GST_MSECOND;
+// When the tick thread was kept from running for this long, the output
+// timeline is re-anchored instead of pushing a burst of catch-up frames.
+constexpr int kMaxLateTicks = 5;
+
+// What an appsink callback needs; owned by the appsink.
+struct InputRoute {
+  std::shared_ptr<MixMinus> mix;
+  std::string participant;
+};
+
+GstFlowReturn OnNewSample(GstAppSink* sink, gpointer data) {
+  auto* route = static_cast<InputRoute*>(data);
+  GRef<GstSample> sample = GRef<GstSample>::Adopt(gst_app_sink_pull_sample(sink));
+  if (!sample) return GST_FLOW_EOS;
+  GstBuffer* buffer = gst_sample_get_buffer(sample.get());
+  GstMapInfo map;
+  if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    route->mix->Push(route->participant,
+                     std::span<const int16_t>(reinterpret_cast<const int16_t*>(map.data), map.size / sizeof(int16_t)));
+    gst_buffer_unmap(buffer, &map);
+  }
+  return GST_FLOW_OK;
+}
+
+}  // namespace
+
+GRef<GstCaps> RoomAudio::MixCaps() {
+  return GRef<GstCaps>::Adopt(gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "rate", G_TYPE_INT,
+                                                  MixMinus::kSampleRate, "channels", G_TYPE_INT, 1, "layout",
+                                                  G_TYPE_STRING, "interleaved", nullptr));
+}
+
+RoomAudio::RoomAudio(GstElement* pipeline, SpeakerChanged onSpeakerChanged)
+    : pipeline_(GRef<GstElement>::Ref(pipeline)),
+      onSpeakerChanged_(std::move(onSpeakerChanged)),
+      thread_([this] { Run(); }) {}
+
+RoomAudio::~RoomAudio() {
+  {
+    std::lock_guard lock(stopMutex_);
+    stopping_ = true;
+  }
+  stopSignal_.notify_all();
+  thread_.join();
+}
+
+void RoomAudio::AddParticipant(const std::string& participant) { mix_->AddParticipant(participant); }
+
+void RoomAudio::RemoveParticipant(const std::string& participant) {
+  mix_->RemoveParticipant(participant);
+  std::lock_guard lock(outputsMutex_);
+  outputs_.erase(participant);
+}
+
+void RoomAudio::AttachInput(const std::string& participant, GstElement* appsink) {
+  GstAppSinkCallbacks callbacks{};
+  callbacks.new_sample = OnNewSample;
+  gst_app_sink_set_callbacks(GST_APP_SINK(appsink), &callbacks, new InputRoute{mix_, participant},
+                             [](gpointer data) { delete static_cast<InputRoute*>(data); });
+}
+
+void RoomAudio::AttachOutput(const std::string& participant, GstElement* appsrc) {
+  std::lock_guard lock(outputsMutex_);
+  outputs_[participant] = GRef<GstElement>::Ref(appsrc);
+}
+
+void RoomAudio::Run() {
+  using Clock = std::chrono::steady_clock;
+  auto deadline = Clock::now() + kTick;
+  GstClockTime nextPts = GST_CLOCK_TIME_NONE;
+  std::unique_lock lock(stopMutex_);
+  while (!stopSignal_.wait_until(lock, deadline, [this] { return stopping_; })) {
+    lock.unlock();
+    const auto now = Clock::now();
+    if (now - deadline > kMaxLateTicks * kTick) {
+      deadline = now;
+      nextPts = GST_CLOCK_TIME_NONE;
+    }
+    deadline += kTick;
+
+    mix_->MixFrame(frame_);
+    std::vector<SpeakerDetector::Level> levels;
+    levels.reserve(frame_.size());
+    for (const auto& out : frame_) levels.push_back({out.participant, out.ownLevel});
+    if (auto speaker = speakers_.Update(levels)) onSpeakerChanged_(*speaker);
+
+    // Output timestamps advance by exactly one frame per tick, anchored to
+    // the pipeline's running time once, so encoders see a gapless stream.
+    const GstClockTime base = gst_element_get_base_time(pipeline_.get());
+    GRef<GstClock> clock = GRef<GstClock>::Adopt(gst_element_get_clock(pipeline_.get()));
+    if (clock) {
+      const GstClockTime running = gst_clock_get_time(clock.get()) - base;
+      if (!GST_CLOCK_TIME_IS_VALID(nextPts) || GST_CLOCK_DIFF(nextPts, running) > 2 * (GstClockTimeDiff)kFrameDuration ||
+          GST_CLOCK_DIFF(running, nextPts) > 2 * (GstClockTimeDiff)kFrameDuration) {
+        nextPts = running;
+      }
+      PushOutputs(nextPts);
+      nextPts += kFrameDuration;
+    }
+    lock.lock();
+  }
+}
+
+void RoomAudio::PushOutputs(GstClockTime pts) {
+  std::lock_guard lock(outputsMutex_);
+  for (const auto& out : frame_) {
+    auto it = outputs_.find(out.participant);
+    if (it == outputs_.end()) continue;
+    const gsize bytes = out.samples.size() * sizeof(int16_t);
+    GstBuffer* buffer = gst_buffer_new_allocate(nullptr, bytes, nullptr);
+    gst_buffer_fill(buffer, 0, out.samples.data(), bytes);
+    GST_BUFFER_PTS(buffer) = pts;
+    GST_BUFFER_DURATION(buffer) = kFrameDuration;
+    // The appsrc takes the buffer; it drops it itself when the participant
+    // is going away (flushing).
+    gst_app_src_push_buffer(GST_APP_SRC(it->second.get()), buffer);
+  }
+}
+
+}  // namespace plenum::mixer

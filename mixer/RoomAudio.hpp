@@ -1,0 +1,69 @@
+// Drives a room's mix-minus in real time.
+//
+// Decoded audio of every participant arrives at an appsink (streaming
+// threads) and is buffered in MixMinus. A tick thread of the room's own,
+// paced on the monotonic clock that GStreamer's system clock also uses,
+// mixes one 20 ms frame per tick and pushes each participant's
+// sum-minus-own into that participant's appsrc, timestamped in the
+// pipeline's running time.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "mixer/GRef.hpp"
+#include "mixer/MixMinus.hpp"
+#include "mixer/SpeakerDetector.hpp"
+
+namespace plenum::mixer {
+
+class RoomAudio {
+ public:
+  // Called on the tick thread when the active speaker changes (empty
+  // string: nobody). The receiver posts it on; it must not block.
+  using SpeakerChanged = std::function<void(const std::string& participant)>;
+
+  RoomAudio(GstElement* pipeline, SpeakerChanged onSpeakerChanged);
+  ~RoomAudio();
+  RoomAudio(const RoomAudio&) = delete;
+  RoomAudio& operator=(const RoomAudio&) = delete;
+
+  void AddParticipant(const std::string& participant);
+  void RemoveParticipant(const std::string& participant);
+  // Feeds the participant's decoded audio (S16LE, 48 kHz, mono) to the mix.
+  void AttachInput(const std::string& participant, GstElement* appsink);
+  // Where the participant's mix-minus goes (an appsrc with the same caps).
+  void AttachOutput(const std::string& participant, GstElement* appsrc);
+
+  static GRef<GstCaps> MixCaps();
+
+ private:
+  void Run();
+  void PushOutputs(GstClockTime pts);
+
+  // Passed by argument.
+  GRef<GstElement> pipeline_;
+  SpeakerChanged onSpeakerChanged_;
+
+  // Owned.
+  std::shared_ptr<MixMinus> mix_ = std::make_shared<MixMinus>();
+  SpeakerDetector speakers_;
+  std::vector<MixMinus::Output> frame_;  // tick thread only
+
+  std::mutex outputsMutex_;
+  std::map<std::string, GRef<GstElement>> outputs_;
+
+  std::mutex stopMutex_;
+  std::condition_variable stopSignal_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts after everything above exists
+};
+
+}  // namespace plenum::mixer

@@ -1,0 +1,137 @@
+#include "mixer/VideoComposite.hpp"
+
+#include <gst/video/video.h>
+
+#include <stdexcept>
+
+#include "mixer/Log.hpp"
+
+namespace plenum::mixer {
+namespace {
+
+GRef<GstElement> AddElement(GstBin* bin, const char* factory, const std::string& name) {
+  GRef<GstElement> element = MakeElement(factory, name);
+  if (!element) throw std::runtime_error(std::string("missing GStreamer element ") + factory);
+  gst_bin_add(bin, element.get());
+  return element;
+}
+
+void LinkOrThrow(GstElement* from, GstElement* to) {
+  if (!gst_element_link(from, to)) {
+    throw std::runtime_error(std::string("cannot link ") + GST_ELEMENT_NAME(from) + " to " + GST_ELEMENT_NAME(to));
+  }
+}
+
+bool IsForceKeyUnit(GstEvent* event) {
+  return GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_UPSTREAM && gst_video_event_is_force_key_unit(event);
+}
+
+}  // namespace
+
+VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options)
+    : options_(options),
+      limiter_(std::make_shared<KeyframeLimiter>(std::chrono::milliseconds(options.keyframeMinIntervalMs))) {
+  GRef<GstElement> background = AddElement(pipeline, "videotestsrc", "composite-background");
+  g_object_set(background.get(), "is-live", TRUE, "pattern", 2 /* black */, nullptr);
+  GRef<GstElement> backgroundCaps = AddElement(pipeline, "capsfilter", "composite-background-caps");
+  GRef<GstCaps> rawCaps = GRef<GstCaps>::Adopt(gst_caps_new_simple(
+      "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, options.videoWidth, "height", G_TYPE_INT,
+      options.videoHeight, "framerate", GST_TYPE_FRACTION, options.videoFramerate, 1, "pixel-aspect-ratio",
+      GST_TYPE_FRACTION, 1, 1, nullptr));
+  g_object_set(backgroundCaps.get(), "caps", rawCaps.get(), nullptr);
+
+  compositor_ = AddElement(pipeline, "compositor", "composite");
+  // Tiles come from jitter buffers and decoders that join after the
+  // compositor has computed its latency from the background alone; tell it
+  // up front how late they may be so their frames are not dropped as late.
+  const guint64 tileLatency = (options.jitterLatencyMs + 50) * GST_MSECOND;
+  g_object_set(compositor_.get(), "background", 1 /* black */, "min-upstream-latency", tileLatency,
+               "ignore-inactive-pads", TRUE, nullptr);
+
+  GRef<GstElement> compositeCaps = AddElement(pipeline, "capsfilter", "composite-caps");
+  g_object_set(compositeCaps.get(), "caps", rawCaps.get(), nullptr);
+
+  encoder_ = AddElement(pipeline, "vp8enc", "composite-encoder");
+  // Realtime VP8: one pass, no look-ahead, constant bitrate, bounded
+  // keyframe distance so a receiver that lost a keyframe recovers by itself.
+  gst_util_set_object_arg(G_OBJECT(encoder_.get()), "end-usage", "cbr");
+  gst_util_set_object_arg(G_OBJECT(encoder_.get()), "error-resilient", "default");
+  g_object_set(encoder_.get(), "deadline", G_GINT64_CONSTANT(1), "cpu-used", 8, "lag-in-frames", 0,
+               "target-bitrate", options.videoBitrate, "keyframe-max-dist",
+               options.keyframeIntervalSeconds * options.videoFramerate, "threads", options.encoderThreads,
+               nullptr);
+
+  tee_ = AddElement(pipeline, "tee", "composite-tee");
+  g_object_set(tee_.get(), "allow-not-linked", TRUE, nullptr);
+
+  LinkOrThrow(background.get(), backgroundCaps.get());
+  GRef<GstPad> backgroundPad = RequestTilePad("background");
+  GRef<GstPad> backgroundSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(backgroundCaps.get(), "src"));
+  if (gst_pad_link(backgroundSrc.get(), backgroundPad.get()) != GST_PAD_LINK_OK) {
+    throw std::runtime_error("cannot link the composite background");
+  }
+  g_object_set(backgroundPad.get(), "zorder", 0u, nullptr);
+  LinkOrThrow(compositor_.get(), compositeCaps.get());
+  LinkOrThrow(compositeCaps.get(), encoder_.get());
+  LinkOrThrow(encoder_.get(), tee_.get());
+
+  // Every receiver's PLI/FIR arrives here as an upstream force-key-unit
+  // event; the limiter decides which reach the encoder.
+  GRef<GstPad> encoderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(encoder_.get(), "src"));
+  gst_pad_add_probe(encoderSrc.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, OnUpstreamEvent,
+                    new std::shared_ptr<KeyframeLimiter>(limiter_),
+                    [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeLimiter>*>(data); });
+}
+
+VideoComposite::~VideoComposite() = default;
+
+GstPadProbeReturn VideoComposite::OnUpstreamEvent(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  if (!IsForceKeyUnit(event)) return GST_PAD_PROBE_OK;
+  auto& limiter = *static_cast<std::shared_ptr<KeyframeLimiter>*>(data);
+  if (limiter->Request(KeyframeLimiter::Clock::now())) {
+    GST_DEBUG("forward keyframe request");
+    return GST_PAD_PROBE_OK;
+  }
+  GST_DEBUG("defer keyframe request");
+  return GST_PAD_PROBE_DROP;
+}
+
+GRef<GstPad> VideoComposite::RequestTilePad(const std::string& name) {
+  GstPadTemplate* templ = gst_element_get_pad_template(compositor_.get(), "sink_%u");
+  GRef<GstPad> pad = GRef<GstPad>::Adopt(gst_element_request_pad(compositor_.get(), templ, nullptr, nullptr));
+  if (!pad) throw std::runtime_error("compositor refused a tile pad for " + name);
+  g_object_set(pad.get(), "zorder", 1u, nullptr);
+  return pad;
+}
+
+void VideoComposite::ReleaseTilePad(const GRef<GstPad>& pad) {
+  if (pad) gst_element_release_request_pad(compositor_.get(), pad.get());
+}
+
+void VideoComposite::PlaceTile(GstPad* pad, const Rect& rect) {
+  g_object_set(pad, "xpos", rect.x, "ypos", rect.y, "width", rect.width, "height", rect.height, nullptr);
+}
+
+GRef<GstPad> VideoComposite::RequestEncodedPad() {
+  GRef<GstPad> pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(tee_.get(), "src_%u"));
+  if (!pad) throw std::runtime_error("tee refused a pad");
+  return pad;
+}
+
+void VideoComposite::ReleaseEncodedPad(const GRef<GstPad>& pad) {
+  if (pad) gst_element_release_request_pad(tee_.get(), pad.get());
+}
+
+void VideoComposite::RequestKeyframe() {
+  GRef<GstPad> encoderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(encoder_.get(), "src"));
+  // Goes through the same probe, so it obeys the same limit.
+  gst_pad_send_event(encoderSrc.get(),
+                     gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+void VideoComposite::ServeDeferredKeyframe() {
+  if (limiter_->TakeDeferred(KeyframeLimiter::Clock::now())) RequestKeyframe();
+}
+
+}  // namespace plenum::mixer

@@ -1,0 +1,25 @@
+// JSON <-> typed messages for the WebSocket protocol (PROTOCOL.md section 1).
+// Pure functions: no sockets, no threads.
+#pragma once
+
+#include <string>
+
+#include "mcu/ErrorCode.hpp"
+#include "mcu/Messages.hpp"
+#include "mcu/ParticipantChannel.hpp"
+
+namespace plenum::signaling {
+
+// Throws mcu::ProtocolError(bad-request) naming what is wrong.
+mcu::ClientRequest ParseClientMessage(const std::string& text);
+
+std::string EncodeJoined(const mcu::JoinedEvent& event);
+std::string EncodeAnswer(const std::string& sdp);
+std::string EncodeCandidate(const mcu::IceCandidate& candidate);
+std::string EncodeParticipantJoined(const mcu::ParticipantInfo& participant);
+std::string EncodeParticipantLeft(const std::string& participant);
+std::string EncodeSpeaker(const std::string& participant);  // empty -> null
+std::string EncodeRecording(bool active);
+std::string EncodeError(mcu::ErrorCode code, const std::string& message);
+
+}  // namespace plenum::signaling

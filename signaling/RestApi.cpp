@@ -1,0 +1,146 @@
+#include "signaling/RestApi.hpp"
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+
+#include <sstream>
+#include <vector>
+
+#include "mcu/Conference.hpp"
+#include "mcu/Log.hpp"
+#include "mcu/ServerConfig.hpp"
+#include "signaling/RestCodec.hpp"
+
+namespace plenum::signaling {
+namespace {
+
+using Poco::Net::HTTPResponse;
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+constexpr std::streamsize kMaxBodyBytes = 64 * 1024;
+
+HTTPResponse::HTTPStatus StatusOf(mcu::ErrorCode code) {
+  switch (code) {
+    case mcu::ErrorCode::BadRequest: return HTTPResponse::HTTP_BAD_REQUEST;
+    case mcu::ErrorCode::Unauthorized: return HTTPResponse::HTTP_UNAUTHORIZED;
+    case mcu::ErrorCode::NotFound: return HTTPResponse::HTTP_NOT_FOUND;
+    case mcu::ErrorCode::Conflict: return HTTPResponse::HTTP_CONFLICT;
+    default: return HTTPResponse::HTTP_INTERNAL_SERVER_ERROR;
+  }
+}
+
+void SendJson(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const std::string& body) {
+  response.setStatusAndReason(status);
+  response.setContentType("application/json");
+  response.setContentLength(static_cast<std::streamsize>(body.size()));
+  response.send() << body;
+}
+
+void SendJson(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, const Poco::JSON::Object& body) {
+  std::ostringstream out;
+  body.stringify(out);
+  SendJson(response, status, out.str());
+}
+
+void SendError(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, mcu::ErrorCode code,
+               const std::string& message) {
+  SendJson(response, status, ErrorBody(code, message));
+}
+
+std::string ReadBody(HTTPServerRequest& request) {
+  if (request.getContentLength() > kMaxBodyBytes) {
+    throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "the body is limited to 64 KiB");
+  }
+  std::string body;
+  std::vector<char> chunk(4096);
+  std::istream& in = request.stream();
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    body.append(chunk.data(), static_cast<size_t>(in.gcount()));
+    if (static_cast<std::streamsize>(body.size()) > kMaxBodyBytes) {
+      throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "the body is limited to 64 KiB");
+    }
+  }
+  return body;
+}
+
+std::vector<std::string> PathSegments(const std::string& uri) {
+  std::vector<std::string> segments;
+  Poco::URI(uri).getPathSegments(segments);
+  return segments;
+}
+
+}  // namespace
+
+void RestApi::handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) {
+  if (!config_.apiKey.empty() && request.get("Authorization", "") != "Bearer " + config_.apiKey) {
+    response.set("WWW-Authenticate", "Bearer");
+    SendError(response, HTTPResponse::HTTP_UNAUTHORIZED, mcu::ErrorCode::Unauthorized, "an API key is required");
+    return;
+  }
+  const std::string& method = request.getMethod();
+  try {
+    const std::vector<std::string> path = PathSegments(request.getURI());  // api, v1, ...
+    const bool rooms = path.size() >= 3 && path[2] == "rooms";
+    if (rooms && path.size() == 3 && method == "GET") {
+      Poco::JSON::Array list;
+      for (const auto& room : conference_.ListRooms()) list.add(RoomToJson(room));
+      Poco::JSON::Object body;
+      body.set("rooms", list);
+      SendJson(response, HTTPResponse::HTTP_OK, body);
+    } else if (rooms && path.size() == 3 && method == "POST") {
+      const mcu::RoomSettings settings = ParseRoomSettings(ReadBody(request), config_.maxParticipants);
+      SendJson(response, HTTPResponse::HTTP_CREATED, RoomToJson(conference_.CreateRoom(settings)));
+    } else if (rooms && path.size() == 4 && method == "GET") {
+      SendJson(response, HTTPResponse::HTTP_OK, RoomToJson(conference_.GetRoom(path[3])));
+    } else if (rooms && path.size() == 4 && method == "DELETE") {
+      conference_.DeleteRoom(path[3]);
+      response.setStatusAndReason(HTTPResponse::HTTP_NO_CONTENT);
+      response.send();
+    } else if ((rooms && path.size() >= 5) || (path.size() >= 3 && path[2] == "recordings")) {
+      SendError(response, HTTPResponse::HTTP_NOT_IMPLEMENTED, mcu::ErrorCode::Internal,
+                "recordings and broadcasts are not available in this version");
+    } else if (rooms) {
+      SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
+                "method " + method + " is not allowed here");
+    } else {
+      SendError(response, HTTPResponse::HTTP_NOT_FOUND, mcu::ErrorCode::NotFound, "no such endpoint");
+    }
+  } catch (const mcu::ProtocolError& error) {
+    SendError(response, StatusOf(error.code()), error.code(), error.what());
+  } catch (const mcu::ControlTimeout& error) {
+    SendError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, mcu::ErrorCode::Internal, error.what());
+  } catch (const std::exception& error) {
+    PLENUM_LOG_ERROR("fail rest request [uri:%s error:%s]", request.getURI().c_str(), error.what());
+    SendError(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, mcu::ErrorCode::Internal, "internal error");
+  }
+}
+
+void HealthCheck::handleRequest(HTTPServerRequest&, HTTPServerResponse& response) {
+  response.setContentType("text/plain");
+  response.send() << "ok\n";
+}
+
+void Metrics::handleRequest(HTTPServerRequest&, HTTPServerResponse& response) {
+  try {
+    const mcu::ServerStats stats = conference_.Stats();
+    std::ostringstream out;
+    out << "# HELP plenum_rooms Rooms known to the server.\n# TYPE plenum_rooms gauge\nplenum_rooms " << stats.rooms
+        << "\n# HELP plenum_rooms_active Rooms with a running media pipeline.\n# TYPE plenum_rooms_active gauge\n"
+        << "plenum_rooms_active " << stats.activeRooms
+        << "\n# HELP plenum_participants Participants in rooms.\n# TYPE plenum_participants gauge\n"
+        << "plenum_participants " << stats.participants
+        << "\n# HELP plenum_sessions Open signaling sessions.\n# TYPE plenum_sessions gauge\nplenum_sessions "
+        << stats.sessions << "\n";
+    response.setContentType("text/plain; version=0.0.4");
+    response.send() << out.str();
+  } catch (const std::exception& error) {
+    response.setStatusAndReason(HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
+    response.send() << error.what() << "\n";
+  }
+}
+
+}  // namespace plenum::signaling

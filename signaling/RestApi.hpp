@@ -1,0 +1,42 @@
+// The REST API under /api/v1 (PROTOCOL.md section 2), plus /healthz and
+// /metrics. Rooms are implemented; recordings and broadcasts answer 501
+// until their issues land.
+#pragma once
+
+#include <Poco/Net/HTTPRequestHandler.h>
+
+#include <string>
+
+namespace plenum::mcu {
+class Conference;
+struct ServerConfig;
+}
+
+namespace plenum::signaling {
+
+class RestApi : public Poco::Net::HTTPRequestHandler {
+ public:
+  RestApi(mcu::Conference& conference, const mcu::ServerConfig& config) : conference_(conference), config_(config) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override;
+
+ private:
+  mcu::Conference& conference_;
+  const mcu::ServerConfig& config_;
+};
+
+class HealthCheck : public Poco::Net::HTTPRequestHandler {
+ public:
+  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override;
+};
+
+class Metrics : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit Metrics(mcu::Conference& conference) : conference_(conference) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override;
+
+ private:
+  mcu::Conference& conference_;
+};
+
+}  // namespace plenum::signaling

@@ -1,0 +1,91 @@
+#include "signaling/RestCodec.hpp"
+
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/UUIDGenerator.h>
+
+#include <sstream>
+
+#include "mcu/Validation.hpp"
+
+namespace plenum::signaling {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+
+mcu::RoomSettings ParseRoomSettings(const std::string& body, int defaultMaxParticipants) {
+  mcu::RoomSettings settings;
+  settings.maxParticipants = defaultMaxParticipants;
+  Object::Ptr object = new Object;
+  if (!body.empty()) {
+    Poco::Dynamic::Var parsed;
+    try {
+      parsed = Poco::JSON::Parser().parse(body);
+    } catch (const Poco::Exception&) {
+      throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "the body is not JSON");
+    }
+    if (parsed.type() != typeid(Object::Ptr)) {
+      throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "the body must be a JSON object");
+    }
+    object = parsed.extract<Object::Ptr>();
+  }
+  if (object->has("id")) {
+    const auto id = object->get("id");
+    if (!id.isString()) throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "'id' must be a string");
+    settings.id = id.extract<std::string>();
+  } else {
+    settings.id = Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+  }
+  if (object->has("maxParticipants")) {
+    const auto max = object->get("maxParticipants");
+    if (!max.isInteger()) throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "'maxParticipants' must be an integer");
+    const auto value = max.convert<int64_t>();
+    settings.maxParticipants = value < 0 || value > mcu::kMaxParticipantsLimit ? -1 : static_cast<int>(value);
+  }
+  if (object->has("layout")) {
+    const auto layout = object->get("layout");
+    if (!layout.isString()) throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "'layout' must be a string");
+    settings.layout = layout.extract<std::string>();
+  }
+  mcu::ValidateRoomSettings(settings);
+  return settings;
+}
+
+std::string FormatTime(mcu::TimePoint time) {
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+  return Poco::DateTimeFormatter::format(Poco::Timestamp(micros), Poco::DateTimeFormat::ISO8601_FORMAT);
+}
+
+Object RoomToJson(const mcu::RoomInfo& room) {
+  Object object;
+  object.set("id", room.settings.id);
+  Array participants;
+  for (const auto& participant : room.participants) {
+    Object entry;
+    entry.set("id", participant.id);
+    entry.set("name", participant.name);
+    entry.set("joinedAt", FormatTime(participant.joinedAt));
+    participants.add(entry);
+  }
+  object.set("participants", participants);
+  object.set("maxParticipants", room.settings.maxParticipants);
+  object.set("layout", room.settings.layout);
+  object.set("recording", Poco::Dynamic::Var());
+  object.set("broadcasts", Array());
+  return object;
+}
+
+std::string ErrorBody(mcu::ErrorCode code, const std::string& message) {
+  Object error;
+  error.set("code", mcu::ToString(code));
+  error.set("message", message);
+  Object body;
+  body.set("error", error);
+  std::ostringstream out;
+  body.stringify(out);
+  return out.str();
+}
+
+}  // namespace plenum::signaling

@@ -1,0 +1,22 @@
+// JSON for the REST API's bodies. Pure functions.
+#pragma once
+
+#include <Poco/JSON/Object.h>
+
+#include <string>
+
+#include "mcu/ErrorCode.hpp"
+#include "mcu/Messages.hpp"
+
+namespace plenum::signaling {
+
+// `{"id"?, "maxParticipants"?, "layout"?}`; a missing id is generated.
+// Throws ProtocolError(bad-request); the settings are validated by the
+// same function the server uses for every room.
+mcu::RoomSettings ParseRoomSettings(const std::string& body, int defaultMaxParticipants);
+
+Poco::JSON::Object RoomToJson(const mcu::RoomInfo& room);
+std::string ErrorBody(mcu::ErrorCode code, const std::string& message);
+std::string FormatTime(mcu::TimePoint time);
+
+}  // namespace plenum::signaling

@@ -30,20 +30,4 @@ std::vector<Rect> ComputeGrid(int count, int width, int height) {
   return tiles;
 }
 
-Rect FitInside(int sourceWidth, int sourceHeight, const Rect& tile) {
-  if (sourceWidth <= 0 || sourceHeight <= 0) return tile;
-  // Compare aspect ratios in integers: source is wider than the tile when
-  // sw/sh > tw/th.
-  const long long wide = static_cast<long long>(sourceWidth) * tile.height;
-  const long long tall = static_cast<long long>(tile.width) * sourceHeight;
-  int width = tile.width;
-  int height = tile.height;
-  if (wide > tall) {
-    height = Even(static_cast<int>(static_cast<long long>(tile.width) * sourceHeight / sourceWidth));
-  } else if (wide < tall) {
-    width = Even(static_cast<int>(static_cast<long long>(tile.height) * sourceWidth / sourceHeight));
-  }
-  return Rect{tile.x + Even((tile.width - width) / 2), tile.y + Even((tile.height - height) / 2), width, height};
-}
-
 }  // namespace plenum::mixer

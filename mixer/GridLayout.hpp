@@ -19,8 +19,4 @@ struct Rect {
 // pixels stay black at the right and bottom edges.
 std::vector<Rect> ComputeGrid(int count, int width, int height);
 
-// The largest rect with the source's aspect ratio that fits in `tile`,
-// centred. Even-sized, like the tiles.
-Rect FitInside(int sourceWidth, int sourceHeight, const Rect& tile);
-
 }  // namespace plenum::mixer

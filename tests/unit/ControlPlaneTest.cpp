@@ -1,0 +1,128 @@
+// Validation, configuration, tokens, REST bodies and static paths: the
+// control plane's pure parts.
+#include <gtest/gtest.h>
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Util/MapConfiguration.h>
+
+#include "mcu/ErrorCode.hpp"
+#include "mcu/ServerConfig.hpp"
+#include "mcu/TokenVerifier.hpp"
+#include "mcu/Validation.hpp"
+#include "mixer/IceCandidate.hpp"
+#include "signaling/RestCodec.hpp"
+#include "signaling/StaticFiles.hpp"
+
+namespace plenum {
+namespace {
+
+using mcu::ErrorCode;
+using mcu::ProtocolError;
+
+template <typename F>
+ErrorCode CodeOf(F&& f) {
+  try {
+    f();
+  } catch (const ProtocolError& error) {
+    return error.code();
+  }
+  return ErrorCode::Internal;
+}
+
+TEST(Validation, RoomIds) {
+  EXPECT_NO_THROW(mcu::ValidateRoomId("Room_1-a"));
+  EXPECT_NO_THROW(mcu::ValidateRoomId(std::string(64, 'x')));
+  for (const std::string& bad : {std::string(""), std::string(65, 'x'), std::string("bad room!"),
+                                 std::string("a/b"), std::string("é")}) {
+    EXPECT_EQ(CodeOf([&] { mcu::ValidateRoomId(bad); }), ErrorCode::BadRequest) << bad;
+  }
+}
+
+TEST(Validation, NamesCountCharactersNotBytes) {
+  EXPECT_NO_THROW(mcu::ValidateName("Zoë"));
+  std::string sixtyFourAccents;
+  for (int i = 0; i < 64; ++i) sixtyFourAccents += "é";
+  EXPECT_NO_THROW(mcu::ValidateName(sixtyFourAccents));
+  EXPECT_EQ(CodeOf([&] { mcu::ValidateName(sixtyFourAccents + "e"); }), ErrorCode::BadRequest);
+  EXPECT_EQ(CodeOf([] { mcu::ValidateName(""); }), ErrorCode::BadRequest);
+  EXPECT_EQ(CodeOf([] { mcu::ValidateName("\xff\xfe"); }), ErrorCode::BadRequest);
+  EXPECT_EQ(CodeOf([] { mcu::ValidateName("a\nb"); }), ErrorCode::BadRequest);
+}
+
+TEST(Config, DefaultsAndOverrides) {
+  Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
+  mcu::ServerConfig defaults = mcu::ServerConfig::From(*map, "/web");
+  EXPECT_EQ(defaults.port, 8080);
+  EXPECT_EQ(defaults.bind, "0.0.0.0");
+  EXPECT_EQ(defaults.maxParticipants, 16);
+  EXPECT_EQ(defaults.webRoot, "/web");
+  EXPECT_EQ(defaults.media.jitterLatencyMs, 50u);
+  map->setString("port", "9000");
+  map->setString("stun-server", "stun://stun.example.org:3478");
+  map->setString("turn-servers", "turn://u:p@turn.example.org:3478");
+  map->setString("ice-local-address", "127.0.0.1, 10.0.0.1");
+  mcu::ServerConfig config = mcu::ServerConfig::From(*map, "/web");
+  EXPECT_EQ(config.port, 9000);
+  EXPECT_EQ(config.media.ice.localAddresses, (std::vector<std::string>{"127.0.0.1", "10.0.0.1"}));
+  ASSERT_EQ(config.clientIceServers.size(), 2u);
+  EXPECT_EQ(config.clientIceServers[0].url, "stun:stun.example.org:3478");
+  EXPECT_EQ(config.clientIceServers[1].url, "turn:turn.example.org:3478");
+  EXPECT_EQ(config.clientIceServers[1].username, "u");
+  EXPECT_EQ(config.clientIceServers[1].credential, "p");
+}
+
+TEST(Config, RejectsUnusableValues) {
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"port", "70000"}, {"max-participants", "0"}, {"ice-port-min", "5000"}, {"stun-server", "http://x"}}) {
+    Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
+    map->setString(key, value);
+    EXPECT_THROW(mcu::ServerConfig::From(*map, "/web"), std::exception) << key << "=" << value;
+  }
+}
+
+TEST(Tokens, RoundTripAndRejections) {
+  mcu::TokenVerifier verifier("s3cret");
+  const std::string token = verifier.Issue("r1", std::string("Boss"), std::chrono::seconds(60));
+  EXPECT_EQ(verifier.Verify(token, "r1").value_or(""), "Boss");
+  EXPECT_EQ(CodeOf([&] { verifier.Verify(token, "r2"); }), ErrorCode::Unauthorized);
+  EXPECT_EQ(CodeOf([&] { verifier.Verify(std::nullopt, "r1"); }), ErrorCode::Unauthorized);
+  EXPECT_EQ(CodeOf([&] { verifier.Verify(std::string("garbage"), "r1"); }), ErrorCode::Unauthorized);
+  EXPECT_EQ(CodeOf([&] { mcu::TokenVerifier("other").Verify(token, "r1"); }), ErrorCode::Unauthorized);
+  const std::string expired = verifier.Issue("r1", std::nullopt, std::chrono::seconds(-10));
+  EXPECT_EQ(CodeOf([&] { verifier.Verify(expired, "r1"); }), ErrorCode::Unauthorized);
+  EXPECT_FALSE(mcu::TokenVerifier("").Verify(std::nullopt, "r1"));  // tokens off
+}
+
+TEST(RestCodec, RoomSettings) {
+  const auto settings = signaling::ParseRoomSettings(R"({"id":"r1","maxParticipants":3})", 16);
+  EXPECT_EQ(settings.id, "r1");
+  EXPECT_EQ(settings.maxParticipants, 3);
+  EXPECT_EQ(settings.layout, "grid");
+  EXPECT_FALSE(signaling::ParseRoomSettings("{}", 16).id.empty());
+  EXPECT_EQ(signaling::ParseRoomSettings("", 7).maxParticipants, 7);
+  for (const char* bad : {"nope", "[]", R"({"id":5})", R"({"id":"bad id"})", R"({"maxParticipants":"3"})",
+                          R"({"maxParticipants":0})", R"({"maxParticipants":100000})", R"({"layout":"spiral"})"}) {
+    EXPECT_EQ(CodeOf([&] { signaling::ParseRoomSettings(bad, 16); }), ErrorCode::BadRequest) << bad;
+  }
+}
+
+TEST(StaticFiles, StaysInsideTheRoot) {
+  EXPECT_EQ(signaling::ResolveStaticPath("/srv/web", "/"), "/srv/web/index.html");
+  EXPECT_EQ(signaling::ResolveStaticPath("/srv/web", "/app.js"), "/srv/web/app.js");
+  EXPECT_EQ(signaling::ResolveStaticPath("/srv/web", "/../etc/passwd"), "");
+  EXPECT_EQ(signaling::ResolveStaticPath("/srv/web", "/%2e%2e/secret"), "");
+  EXPECT_EQ(signaling::ResolveStaticPath("/srv/web", "/css/../app.js"), "");
+  EXPECT_EQ(signaling::ResolveStaticPath("/srv/web", "/.git/config"), "");
+}
+
+TEST(IceCandidate, PublicAddressForHostCandidatesOnly) {
+  EXPECT_EQ(mixer::WithPublicAddress("candidate:1 1 UDP 2015363327 10.0.0.5 50000 typ host", "203.0.113.7").value_or(""),
+            "candidate:1 1 UDP 2015363327 203.0.113.7 50000 typ host");
+  EXPECT_FALSE(mixer::WithPublicAddress("candidate:2 1 UDP 1 198.51.100.1 50000 typ srflx raddr 10.0.0.5 rport 1",
+                                        "203.0.113.7"));
+  EXPECT_FALSE(mixer::WithPublicAddress("candidate:1 1 UDP 1 10.0.0.5 50000 typ host", ""));
+  EXPECT_FALSE(mixer::WithPublicAddress("garbage", "203.0.113.7"));
+}
+
+}  // namespace
+}  // namespace plenum

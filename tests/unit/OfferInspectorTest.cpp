@@ -1,0 +1,98 @@
+#include <gtest/gtest.h>
+
+#include <gst/gst.h>
+
+#include <string>
+
+#include "mixer/OfferInspector.hpp"
+
+namespace plenum::mixer {
+namespace {
+
+std::string Offer(const std::string& audioFormats, const std::string& audioMaps, const std::string& videoFormats,
+                  const std::string& videoMaps) {
+  std::string sdp =
+      "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"
+      "a=msid-semantic: WMS\r\n";
+  if (!audioFormats.empty()) {
+    sdp += "m=audio 9 UDP/TLS/RTP/SAVPF " + audioFormats + "\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendrecv\r\n" +
+           "a=rtcp-mux\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
+           "a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\n" +
+           "a=setup:actpass\r\n" + audioMaps;
+  }
+  if (!videoFormats.empty()) {
+    sdp += "m=video 9 UDP/TLS/RTP/SAVPF " + videoFormats + "\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=sendrecv\r\n" +
+           "a=rtcp-mux\r\n" + videoMaps;
+  }
+  return sdp;
+}
+
+const std::string kOpus = "a=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n";
+const std::string kVideo =
+    "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"
+    "a=rtpmap:102 H264/90000\r\na=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n";
+
+class OfferInspectorTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { gst_init(nullptr, nullptr); }
+};
+
+TEST_F(OfferInspectorTest, BrowserOfferPicksOpusAndVp8) {
+  const OfferSummary summary = InspectOffer(Offer("111 0", kOpus + "a=rtpmap:0 PCMU/8000\r\n", "96 97 102", kVideo));
+  ASSERT_TRUE(summary.audio);
+  ASSERT_TRUE(summary.video);
+  EXPECT_EQ(summary.audio->sendPayloadType, 111);
+  EXPECT_EQ(summary.audio->mlineIndex, 0u);
+  EXPECT_EQ(summary.audio->mid, "0");
+  ASSERT_EQ(summary.audio->receivable.size(), 1u);  // PCMU is not ours
+  EXPECT_EQ(summary.video->sendPayloadType, 96);
+  EXPECT_EQ(summary.video->mlineIndex, 1u);
+  ASSERT_EQ(summary.video->receivable.size(), 2u);  // VP8 and H264, not rtx
+  EXPECT_EQ(summary.video->receivable[0].encodingName, "VP8");
+  EXPECT_EQ(summary.video->receivable[1].encodingName, "H264");
+  EXPECT_EQ(summary.mids, (std::vector<std::string>{"0", "1"}));
+}
+
+TEST_F(OfferInspectorTest, KeepsOfferOrderOfCodecs) {
+  const OfferSummary summary = InspectOffer(Offer("111", kOpus, "102 96", kVideo));
+  ASSERT_TRUE(summary.video);
+  EXPECT_EQ(summary.video->receivable[0].encodingName, "H264");
+  EXPECT_EQ(summary.video->sendPayloadType, 96);  // we still send VP8
+}
+
+TEST_F(OfferInspectorTest, AudioOnlyIsFine) {
+  const OfferSummary summary = InspectOffer(Offer("111", kOpus, "", ""));
+  EXPECT_TRUE(summary.audio);
+  EXPECT_FALSE(summary.video);
+}
+
+TEST_F(OfferInspectorTest, GarbageIsMalformed) {
+  for (const std::string& text : {std::string("hello"), std::string("v=0\r\n"), std::string("\x01\x02"),
+                                  std::string("m=audio 9 RTP/AVP 0\r\n")}) {
+    try {
+      InspectOffer(text);
+      FAIL() << "accepted: " << text;
+    } catch (const OfferError& error) {
+      EXPECT_EQ(error.kind(), OfferError::Kind::Malformed) << text;
+    }
+  }
+}
+
+TEST_F(OfferInspectorTest, NoUsableCodecIsUnsupported) {
+  const auto expectUnsupported = [](const std::string& sdp) {
+    try {
+      InspectOffer(sdp);
+      FAIL() << "accepted";
+    } catch (const OfferError& error) {
+      EXPECT_EQ(error.kind(), OfferError::Kind::Unsupported) << error.what();
+    }
+  };
+  expectUnsupported(Offer("0", "a=rtpmap:0 PCMU/8000\r\n", "", ""));
+  expectUnsupported(Offer("111", kOpus, "98", "a=rtpmap:98 VP9/90000\r\n"));
+  // H.264 alone cannot carry the VP8 composite back.
+  expectUnsupported(Offer("111", kOpus, "102", "a=rtpmap:102 H264/90000\r\n"));
+  expectUnsupported(Offer("111", kOpus, "", "") + "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n");
+}
+
+}  // namespace
+}  // namespace plenum::mixer

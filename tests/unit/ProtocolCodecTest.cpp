@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include "signaling/ProtocolCodec.hpp"
+
+namespace plenum::signaling {
+namespace {
+
+using mcu::ErrorCode;
+using mcu::ProtocolError;
+
+ErrorCode ErrorOf(const std::string& text) {
+  try {
+    ParseClientMessage(text);
+  } catch (const ProtocolError& error) {
+    return error.code();
+  }
+  ADD_FAILURE() << "accepted: " << text;
+  return ErrorCode::Internal;
+}
+
+Poco::JSON::Object::Ptr Parse(const std::string& text) {
+  return Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
+TEST(ParseClientMessage, Join) {
+  const auto request = ParseClientMessage(R"({"type":"join","room":"r1","name":"Ann","extra":1})");
+  const auto& join = std::get<mcu::JoinRequest>(request);
+  EXPECT_EQ(join.room, "r1");
+  EXPECT_EQ(join.name, "Ann");
+  EXPECT_FALSE(join.token);
+  const auto withToken = std::get<mcu::JoinRequest>(ParseClientMessage(R"({"type":"join","room":"r","name":"n","token":"t"})"));
+  EXPECT_EQ(withToken.token.value_or(""), "t");
+}
+
+TEST(ParseClientMessage, OfferCandidateLeave) {
+  EXPECT_EQ(std::get<mcu::OfferRequest>(ParseClientMessage(R"({"type":"offer","sdp":"v=0"})")).sdp, "v=0");
+  const auto candidate = std::get<mcu::CandidateRequest>(ParseClientMessage(
+      R"({"type":"candidate","candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host","sdpMid":"0","sdpMLineIndex":1})"));
+  EXPECT_EQ(candidate.sdpMLineIndex, 1u);
+  EXPECT_EQ(candidate.sdpMid, "0");
+  const auto end = std::get<mcu::CandidateRequest>(ParseClientMessage(R"({"type":"candidate","candidate":""})"));
+  EXPECT_TRUE(end.candidate.empty());
+  EXPECT_TRUE(std::holds_alternative<mcu::LeaveRequest>(ParseClientMessage(R"({"type":"leave"})")));
+}
+
+TEST(ParseClientMessage, BadInputIsBadRequest) {
+  for (const char* text : {"not json", "[1,2]", "{}", R"({"type":5})", R"({"type":"dance"})",
+                           R"({"type":"join","room":5,"name":"n"})", R"({"type":"join","name":"n"})",
+                           R"({"type":"join","room":"r","name":"n","token":7})", R"({"type":"offer"})",
+                           R"({"type":"offer","sdp":""})", R"({"type":"candidate","candidate":"c"})",
+                           R"({"type":"candidate","candidate":"c","sdpMLineIndex":"0"})",
+                           R"({"type":"candidate","candidate":"c","sdpMLineIndex":-1})",
+                           R"({"type":"candidate","candidate":"c","sdpMLineIndex":1.5})", "\"join\"", ""}) {
+    EXPECT_EQ(ErrorOf(text), ErrorCode::BadRequest) << text;
+  }
+}
+
+TEST(Encode, JoinedCarriesRosterAndIceServers) {
+  mcu::JoinedEvent event{"r1", "p2", {{"p1", "Ann", {}}}, false, {{"turn:h:3478", "u", "s"}}};
+  const auto json = Parse(EncodeJoined(event));
+  EXPECT_EQ(json->getValue<std::string>("type"), "joined");
+  EXPECT_EQ(json->getValue<std::string>("participant"), "p2");
+  EXPECT_EQ(json->getArray("participants")->getObject(0)->getValue<std::string>("name"), "Ann");
+  EXPECT_FALSE(json->getValue<bool>("recording"));
+  auto ice = json->getArray("iceServers")->getObject(0);
+  EXPECT_EQ(ice->getArray("urls")->getElement<std::string>(0), "turn:h:3478");
+  EXPECT_EQ(ice->getValue<std::string>("credential"), "s");
+}
+
+TEST(Encode, SpeakerNullWhenNobody) {
+  EXPECT_TRUE(Parse(EncodeSpeaker(""))->isNull("participant"));
+  EXPECT_EQ(Parse(EncodeSpeaker("p1"))->getValue<std::string>("participant"), "p1");
+}
+
+TEST(Encode, ErrorAndEscaping) {
+  const auto json = Parse(EncodeError(ErrorCode::RoomFull, "quote \" and \n newline"));
+  EXPECT_EQ(json->getValue<std::string>("code"), "room-full");
+  EXPECT_EQ(json->getValue<std::string>("message"), "quote \" and \n newline");
+}
+
+}  // namespace
+}  // namespace plenum::signaling

@@ -90,7 +90,9 @@ OfferSummary InspectOffer(const std::string& sdp) {
     const char* mid = gst_sdp_media_get_attribute_val(media, "mid");
     summary.mids.emplace_back(mid ? mid : "");
     const std::string kindName = gst_sdp_media_get_media(media) ? gst_sdp_media_get_media(media) : "";
-    if (gst_sdp_media_get_port(media) == 0) continue;  // a rejected section
+    // Port 0 rejects a section, unless it is bundled (a=bundle-only), as
+    // offerers using max-bundle mark every section after the first.
+    if (gst_sdp_media_get_port(media) == 0 && !gst_sdp_media_get_attribute_val(media, "bundle-only")) continue;
     if (kindName == "audio" || kindName == "video") {
       const MediaKind kind = kindName == "audio" ? MediaKind::Audio : MediaKind::Video;
       auto& slot = kind == MediaKind::Audio ? summary.audio : summary.video;

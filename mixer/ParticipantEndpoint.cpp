@@ -90,9 +90,11 @@ ParticipantEndpoint::ParticipantEndpoint(GstBin* pipeline, RoomAudio& audio, Vid
   webrtc_ = Add("webrtcbin", "webrtc");
   ConfigureIce();
   ConnectSignals();
+  // In the pipeline before anything links to the shared elements: pads
+  // link only between elements of the same parent.
+  gst_bin_add(pipeline_, bin_.get());
   BuildNameTile();
   audio_.AddParticipant(id_);
-  gst_bin_add(pipeline_, bin_.get());
   gst_element_sync_state_with_parent(bin_.get());
   GST_INFO("add participant [id:%s]", id_.c_str());
 }

@@ -60,6 +60,18 @@ TEST_F(OfferInspectorTest, KeepsOfferOrderOfCodecs) {
   EXPECT_EQ(summary.video->sendPayloadType, 96);  // we still send VP8
 }
 
+TEST_F(OfferInspectorTest, BundleOnlySectionWithPortZeroCounts) {
+  std::string sdp = Offer("111", kOpus, "96", "a=rtpmap:96 VP8/90000\r\na=bundle-only\r\n");
+  sdp.replace(sdp.find("m=video 9"), 9, "m=video 0");
+  const OfferSummary summary = InspectOffer(sdp);
+  ASSERT_TRUE(summary.video);
+  EXPECT_EQ(summary.video->sendPayloadType, 96);
+  // Without bundle-only, port 0 rejects the section.
+  std::string rejected = Offer("111", kOpus, "96", "a=rtpmap:96 VP8/90000\r\n");
+  rejected.replace(rejected.find("m=video 9"), 9, "m=video 0");
+  EXPECT_FALSE(InspectOffer(rejected).video);
+}
+
 TEST_F(OfferInspectorTest, AudioOnlyIsFine) {
   const OfferSummary summary = InspectOffer(Offer("111", kOpus, "", ""));
   EXPECT_TRUE(summary.audio);

@@ -66,10 +66,11 @@ size_t MixMinus::ParticipantCount() const {
   return inputs_.size();
 }
 
-uint64_t MixMinus::Underruns(const std::string& participant) const {
+MixMinus::InputStats MixMinus::Stats(const std::string& participant) const {
   std::lock_guard lock(mutex_);
   auto it = inputs_.find(participant);
-  return it == inputs_.end() ? 0 : it->second.underruns;
+  if (it == inputs_.end()) return {};
+  return InputStats{it->second.underruns, it->second.fifo.DroppedSamples()};
 }
 
 }  // namespace plenum::mixer

@@ -40,8 +40,12 @@ class MixMinus {
   void MixFrame(std::vector<Output>& outputs);
 
   size_t ParticipantCount() const;
-  // Frames an input could not supply in time (played as silence).
-  uint64_t Underruns(const std::string& participant) const;
+  struct InputStats {
+    uint64_t underruns = 0;       // frames it could not supply in time (played as silence)
+    uint64_t droppedSamples = 0;  // samples trimmed to keep its backlog bounded
+  };
+  InputStats Stats(const std::string& participant) const;
+  uint64_t Underruns(const std::string& participant) const { return Stats(participant).underruns; }
 
   // The arithmetic itself, exposed for exact tests: out[i] = clip(sum - own[i]).
   static int16_t ClipToSample(int32_t value);

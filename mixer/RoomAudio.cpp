@@ -15,6 +15,7 @@ constexpr GstClockTime kFrameDuration = 20 * GST_MSECOND;
 // When the tick thread was kept from running for this long, the output
 // timeline is re-anchored instead of pushing a burst of catch-up frames.
 constexpr int kMaxLateTicks = 5;
+constexpr uint64_t kStatsEveryTicks = 250;  // 5 s
 
 // What an appsink callback needs; owned by the appsink.
 struct InputRoute {
@@ -29,6 +30,7 @@ GstFlowReturn OnNewSample(GstAppSink* sink, gpointer data) {
   GstBuffer* buffer = gst_sample_get_buffer(sample.get());
   GstMapInfo map;
   if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    GST_LOG("audio in [participant:%s bytes:%" G_GSIZE_FORMAT " pts:%" GST_TIME_FORMAT "]", route->participant.c_str(), map.size, GST_TIME_ARGS(GST_BUFFER_PTS(buffer)));
     route->mix->Push(route->participant,
                      std::span<const int16_t>(reinterpret_cast<const int16_t*>(map.data), map.size / sizeof(int16_t)));
     gst_buffer_unmap(buffer, &map);
@@ -82,6 +84,7 @@ void RoomAudio::Run() {
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + kTick;
   GstClockTime nextPts = GST_CLOCK_TIME_NONE;
+  uint64_t ticks = 0;
   std::unique_lock lock(stopMutex_);
   while (!stopSignal_.wait_until(lock, deadline, [this] { return stopping_; })) {
     lock.unlock();
@@ -93,6 +96,13 @@ void RoomAudio::Run() {
     deadline += kTick;
 
     mix_->MixFrame(frame_);
+    if (++ticks % kStatsEveryTicks == 0) {
+      for (const auto& out : frame_) {
+        const auto stats = mix_->Stats(out.participant);
+        GST_DEBUG("mix input [participant:%s underruns:%" G_GUINT64_FORMAT " dropped:%" G_GUINT64_FORMAT "]",
+                  out.participant.c_str(), stats.underruns, stats.droppedSamples);
+      }
+    }
     std::vector<SpeakerDetector::Level> levels;
     levels.reserve(frame_.size());
     for (const auto& out : frame_) levels.push_back({out.participant, out.ownLevel});

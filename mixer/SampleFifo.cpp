@@ -5,18 +5,19 @@
 namespace plenum::mixer {
 
 SampleFifo::SampleFifo(size_t frameSamples)
-    : frameSamples_(frameSamples), ring_(frameSamples * (kMaxFrames + 1)) {}
+    : frameSamples_(frameSamples), ring_(frameSamples * kMaxFrames) {}
 
 void SampleFifo::Push(std::span<const int16_t> samples) {
-  // A single push larger than the ring keeps only its newest part.
-  if (samples.size() > ring_.size()) {
-    dropped_ += samples.size() - ring_.size();
-    samples = samples.subspan(samples.size() - ring_.size());
-  }
   const size_t capacity = frameSamples_ * kMaxFrames;
+  // A single push larger than the cap keeps only its newest part.
+  if (samples.size() > capacity) {
+    dropped_ += samples.size() - capacity;
+    samples = samples.subspan(samples.size() - capacity);
+  }
   if (size_ + samples.size() > capacity) {
-    // Over the cap: fall back to one frame of backlog after this push.
-    const size_t keep = frameSamples_ > samples.size() ? frameSamples_ - samples.size() : 0;
+    // Over the cap: fall back to the priming backlog after this push.
+    const size_t target = frameSamples_ * kPrimeFrames;
+    const size_t keep = target > samples.size() ? target - samples.size() : 0;
     DropOldest(size_ - std::min(size_, keep));
   }
   for (int16_t s : samples) {
@@ -26,7 +27,11 @@ void SampleFifo::Push(std::span<const int16_t> samples) {
 }
 
 bool SampleFifo::PopFrame(std::span<int16_t> out) {
-  if (size_ < frameSamples_ || out.size() < frameSamples_) return false;
+  if (!primed_ && size_ >= frameSamples_ * kPrimeFrames) primed_ = true;
+  if (!primed_ || size_ < frameSamples_ || out.size() < frameSamples_) {
+    primed_ = false;
+    return false;
+  }
   for (size_t i = 0; i < frameSamples_; ++i) out[i] = ring_[(head_ + i) % ring_.size()];
   head_ = (head_ + frameSamples_) % ring_.size();
   size_ -= frameSamples_;

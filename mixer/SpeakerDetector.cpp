@@ -8,6 +8,9 @@ namespace {
 constexpr double kFloorDb = -100.0;
 // Exponential smoothing per 20 ms frame: about 100 ms to follow a change.
 constexpr double kSmoothing = 0.2;
+// A challenger must be this much louder than a still-talking speaker to
+// take the floor, so two equally loud people do not flip it back and forth.
+constexpr double kSwitchMarginDb = 6.0;
 
 double ToDb(double meanSquare) { return meanSquare > 1e-10 ? 10.0 * std::log10(meanSquare) : kFloorDb; }
 
@@ -26,6 +29,10 @@ std::optional<std::string> SpeakerDetector::Update(const std::vector<Level>& lev
       loudestDb = smoothed;
       loudest = level.participant;
     }
+  }
+  if (auto current = next.find(current_); current != next.end() && current->second > thresholdDbfs_ &&
+                                           loudestDb < current->second + kSwitchMarginDb) {
+    loudest = current_;
   }
   smoothedDb_ = std::move(next);
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "mixer/MixMinus.hpp"
+#include "mixer/SampleFifo.hpp"
 
 namespace plenum::mixer {
 namespace {
@@ -14,8 +15,23 @@ constexpr size_t kFrame = MixMinus::kFrameSamples;
 
 std::vector<int16_t> Constant(int16_t value) { return std::vector<int16_t>(kFrame, value); }
 
-std::map<std::string, std::vector<int16_t>> MixOnce(MixMinus& mix) {
+// Inputs start playing once primed (SampleFifo::kPrimeFrames); tests feed
+// one silent frame ahead of what they check so the frame under test is
+// mixed on the second tick.
+void Prime(MixMinus& mix, std::initializer_list<const char*> ids) {
+  for (const char* id : ids) mix.Push(id, std::vector<int16_t>(MixMinus::kFrameSamples * (SampleFifo::kPrimeFrames - 1), 0));
+}
+
+// Adds participants and primes them, so the next frame each is given is
+// the one the following Mix() mixes.
+void Add(MixMinus& mix, std::initializer_list<const char*> ids) {
+  for (const char* id : ids) mix.AddParticipant(id);
+  Prime(mix, ids);
+}
+
+std::map<std::string, std::vector<int16_t>> MixOnce(MixMinus& mix, bool skipPrimingFrame = true) {
   std::vector<MixMinus::Output> outputs;
+  if (skipPrimingFrame) mix.MixFrame(outputs);
   mix.MixFrame(outputs);
   std::map<std::string, std::vector<int16_t>> byParticipant;
   for (auto& out : outputs) byParticipant[out.participant] = out.samples;
@@ -24,9 +40,7 @@ std::map<std::string, std::vector<int16_t>> MixOnce(MixMinus& mix) {
 
 TEST(MixMinus, EachParticipantGetsEveryoneButThemselves) {
   MixMinus mix;
-  mix.AddParticipant("a");
-  mix.AddParticipant("b");
-  mix.AddParticipant("c");
+  Add(mix, {"a", "b", "c"});
   mix.Push("a", Constant(100));
   mix.Push("b", Constant(20));
   mix.Push("c", Constant(3));
@@ -38,8 +52,7 @@ TEST(MixMinus, EachParticipantGetsEveryoneButThemselves) {
 
 TEST(MixMinus, SampleBySampleNotJustConstants) {
   MixMinus mix;
-  mix.AddParticipant("a");
-  mix.AddParticipant("b");
+  Add(mix, {"a", "b"});
   std::vector<int16_t> a(kFrame), b(kFrame);
   for (size_t i = 0; i < kFrame; ++i) {
     a[i] = static_cast<int16_t>(i);
@@ -56,7 +69,7 @@ TEST(MixMinus, SampleBySampleNotJustConstants) {
 // it hears the others exactly: clipping happens once, after subtracting.
 TEST(MixMinus, ClipsAfterSubtractingNotBefore) {
   MixMinus mix;
-  for (const char* id : {"loud", "x", "y"}) mix.AddParticipant(id);
+  Add(mix, {"loud", "x", "y"});
   mix.Push("loud", Constant(30000));
   mix.Push("x", Constant(10000));
   mix.Push("y", Constant(-5000));
@@ -68,7 +81,7 @@ TEST(MixMinus, ClipsAfterSubtractingNotBefore) {
 
 TEST(MixMinus, ClipsNegativeFullScale) {
   MixMinus mix;
-  for (const char* id : {"a", "b", "c"}) mix.AddParticipant(id);
+  Add(mix, {"a", "b", "c"});
   mix.Push("a", Constant(-32768));
   mix.Push("b", Constant(-32768));
   mix.Push("c", Constant(-32768));
@@ -84,7 +97,7 @@ TEST(MixMinus, ClipToSampleBounds) {
 
 TEST(MixMinus, SilentWhenAlone) {
   MixMinus mix;
-  mix.AddParticipant("solo");
+  Add(mix, {"solo"});
   mix.Push("solo", Constant(1234));
   auto out = MixOnce(mix);
   EXPECT_EQ(out["solo"], Constant(0));
@@ -92,26 +105,28 @@ TEST(MixMinus, SilentWhenAlone) {
 
 TEST(MixMinus, UnderrunContributesSilenceAndIsCounted) {
   MixMinus mix;
-  mix.AddParticipant("a");
-  mix.AddParticipant("late");
+  Add(mix, {"a"});
+  mix.AddParticipant("late");  // not primed
   mix.Push("a", Constant(7));
   mix.Push("late", std::vector<int16_t>(kFrame / 2, 9));  // half a frame only
   auto out = MixOnce(mix);
   EXPECT_EQ(out["a"], Constant(0));
   EXPECT_EQ(out["late"], Constant(7));
-  EXPECT_EQ(mix.Underruns("late"), 1u);
+  EXPECT_EQ(mix.Underruns("late"), 2u);  // both ticks
   EXPECT_EQ(mix.Underruns("a"), 0u);
-  // The half frame is kept and completes the next one.
-  mix.Push("late", std::vector<int16_t>(kFrame / 2, 9));
-  out = MixOnce(mix);
+  // The half frame is kept; once primed, it plays first.
+  mix.Push("late", std::vector<int16_t>(kFrame * 3 / 2, 9));
+  mix.Push("a", Constant(0));
+  out = MixOnce(mix, false);
   EXPECT_EQ(out["a"], Constant(9));
 }
 
 TEST(MixMinus, OwnLevelIsMeanSquareOfOwnFrame) {
   MixMinus mix;
-  mix.AddParticipant("a");
+  Add(mix, {"a"});
   mix.Push("a", Constant(16384));  // half scale -> 0.25
   std::vector<MixMinus::Output> outputs;
+  mix.MixFrame(outputs);
   mix.MixFrame(outputs);
   ASSERT_EQ(outputs.size(), 1u);
   EXPECT_DOUBLE_EQ(outputs[0].ownLevel, 0.25);
@@ -119,8 +134,7 @@ TEST(MixMinus, OwnLevelIsMeanSquareOfOwnFrame) {
 
 TEST(MixMinus, RemovedParticipantNoLongerMixed) {
   MixMinus mix;
-  mix.AddParticipant("a");
-  mix.AddParticipant("b");
+  Add(mix, {"a", "b"});
   mix.Push("a", Constant(5));
   mix.Push("b", Constant(6));
   mix.RemoveParticipant("b");

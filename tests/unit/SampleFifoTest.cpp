@@ -8,47 +8,60 @@
 namespace plenum::mixer {
 namespace {
 
+constexpr size_t kFrame = 4;
+
 std::vector<int16_t> Ramp(size_t n, int16_t start) {
   std::vector<int16_t> v(n);
   std::iota(v.begin(), v.end(), start);
   return v;
 }
 
-TEST(SampleFifo, PopsWholeFramesInOrder) {
-  SampleFifo fifo(4);
-  fifo.Push(Ramp(6, 0));
-  std::vector<int16_t> out(4);
+TEST(SampleFifo, WaitsForThePrimingBacklogThenPopsInOrder) {
+  SampleFifo fifo(kFrame);
+  std::vector<int16_t> out(kFrame);
+  fifo.Push(Ramp(kFrame, 0));
+  EXPECT_FALSE(fifo.PopFrame(out));  // one frame is not enough to start
+  fifo.Push(Ramp(kFrame * (SampleFifo::kPrimeFrames - 1) + 2, kFrame));
   ASSERT_TRUE(fifo.PopFrame(out));
-  EXPECT_EQ(out, Ramp(4, 0));
-  EXPECT_FALSE(fifo.PopFrame(out));  // only 2 left
-  fifo.Push(Ramp(2, 6));
+  EXPECT_EQ(out, Ramp(kFrame, 0));
   ASSERT_TRUE(fifo.PopFrame(out));
-  EXPECT_EQ(out, Ramp(4, 4));
-  EXPECT_EQ(fifo.Size(), 0u);
+  EXPECT_EQ(out, Ramp(kFrame, kFrame));
+}
+
+TEST(SampleFifo, AfterRunningDryItPrimesAgain) {
+  SampleFifo fifo(kFrame);
+  std::vector<int16_t> out(kFrame);
+  fifo.Push(Ramp(kFrame * SampleFifo::kPrimeFrames, 0));
+  for (size_t i = 0; i < SampleFifo::kPrimeFrames; ++i) ASSERT_TRUE(fifo.PopFrame(out));
+  EXPECT_FALSE(fifo.PopFrame(out));  // dry
+  fifo.Push(Ramp(kFrame, 100));
+  EXPECT_FALSE(fifo.PopFrame(out));  // priming again, not stuttering
+  fifo.Push(Ramp(kFrame * (SampleFifo::kPrimeFrames - 1), 200));
+  ASSERT_TRUE(fifo.PopFrame(out));
+  EXPECT_EQ(out, Ramp(kFrame, 100));
 }
 
 TEST(SampleFifo, BacklogIsBoundedAndKeepsNewestSamples) {
-  SampleFifo fifo(4);
-  // Fill to the cap, then one more frame: the backlog drops to one frame
-  // and the newest samples survive.
-  fifo.Push(Ramp(4 * SampleFifo::kMaxFrames, 0));
-  EXPECT_EQ(fifo.Size(), 4 * SampleFifo::kMaxFrames);
-  fifo.Push(Ramp(4, 100));
-  EXPECT_EQ(fifo.Size(), 4u);
-  std::vector<int16_t> out(4);
+  SampleFifo fifo(kFrame);
+  fifo.Push(Ramp(kFrame * SampleFifo::kMaxFrames, 0));
+  EXPECT_EQ(fifo.Size(), kFrame * SampleFifo::kMaxFrames);
+  fifo.Push(Ramp(kFrame, 1000));
+  EXPECT_EQ(fifo.Size(), kFrame * SampleFifo::kPrimeFrames);
+  EXPECT_EQ(fifo.DroppedSamples(), kFrame * (SampleFifo::kMaxFrames + 1 - SampleFifo::kPrimeFrames));
+  std::vector<int16_t> out(kFrame);
+  for (size_t i = 0; i + 1 < SampleFifo::kPrimeFrames; ++i) ASSERT_TRUE(fifo.PopFrame(out));
   ASSERT_TRUE(fifo.PopFrame(out));
-  EXPECT_EQ(out, Ramp(4, 100));
-  EXPECT_EQ(fifo.DroppedSamples(), 4 * SampleFifo::kMaxFrames);
+  EXPECT_EQ(out, Ramp(kFrame, 1000));  // the newest samples survived
 }
 
-TEST(SampleFifo, SmallPushOverCapKeepsOneFrame) {
-  SampleFifo fifo(4);
-  fifo.Push(Ramp(16, 0));
-  fifo.Push(Ramp(2, 50));
-  EXPECT_EQ(fifo.Size(), 4u);
-  std::vector<int16_t> out(4);
-  ASSERT_TRUE(fifo.PopFrame(out));
-  EXPECT_EQ(out, (std::vector<int16_t>{14, 15, 50, 51}));
+TEST(SampleFifo, OversizedPushKeepsItsNewestPart) {
+  SampleFifo fifo(kFrame);
+  fifo.Push(Ramp(kFrame * 20, 0));
+  EXPECT_LE(fifo.Size(), kFrame * SampleFifo::kMaxFrames);
+  std::vector<int16_t> out(kFrame);
+  std::vector<int16_t> last;
+  while (fifo.PopFrame(out)) last = out;
+  EXPECT_EQ(last, Ramp(kFrame, kFrame * 19));
 }
 
 }  // namespace

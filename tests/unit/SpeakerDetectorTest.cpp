@@ -32,6 +32,26 @@ TEST(SpeakerDetector, ShortBurstDoesNotStealTheFloor) {
   EXPECT_EQ(detector.Current(), "a");
 }
 
+TEST(SpeakerDetector, EquallyLoudPeopleDoNotFlipTheFloor) {
+  SpeakerDetector detector(3, -50.0);
+  int changes = 0;
+  // Two talkers within 6 dB of each other, levels wobbling frame to frame.
+  for (int i = 0; i < 500; ++i) {
+    const double a = i % 7 < 3 ? kLoud : kLoud / 2;
+    const double b = i % 5 < 2 ? kLoud : kLoud / 2;
+    if (detector.Update({{"a", a}, {"b", b}})) ++changes;
+  }
+  EXPECT_EQ(changes, 1);
+}
+
+TEST(SpeakerDetector, ClearlyLouderChallengerTakesOver) {
+  SpeakerDetector detector(3, -50.0);
+  for (int i = 0; i < 50; ++i) detector.Update({{"a", kQuiet}, {"b", kSilent}});
+  ASSERT_EQ(detector.Current(), "a");
+  for (int i = 0; i < 50; ++i) detector.Update({{"a", kQuiet}, {"b", kLoud}});
+  EXPECT_EQ(detector.Current(), "b");
+}
+
 TEST(SpeakerDetector, SilenceMeansNobody) {
   SpeakerDetector detector(3, -50.0);
   for (int i = 0; i < 50; ++i) detector.Update({{"a", kLoud}});

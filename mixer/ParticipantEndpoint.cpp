@@ -4,6 +4,7 @@
 #include <gst/webrtc/webrtc.h>
 #include <nice/agent.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "mixer/Log.hpp"
@@ -27,6 +28,12 @@ struct Route {
 };
 
 void DeleteRoute(gpointer data, GClosure*) { delete static_cast<Route*>(data); }
+
+std::vector<GstElement*> RawPointers(const std::vector<GRef<GstElement>>& elements) {
+  std::vector<GstElement*> raw;
+  for (const auto& element : elements) raw.push_back(element.get());
+  return raw;
+}
 
 void SyncAll(const std::vector<GstElement*>& elements) {
   for (GstElement* element : elements) gst_element_sync_state_with_parent(element);
@@ -191,28 +198,31 @@ void ParticipantEndpoint::ConnectSignals() {
 }
 
 void ParticipantEndpoint::BuildNameTile() {
+  // A still picture at exactly the tile's size, so nothing is negotiated
+  // or scaled while the room runs; a new layout rebuilds it (SetTile).
+  const int width = tile_ ? tile_->width : kDefaultTileWidth;
+  const int height = tile_ ? tile_->height : kDefaultTileHeight;
   GRef<GstElement> source = Add("videotestsrc", "name-source");
   g_object_set(source.get(), "pattern", 2 /* black */, "num-buffers", 1, nullptr);
   GRef<GstElement> sourceCaps = Add("capsfilter", "name-source-caps");
-  GRef<GstCaps> caps = TileCaps(kDefaultTileWidth, kDefaultTileHeight, 0);
+  GRef<GstCaps> caps = TileCaps(width, height, kNameTileFramerate);
   g_object_set(sourceCaps.get(), "caps", caps.get(), nullptr);
   GRef<GstElement> text = Add("textoverlay", "name-text");
+  const std::string font = "Sans " + std::to_string(std::max(8, height / 12));
   g_object_set(text.get(), "text", name_.c_str(), "valignment", 4 /* center */, "halignment", 1 /* center */,
-               "font-desc", "Sans 20", "shaded-background", FALSE, nullptr);
+               "font-desc", font.c_str(), "shaded-background", FALSE, nullptr);
   GRef<GstElement> freeze = Add("imagefreeze", "name-freeze");
   g_object_set(freeze.get(), "is-live", TRUE, nullptr);
-  GRef<GstElement> scale = Add("videoscale", "name-scale");
-  nameTileCaps_ = Add("capsfilter", "name-tile-caps");
-  nameTileElements_ = {source, sourceCaps, text, freeze, scale, nameTileCaps_};
-  ApplyTileCaps();
-  LinkChain({source.get(), sourceCaps.get(), text.get(), freeze.get(), scale.get(), nameTileCaps_.get()});
+  nameTileElements_ = {source, sourceCaps, text, freeze};
+  LinkChain({source.get(), sourceCaps.get(), text.get(), freeze.get()});
 
-  GRef<GstPad> ghost = Ghost(nameTileCaps_.get(), "src", "name-tile");
+  GRef<GstPad> ghost = Ghost(freeze.get(), "src", "name-tile");
   nameTilePad_ = video_.RequestTilePad("name-" + id_);
   if (gst_pad_link(ghost.get(), nameTilePad_.get()) != GST_PAD_LINK_OK) {
     throw std::runtime_error("cannot link the name tile of " + id_);
   }
   if (tile_) VideoComposite::PlaceTile(nameTilePad_.get(), *tile_);
+  nameTileSize_ = {width, height};
 }
 
 void ParticipantEndpoint::RemoveNameTile() {
@@ -228,25 +238,26 @@ void ParticipantEndpoint::RemoveNameTile() {
   gst_element_remove_pad(bin_.get(), ghost.get());
   for (auto& element : nameTileElements_) gst_bin_remove(GST_BIN(bin_.get()), element.get());
   nameTileElements_.clear();
-  nameTileCaps_.Reset();
 }
 
 void ParticipantEndpoint::SetTile(const Rect& tile) {
   tile_ = tile;
   ApplyTileCaps();
+  if (nameTilePad_ && nameTileSize_ != std::make_pair(tile.width, tile.height)) {
+    RemoveNameTile();
+    BuildNameTile();
+    SyncAll(RawPointers(nameTileElements_));
+  }
   if (nameTilePad_) VideoComposite::PlaceTile(nameTilePad_.get(), tile);
   if (videoTilePad_) VideoComposite::PlaceTile(videoTilePad_.get(), tile);
 }
 
 void ParticipantEndpoint::ApplyTileCaps() {
-  // Inputs are scaled to their tile before the compositor (videoscale
-  // letterboxes to keep the aspect ratio), so the compositor only copies.
+  // Camera frames are scaled to their tile before the compositor
+  // (videoscale letterboxes to keep the aspect ratio), so the compositor
+  // only copies.
   const int width = tile_ ? tile_->width : kDefaultTileWidth;
   const int height = tile_ ? tile_->height : kDefaultTileHeight;
-  if (nameTileCaps_) {
-    GRef<GstCaps> caps = TileCaps(width, height, kNameTileFramerate);
-    g_object_set(nameTileCaps_.get(), "caps", caps.get(), nullptr);
-  }
   if (videoTileCaps_) {
     GRef<GstCaps> caps = TileCaps(width, height, 0);
     g_object_set(videoTileCaps_.get(), "caps", caps.get(), nullptr);

@@ -5,7 +5,7 @@
 //                       composite tee ─ queue ─ rtpvp8pay ─────────────┤ webrtcbin
 //  from the participant: webrtcbin ─ rtpopusdepay ─ opusdec ─ … ─ appsink ─ RoomAudio
 //                        webrtcbin ─ depay ─ decoder ─ videoscale ─ … ─ compositor tile
-//  until video arrives:  videotestsrc ─ textoverlay(name) ─ imagefreeze ─ … ─ compositor tile
+//  until video arrives:  videotestsrc ─ textoverlay(name) ─ imagefreeze ─ compositor tile
 //
 // Elements are named after the participant (`opusenc-<id>`) so pipeline
 // dumps read well. Lives on the control thread; webrtcbin callbacks post
@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mixer/ControlContext.hpp"
@@ -102,11 +103,11 @@ class ParticipantEndpoint {
   GRef<GstPad> encodedPad_;  // tee pad feeding our video out
   GRef<GstPad> nameTilePad_;  // compositor pad of the name tile
   GRef<GstPad> videoTilePad_;  // compositor pad of the camera tile
-  GRef<GstElement> nameTileCaps_;
   GRef<GstElement> videoTileCaps_;
   GRef<GstElement> audioPayloader_;
   GRef<GstElement> videoPayloader_;
   std::vector<GRef<GstElement>> nameTileElements_;
+  std::pair<int, int> nameTileSize_;
   std::vector<std::string> mids_;
   std::optional<Rect> tile_;
   bool outgoingBuilt_ = false;

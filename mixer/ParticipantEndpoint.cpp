@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "mixer/AnswerCodecs.hpp"
 #include "mixer/Log.hpp"
 #include "mixer/RoomAudio.hpp"
 #include "mixer/VideoComposite.hpp"
@@ -353,6 +354,10 @@ void ParticipantEndpoint::ApplyOffer(const OfferSummary& summary, const std::str
     UpdateSendPayloadTypes(summary);
   }
   mids_ = summary.mids;
+  lastOffer_ = summary;
+  GstSDPMessage* copy = nullptr;
+  gst_sdp_message_copy(message.get(), &copy);
+  lastOfferSdp_.reset(copy);
 
   SessionDescriptionPtr offer(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, message.release()));
   GRef<GstPromise> promise = GRef<GstPromise>::Adopt(
@@ -402,6 +407,7 @@ void ParticipantEndpoint::OnAnswerCreated(GstPromise* promise, gpointer data) {
 }
 
 void ParticipantEndpoint::SetLocalAnswer(SessionDescriptionPtr answer) {
+  if (lastOfferSdp_) AddReceivableCodecs(answer->sdp, lastOfferSdp_.get(), lastOffer_);
   GCharPtr text(gst_sdp_message_as_text(answer->sdp));
   g_signal_emit_by_name(webrtc_.get(), "set-local-description", answer.get(), nullptr);
   GST_INFO("send answer [id:%s]", id_.c_str());

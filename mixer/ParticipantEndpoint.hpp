@@ -109,6 +109,8 @@ class ParticipantEndpoint {
   std::vector<GRef<GstElement>> nameTileElements_;
   std::pair<int, int> nameTileSize_;
   std::vector<std::string> mids_;
+  OfferSummary lastOffer_;
+  SdpMessagePtr lastOfferSdp_;
   std::optional<Rect> tile_;
   bool outgoingBuilt_ = false;
   InputState audioIn_ = InputState::None;

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "mixer/AnswerCodecs.hpp"
+#include "mixer/GRef.hpp"
 #include "mixer/OfferInspector.hpp"
 
 namespace plenum::mixer {
@@ -104,6 +106,33 @@ TEST_F(OfferInspectorTest, NoUsableCodecIsUnsupported) {
   // H.264 alone cannot carry the VP8 composite back.
   expectUnsupported(Offer("111", kOpus, "102", "a=rtpmap:102 H264/90000\r\n"));
   expectUnsupported(Offer("111", kOpus, "", "") + "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n");
+}
+
+SdpMessagePtr ParseSdp(const std::string& text) {
+  GstSDPMessage* message = nullptr;
+  gst_sdp_message_new_from_text(text.c_str(), &message);
+  return SdpMessagePtr(message);
+}
+
+TEST_F(OfferInspectorTest, AnswerGainsTheDecodableCodecsItLacked) {
+  const std::string offerText = Offer("111", kOpus, "96 97 102", kVideo);
+  const OfferSummary summary = InspectOffer(offerText);
+  // What webrtcbin answers when only the VP8 payloader is linked.
+  SdpMessagePtr answer = ParseSdp(Offer("111", kOpus, "96", "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\n"));
+  SdpMessagePtr offer = ParseSdp(offerText);
+  AddReceivableCodecs(answer.get(), offer.get(), summary);
+  const GstSDPMedia* video = gst_sdp_message_get_media(answer.get(), 1);
+  ASSERT_EQ(gst_sdp_media_formats_len(video), 2u);
+  EXPECT_STREQ(gst_sdp_media_get_format(video, 0), "96");
+  EXPECT_STREQ(gst_sdp_media_get_format(video, 1), "102");  // H264 added, rtx not
+  GCharPtr text(gst_sdp_message_as_text(answer.get()));
+  const std::string sdp = text.get();
+  EXPECT_NE(sdp.find("a=rtpmap:102 H264/90000"), std::string::npos);
+  EXPECT_NE(sdp.find("a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"),
+            std::string::npos);
+  EXPECT_EQ(sdp.find("rtx"), std::string::npos);
+  // Audio already had everything: unchanged.
+  EXPECT_EQ(gst_sdp_media_formats_len(gst_sdp_message_get_media(answer.get(), 0)), 1u);
 }
 
 }  // namespace

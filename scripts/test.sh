@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test: unit, element,
+# end-to-end (real WebRTC clients against a real server) and browser
+# (headless Chromium). Ends with "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh --tests
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+
+build=build-tests
+if [[ -f "$build/build.ninja" ]]; then
+  meson setup --reconfigure "$build" -Dtests=enabled -De2e=enabled -Dbrowser=enabled >/dev/null
+else
+  meson setup "$build" -Dtests=enabled -De2e=enabled -Dbrowser=enabled >/dev/null
+fi
+ninja -C "$build"
+
+status=0
+meson test -C "$build" --print-errorlogs || status=$?
+
+python3 - "$build/meson-logs/testlog.json" <<'PY'
+import json, sys
+passed = failed = skipped = 0
+with open(sys.argv[1]) as log:
+    for line in log:
+        result = json.loads(line)["result"]
+        if result in ("OK", "EXPECTEDFAIL"):
+            passed += 1
+        elif result == "SKIP":
+            skipped += 1
+        else:
+            failed += 1
+print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+PY
+exit "$status"

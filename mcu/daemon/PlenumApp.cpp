@@ -5,7 +5,10 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "mcu/Conference.hpp"
 #include "mcu/ControlThread.hpp"
@@ -26,6 +29,8 @@ namespace plenum::mcu {
 namespace {
 
 using Poco::Util::Option;
+
+constexpr auto kShutdownDeadline = std::chrono::seconds(8);
 
 struct ServerOption {
   const char* name;
@@ -170,6 +175,15 @@ int PlenumApp::RunServer() {
   waitForTerminationRequest();
 
   std::cout << "plenum: shutting down" << std::endl;
+  // An orderly stop closes every session and tears every room down; if a
+  // stuck peer or element keeps that from finishing, leave anyway rather
+  // than ignore the administrator's request.
+  std::thread watchdog([] {
+    std::this_thread::sleep_for(kShutdownDeadline);
+    std::cerr << "plenum: shutdown did not finish in time; exiting" << std::endl;
+    std::_Exit(EXIT_SOFTWARE);
+  });
+  watchdog.detach();
   conference.Shutdown();
   http->Stop();
   return EXIT_OK;

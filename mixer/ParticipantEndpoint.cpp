@@ -119,8 +119,12 @@ ParticipantEndpoint::~ParticipantEndpoint() {
     if (peer) gst_pad_unlink(encodedPad_.get(), peer.get());
     video_.ReleaseEncodedPad(encodedPad_);
   }
-  // Stopping the bin joins every streaming thread inside it, so nothing
-  // pushes into the compositor from our side once this returns.
+  // Flush our compositor pads so no thread of ours stays blocked inside
+  // the compositor; stopping the bin then joins every streaming thread in
+  // it, and the pads can go.
+  for (GRef<GstPad>* tile : {&nameTilePad_, &videoTilePad_}) {
+    if (*tile) gst_pad_set_active(tile->get(), FALSE);
+  }
   gst_element_set_locked_state(bin_.get(), TRUE);
   gst_element_set_state(bin_.get(), GST_STATE_NULL);
   for (GRef<GstPad>* tile : {&nameTilePad_, &videoTilePad_}) {
@@ -228,6 +232,9 @@ void ParticipantEndpoint::BuildNameTile() {
 
 void ParticipantEndpoint::RemoveNameTile() {
   if (!nameTilePad_) return;
+  // Flushing the compositor pad first releases imagefreeze's thread if it
+  // is waiting inside the compositor, so stopping it cannot hang.
+  gst_pad_set_active(nameTilePad_.get(), FALSE);
   for (auto& element : nameTileElements_) {
     gst_element_set_locked_state(element.get(), TRUE);
     gst_element_set_state(element.get(), GST_STATE_NULL);
@@ -243,7 +250,6 @@ void ParticipantEndpoint::RemoveNameTile() {
 
 void ParticipantEndpoint::SetTile(const Rect& tile) {
   tile_ = tile;
-  ApplyTileCaps();
   if (nameTilePad_ && nameTileSize_ != std::make_pair(tile.width, tile.height)) {
     RemoveNameTile();
     BuildNameTile();
@@ -251,18 +257,40 @@ void ParticipantEndpoint::SetTile(const Rect& tile) {
   }
   if (nameTilePad_) VideoComposite::PlaceTile(nameTilePad_.get(), tile);
   if (videoTilePad_) VideoComposite::PlaceTile(videoTilePad_.get(), tile);
+  if (videoTileCaps_) ResizeVideoTile();
 }
 
-void ParticipantEndpoint::ApplyTileCaps() {
+GRef<GstCaps> ParticipantEndpoint::VideoTileCaps() const {
   // Camera frames are scaled to their tile before the compositor
   // (videoscale letterboxes to keep the aspect ratio), so the compositor
   // only copies.
-  const int width = tile_ ? tile_->width : kDefaultTileWidth;
-  const int height = tile_ ? tile_->height : kDefaultTileHeight;
-  if (videoTileCaps_) {
-    GRef<GstCaps> caps = TileCaps(width, height, 0);
-    g_object_set(videoTileCaps_.get(), "caps", caps.get(), nullptr);
-  }
+  return TileCaps(tile_ ? tile_->width : kDefaultTileWidth, tile_ ? tile_->height : kDefaultTileHeight, 0);
+}
+
+void ParticipantEndpoint::ResizeVideoTile() {
+  // Changing the capsfilter while a frame is between videoscale and it
+  // fails that frame as not-negotiated; so hold the stream before
+  // videoscale, change the caps while nothing is in flight, and let go.
+  if (tileResizeProbe_) return;  // one is pending; it applies the latest tile
+  GRef<GstPad> scaleSink = GRef<GstPad>::Adopt(gst_element_get_static_pad(videoScale_.get(), "sink"));
+  tileResizeProbe_ = gst_pad_add_probe(
+      scaleSink.get(), GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM,
+      +[](GstPad*, GstPadProbeInfo*, gpointer data) -> GstPadProbeReturn {
+        auto* route = static_cast<Route*>(data);
+        ParticipantEndpoint* endpoint = route->endpoint;
+        route->poster.Post([endpoint] { endpoint->FinishVideoTileResize(); });
+        return GST_PAD_PROBE_OK;  // stays blocked until the probe is removed
+      },
+      new Route{poster_, this}, [](gpointer data) { delete static_cast<Route*>(data); });
+}
+
+void ParticipantEndpoint::FinishVideoTileResize() {
+  if (!tileResizeProbe_) return;
+  GRef<GstCaps> caps = VideoTileCaps();
+  g_object_set(videoTileCaps_.get(), "caps", caps.get(), nullptr);
+  GRef<GstPad> scaleSink = GRef<GstPad>::Adopt(gst_element_get_static_pad(videoScale_.get(), "sink"));
+  gst_pad_remove_probe(scaleSink.get(), tileResizeProbe_);
+  tileResizeProbe_ = 0;
 }
 
 GRef<GstPad> ParticipantEndpoint::RequestWebrtcSinkPad(GstCaps* codecs) {
@@ -505,15 +533,16 @@ void ParticipantEndpoint::BuildVideoInput(const GRef<GstPad>& pad, const std::st
   g_object_set(depay.get(), "request-keyframe", TRUE, "wait-for-keyframe", TRUE, nullptr);
   GRef<GstElement> decoder = Add(vp8 ? "vp8dec" : "avdec_h264", "video-dec");
   g_object_set(decoder.get(), "automatic-request-sync-points", TRUE, "discard-corrupted-frames", TRUE, nullptr);
-  GRef<GstElement> scale = Add("videoscale", "video-scale");
+  videoScale_ = Add("videoscale", "video-scale");
   GRef<GstElement> convert = Add("videoconvert", "video-convert");
   videoTileCaps_ = Add("capsfilter", "video-tile-caps");
-  ApplyTileCaps();
+  GRef<GstCaps> tileCaps = VideoTileCaps();
+  g_object_set(videoTileCaps_.get(), "caps", tileCaps.get(), nullptr);
   GRef<GstElement> queue = Add("queue", "video-in-queue");
   // Only the newest frame matters to a live composite.
   g_object_set(queue.get(), "max-size-buffers", 2u, "max-size-bytes", 0u, "max-size-time", guint64{0}, nullptr);
   gst_util_set_object_arg(G_OBJECT(queue.get()), "leaky", "downstream");
-  LinkChain({depay.get(), decoder.get(), scale.get(), convert.get(), videoTileCaps_.get(), queue.get()});
+  LinkChain({depay.get(), decoder.get(), videoScale_.get(), convert.get(), videoTileCaps_.get(), queue.get()});
 
   GRef<GstPad> ghost = Ghost(queue.get(), "src", "video-tile");
   videoTilePad_ = video_.RequestTilePad("video-" + id_);
@@ -521,7 +550,7 @@ void ParticipantEndpoint::BuildVideoInput(const GRef<GstPad>& pad, const std::st
   if (gst_pad_link(ghost.get(), videoTilePad_.get()) != GST_PAD_LINK_OK) {
     throw std::runtime_error("cannot link the video tile of " + id_);
   }
-  SyncAll({queue.get(), videoTileCaps_.get(), convert.get(), scale.get(), decoder.get(), depay.get()});
+  SyncAll({queue.get(), videoTileCaps_.get(), convert.get(), videoScale_.get(), decoder.get(), depay.get()});
   GRef<GstPad> depaySink = GRef<GstPad>::Adopt(gst_element_get_static_pad(depay.get(), "sink"));
   if (gst_pad_link(pad.get(), depaySink.get()) != GST_PAD_LINK_OK) throw std::runtime_error("cannot link video in");
   // Ask the sender for a keyframe now rather than wait for its next one.

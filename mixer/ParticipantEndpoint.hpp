@@ -73,7 +73,9 @@ class ParticipantEndpoint {
   void LinkIncoming(const GRef<GstPad>& pad, gulong blockProbe);
   void BuildAudioInput(const GRef<GstPad>& pad);
   void BuildVideoInput(const GRef<GstPad>& pad, const std::string& encoding);
-  void ApplyTileCaps();
+  GRef<GstCaps> VideoTileCaps() const;
+  void ResizeVideoTile();
+  void FinishVideoTileResize();
   void CreateAnswer();
   void SetLocalAnswer(SessionDescriptionPtr answer);
 
@@ -103,7 +105,9 @@ class ParticipantEndpoint {
   GRef<GstPad> encodedPad_;  // tee pad feeding our video out
   GRef<GstPad> nameTilePad_;  // compositor pad of the name tile
   GRef<GstPad> videoTilePad_;  // compositor pad of the camera tile
+  GRef<GstElement> videoScale_;
   GRef<GstElement> videoTileCaps_;
+  gulong tileResizeProbe_ = 0;
   GRef<GstElement> audioPayloader_;
   GRef<GstElement> videoPayloader_;
   std::vector<GRef<GstElement>> nameTileElements_;

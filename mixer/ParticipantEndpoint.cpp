@@ -218,10 +218,12 @@ void ParticipantEndpoint::BuildNameTile() {
                "font-desc", font.c_str(), "shaded-background", FALSE, nullptr);
   GRef<GstElement> freeze = Add("imagefreeze", "name-freeze");
   g_object_set(freeze.get(), "is-live", TRUE, nullptr);
-  nameTileElements_ = {source, sourceCaps, text, freeze};
-  LinkChain({source.get(), sourceCaps.get(), text.get(), freeze.get()});
+  GRef<GstElement> queue = Add("queue", "name-queue");
+  VideoComposite::SetLatencyHeadroom(queue.get());
+  nameTileElements_ = {source, sourceCaps, text, freeze, queue};
+  LinkChain({source.get(), sourceCaps.get(), text.get(), freeze.get(), queue.get()});
 
-  GRef<GstPad> ghost = Ghost(freeze.get(), "src", "name-tile");
+  GRef<GstPad> ghost = Ghost(queue.get(), "src", "name-tile");
   nameTilePad_ = video_.RequestTilePad("name-" + id_);
   if (gst_pad_link(ghost.get(), nameTilePad_.get()) != GST_PAD_LINK_OK) {
     throw std::runtime_error("cannot link the name tile of " + id_);

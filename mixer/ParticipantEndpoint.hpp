@@ -5,7 +5,7 @@
 //                       composite tee ─ queue ─ rtpvp8pay ─────────────┤ webrtcbin
 //  from the participant: webrtcbin ─ rtpopusdepay ─ opusdec ─ … ─ appsink ─ RoomAudio
 //                        webrtcbin ─ depay ─ decoder ─ videoscale ─ … ─ compositor tile
-//  until video arrives:  videotestsrc ─ textoverlay(name) ─ imagefreeze ─ compositor tile
+//  until video arrives:  videotestsrc ─ textoverlay(name) ─ imagefreeze ─ queue ─ compositor tile
 //
 // Elements are named after the participant (`opusenc-<id>`) so pipeline
 // dumps read well. Lives on the control thread; webrtcbin callbacks post

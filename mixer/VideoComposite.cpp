@@ -22,11 +22,21 @@ void LinkOrThrow(GstElement* from, GstElement* to) {
   }
 }
 
+constexpr guint64 kLatencyHeadroom = GST_SECOND;
+
 bool IsForceKeyUnit(GstEvent* event) {
   return GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_UPSTREAM && gst_video_event_is_force_key_unit(event);
 }
 
 }  // namespace
+
+void VideoComposite::SetLatencyHeadroom(GstElement* queue) {
+  // The compositor's inputs differ in latency (a still picture: none; a
+  // camera: jitter buffer plus decoder). Without headroom on the fast ones,
+  // their maximum latency falls below the cameras' minimum and the
+  // compositor cannot configure latency at all.
+  g_object_set(queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time", kLatencyHeadroom, nullptr);
+}
 
 VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options)
     : options_(options),
@@ -64,9 +74,12 @@ VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options)
   tee_ = AddElement(pipeline, "tee", "composite-tee");
   g_object_set(tee_.get(), "allow-not-linked", TRUE, nullptr);
 
+  GRef<GstElement> backgroundQueue = AddElement(pipeline, "queue", "composite-background-queue");
+  SetLatencyHeadroom(backgroundQueue.get());
   LinkOrThrow(background.get(), backgroundCaps.get());
+  LinkOrThrow(backgroundCaps.get(), backgroundQueue.get());
   GRef<GstPad> backgroundPad = RequestTilePad("background");
-  GRef<GstPad> backgroundSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(backgroundCaps.get(), "src"));
+  GRef<GstPad> backgroundSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(backgroundQueue.get(), "src"));
   if (gst_pad_link(backgroundSrc.get(), backgroundPad.get()) != GST_PAD_LINK_OK) {
     throw std::runtime_error("cannot link the composite background");
   }

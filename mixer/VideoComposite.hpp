@@ -34,6 +34,8 @@ class VideoComposite {
   GRef<GstPad> RequestTilePad(const std::string& name);
   void ReleaseTilePad(const GRef<GstPad>& pad);
   static void PlaceTile(GstPad* pad, const Rect& rect);
+  // Configures a queue in front of a low-latency tile source.
+  static void SetLatencyHeadroom(GstElement* queue);
 
   // A branch of the encoded VP8 stream for one receiver.
   GRef<GstPad> RequestEncodedPad();

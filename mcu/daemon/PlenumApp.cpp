@@ -1,6 +1,7 @@
 #include "mcu/daemon/PlenumApp.hpp"
 
 #include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/IniFileConfiguration.h>
 #include <Poco/Util/IntValidator.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
@@ -89,7 +90,9 @@ void PlenumApp::handleOption(const std::string& name, const std::string& value) 
   } else if (name == "version") {
     versionRequested_ = true;
   } else if (name == "config") {
-    loadConfiguration(value, PRIO_DEFAULT);
+    // The contract says INI whatever the file is called; Poco's
+    // loadConfiguration() would guess the format from the extension.
+    config().add(new Poco::Util::IniFileConfiguration(value), PRIO_DEFAULT);
   } else {
     config().setString(name, value);
   }

@@ -1,0 +1,110 @@
+// Participants coming and going must not leave threads, file descriptors or
+// memory behind in the server.
+
+#include "support/E2eExpectations.hpp"
+#include "support/ProcessUsage.hpp"
+#include "support/ServerTest.hpp"
+
+#include <cstdio>
+#include <thread>
+
+namespace plenum::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kWarmUpCycles = 5;
+constexpr int kCycles = 50;
+constexpr long kThreadSlack = 3;
+constexpr long kFdSlack = 3;
+constexpr long kRssSlackKiB = 30 * 1024;
+
+class LeakTest : public ServerTest {
+ protected:
+  // One participant joins the room, connects, receives media, leaves; done
+  // once the anchor has been told it left.
+  ::testing::AssertionResult Cycle(int index) {
+    auto cycler = Participant(ParticipantOptions("cycler-" + std::to_string(index), 550.0, 0xFF00FF00));
+    if (!cycler->JoinAndConnect(room_, 15s))
+      return ::testing::AssertionFailure() << "cycle " << index << ": " << cycler->Describe(true);
+    const ReceivedMedia& received = cycler->Received();
+    const bool gotMedia = received.WaitUntil(
+        [&] {
+          const auto counters = received.Snapshot();
+          return counters.audioSamples >= ReceivedMedia::kSampleRate / 5 && counters.videoFrames >= 1;
+        },
+        15s);
+    if (!gotMedia)
+      return ::testing::AssertionFailure() << "cycle " << index << " received no media: " << cycler->Describe(true);
+    if (!cycler->Leave(5s)) {
+      const auto health = Healthy(Server());
+      return ::testing::AssertionFailure() << "cycle " << index << ": socket not closed within 5 s of leave; /healthz: "
+                                           << (health ? "200" : health.message()) << "; " << cycler->Describe(true);
+    }
+    const std::string id = cycler->Id();
+    cycler.reset();
+    if (!anchor_->Signaling().WaitFor("participant-joined", 5s))
+      return ::testing::AssertionFailure()
+             << "cycle " << index << ": anchor not told of the join: " << anchor_->Describe(true);
+    const auto left = anchor_->Signaling().WaitFor("participant-left", 10s);
+    if (!left || left->optValue<std::string>("participant", "") != id)
+      return ::testing::AssertionFailure()
+             << "cycle " << index << ": anchor not told that " << id << " left: " << anchor_->Describe(true);
+    return ::testing::AssertionSuccess();
+  }
+
+  // The server releases a participant's resources asynchronously after
+  // announcing the leave, and nothing outside it signals when that is done:
+  // sample /proc until the figures are back within bounds or time is up.
+  ProcessUsage Settled(const ProcessUsage& baseline, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    ProcessUsage usage = ReadProcessUsage(Server().Pid());
+    while (Clock::now() < deadline &&
+           (usage.threads > baseline.threads + kThreadSlack || usage.fds > baseline.fds + kFdSlack)) {
+      std::this_thread::sleep_for(200ms);
+      usage = ReadProcessUsage(Server().Pid());
+    }
+    return usage;
+  }
+
+  std::string room_ = UniqueRoom("leak");
+  std::unique_ptr<RoomParticipant> anchor_;
+};
+
+TEST_F(LeakTest, JoinLeaveCyclesGiveBackThreadsFdsAndMemory) {
+  // A resident participant keeps the room (and its mixer) alive across
+  // cycles, as in a real meeting where people come and go.
+  anchor_ = Participant(ParticipantOptions("anchor", 330.0, 0xFFFF0000));
+  ASSERT_TRUE(anchor_->JoinAndConnect(room_, 15s)) << anchor_->Describe() << Context();
+
+  const auto start = Clock::now();
+  for (int i = 0; i < kWarmUpCycles; ++i) ASSERT_TRUE(Cycle(i)) << Context();
+  const ProcessUsage idle = ReadProcessUsage(Server().Pid());
+  const ProcessUsage baseline = Settled(idle, 5s);
+  const auto measured = Clock::now();
+  for (int i = kWarmUpCycles; i < kWarmUpCycles + kCycles; ++i) ASSERT_TRUE(Cycle(i)) << Context();
+  const auto cyclesDone = Clock::now();
+  const ProcessUsage after = Settled(baseline, 10s);
+
+  std::printf("warm-up: %d cycles in %.1f s; %d cycles in %.1f s (%.2f s each)\n", kWarmUpCycles,
+              std::chrono::duration<double>(measured - start).count(), kCycles,
+              std::chrono::duration<double>(cyclesDone - measured).count(),
+              std::chrono::duration<double>(cyclesDone - measured).count() / kCycles);
+  std::printf("server after warm-up: %s\nserver after %d cycles: %s\n", baseline.Describe().c_str(), kCycles,
+              after.Describe().c_str());
+  std::printf("delta: %+ld threads, %+ld fds, %+.1f MiB RSS\n", after.threads - baseline.threads,
+              after.fds - baseline.fds, (after.rssKiB - baseline.rssKiB) / 1024.0);
+  std::fflush(stdout);
+
+  EXPECT_LE(after.threads, baseline.threads + kThreadSlack) << Context();
+  EXPECT_LE(after.fds, baseline.fds + kFdSlack) << Context();
+  EXPECT_LE(after.rssKiB, baseline.rssKiB + kRssSlackKiB) << Context();
+
+  // The room survived it all: the anchor still receives media.
+  EXPECT_TRUE(anchor_->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate / 2, 5s)) << anchor_->Describe(true);
+  anchor_.reset();
+}
+
+}  // namespace
+}  // namespace plenum::test

@@ -1,0 +1,49 @@
+#pragma once
+
+// Checks shared by the e2e tests, as gtest assertion results whose failure
+// messages carry what the client saw and what the server printed.
+
+#include "testclient/RoomParticipant.hpp"
+#include "testclient/ServerProcess.hpp"
+#include "testclient/WsClient.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace plenum::test {
+
+// A room id no other test uses: prefix + counter.
+std::string UniqueRoom(const std::string& prefix);
+
+WsClient::Message JoinMessage(const std::string& room, const std::string& name);
+
+// Options for a participant sending `toneHz` and `colourArgb`.
+MediaClientOptions ParticipantOptions(const std::string& name, double toneHz, std::uint32_t colourArgb,
+                                      VideoCodec codec = VideoCodec::kVp8);
+
+// The next "error" on `ws` has `code`. Messages of other types stay queued.
+::testing::AssertionResult ReceivesError(WsClient& ws, const std::string& code, std::chrono::milliseconds timeout);
+
+// The server still talks to an unjoined socket: a join on it succeeds.
+::testing::AssertionResult StillServesUnjoined(WsClient& ws, std::chrono::milliseconds timeout);
+
+// Joins and connects every participant to `room`, in order.
+::testing::AssertionResult AllConnect(const std::vector<RoomParticipant*>& participants, const std::string& room,
+                                      std::chrono::milliseconds timeoutEach);
+
+// GET /healthz answers 200.
+::testing::AssertionResult Healthy(const ServerProcess& server);
+
+// Two fresh media clients in a fresh room connect and each hears the other's
+// tone: the server as a whole still works.
+::testing::AssertionResult MediaRoomWorks(const ServerProcess& server, std::chrono::milliseconds timeout);
+
+// Message text for a failed expectation: the server's output tail.
+std::string ServerContext(const ServerProcess& server);
+
+}  // namespace plenum::test

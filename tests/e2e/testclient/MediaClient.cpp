@@ -1,0 +1,441 @@
+#include "testclient/MediaClient.hpp"
+
+#include "testclient/GUniquePtr.hpp"
+#include "testclient/GstRuntime.hpp"
+#include "testclient/IceRestriction.hpp"
+#include "testclient/MediaBranches.hpp"
+#include "testclient/MediaTaps.hpp"
+#include "testclient/SessionDescription.hpp"
+#include "testclient/WebRtcStats.hpp"
+
+#include <sstream>
+#include <stdexcept>
+
+namespace plenum::test {
+
+namespace {
+
+std::string EnumNick(GType type, int value) {
+  auto* enumClass = static_cast<GEnumClass*>(g_type_class_ref(type));
+  const GEnumValue* entry = g_enum_get_value(enumClass, value);
+  std::string nick = entry ? entry->value_nick : std::to_string(value);
+  g_type_class_unref(enumClass);
+  return nick;
+}
+
+// The "error" a webrtcbin promise was replied with, or "" if none.
+std::string PromiseError(GstPromise* promise) {
+  if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) return "promise was not replied";
+  const GstStructure* reply = gst_promise_get_reply(promise);
+  if (!reply || !gst_structure_has_field(reply, "error")) return {};
+  GError* rawError = nullptr;
+  gst_structure_get(reply, "error", G_TYPE_ERROR, &rawError, nullptr);
+  GUniquePtr<GError> error(rawError);
+  return error ? error->message : "unknown error";
+}
+
+struct PromiseContext {
+  CallbackGuard<MediaClient>::Token token;
+  void (*handler)(MediaClient&, GstPromise*);
+};
+
+}  // namespace
+
+const char* ToString(MediaClient::SdpType type) { return type == MediaClient::SdpType::kOffer ? "offer" : "answer"; }
+
+MediaClient::MediaClient(MediaClientOptions options, Listener& listener)
+    : listener_(listener), options_(std::move(options)) {
+  EnsureGstReady();
+  try {
+    pipeline_ = RefSinkGRef(gst_pipeline_new(("client-" + options_.name).c_str()));
+    webrtc_ = RefSinkGRef(gst_element_factory_make("webrtcbin", ("webrtc-" + options_.name).c_str()));
+    if (!pipeline_ || !webrtc_) throw std::runtime_error("cannot create pipeline or webrtcbin");
+    g_object_set(webrtc_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
+                 static_cast<guint>(options_.latency.count()), nullptr);
+    gst_bin_add(GST_BIN(pipeline_.get()), webrtc_.get());
+    RestrictIceToAddress(webrtc_.get(), options_.iceAddress);
+
+    auto bus = AdoptGRef(gst_element_get_bus(pipeline_.get()));
+    gst_bus_set_sync_handler(bus.get(), &MediaClient::BusSyncThunk, this, nullptr);
+
+    auto connect = [&](const char* signal, GCallback callback) {
+      signals_.push_back(std::make_unique<SignalHandler>(webrtc_.get(), signal, callback, this));
+    };
+    connect("pad-added", G_CALLBACK(&MediaClient::PadAddedThunk));
+    connect("on-ice-candidate", G_CALLBACK(&MediaClient::IceCandidateThunk));
+    connect("notify::connection-state", G_CALLBACK(&MediaClient::StateNotifyThunk));
+    connect("notify::ice-connection-state", G_CALLBACK(&MediaClient::StateNotifyThunk));
+    connect("notify::ice-gathering-state", G_CALLBACK(&MediaClient::StateNotifyThunk));
+
+    BuildSendBranches();
+    if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+      throw std::runtime_error("pipeline refused PLAYING: " + GetStatus().error);
+  } catch (...) {
+    Teardown();
+    throw;
+  }
+}
+
+MediaClient::~MediaClient() { Teardown(); }
+
+void MediaClient::Teardown() {
+  closing_ = true;
+  // Queued promise callbacks become no-ops; one already running finishes first.
+  promiseGuard_.Revoke();
+  if (pipeline_) {
+    // Stops the streaming threads and webrtcbin's own thread, so no signal
+    // handler runs after this returns and the handlers can go.
+    gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+    auto bus = AdoptGRef(gst_element_get_bus(pipeline_.get()));
+    gst_bus_set_sync_handler(bus.get(), nullptr, nullptr, nullptr);
+  }
+  signals_.clear();
+  webrtc_.Reset();
+  pipeline_.Reset();
+}
+
+void MediaClient::BuildSendBranches() {
+  auto plug = [&](const std::string& description, const std::string& name) {
+    GRefPtr<GstElement> bin = MakeBranchBin(description, name);
+    gst_bin_add(GST_BIN(pipeline_.get()), bin.get());
+    auto source = AdoptGRef(gst_element_get_static_pad(bin.get(), "src"));
+    // Each requested sink pad creates a sendrecv transceiver, in order:
+    // audio is m-line 0, video m-line 1.
+    auto sink = AdoptGRef(gst_element_request_pad_simple(webrtc_.get(), "sink_%u"));
+    if (!source || !sink || gst_pad_link(source.get(), sink.get()) != GST_PAD_LINK_OK)
+      throw std::runtime_error("cannot link " + name + " to webrtcbin");
+  };
+
+  if (options_.sendAudio)
+    plug(AudioSendDescription(options_), "audio-send-" + options_.name);
+  else
+    AddReceiveOnlyTransceiver(true);
+  if (options_.sendVideo)
+    plug(VideoSendDescription(options_), "video-send-" + options_.name);
+  else
+    AddReceiveOnlyTransceiver(false);
+}
+
+// A client that does not send a kind still receives it (the room's mix or
+// composite), so it offers that kind receive-only.
+void MediaClient::AddReceiveOnlyTransceiver(bool audio) {
+  auto caps = AdoptGRef(gst_caps_from_string(ReceiveOnlyCaps(audio).c_str()));
+  GstWebRTCRTPTransceiver* rawTransceiver = nullptr;
+  g_signal_emit_by_name(webrtc_.get(), "add-transceiver", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps.get(),
+                        &rawTransceiver);
+  auto transceiver = AdoptGRef(rawTransceiver);
+  if (!transceiver) throw std::runtime_error("webrtcbin refused a receive-only transceiver");
+}
+
+GstPromise* MediaClient::NewPromise(void (*handler)(MediaClient&, GstPromise*)) {
+  return gst_promise_new_with_change_func(
+      [](GstPromise* promise, gpointer data) {
+        auto* context = static_cast<PromiseContext*>(data);
+        context->token.Run([&](MediaClient& client) { context->handler(client, promise); });
+      },
+      new PromiseContext{promiseGuard_.MakeToken(), handler},
+      [](gpointer data) { delete static_cast<PromiseContext*>(data); });
+}
+
+void MediaClient::CreateOffer() {
+  auto promise = AdoptGRef(
+      NewPromise([](MediaClient& client, GstPromise* p) { client.OnDescriptionCreated(p, SdpType::kOffer); }));
+  g_signal_emit_by_name(webrtc_.get(), "create-offer", nullptr, promise.get());
+}
+
+void MediaClient::SetRemoteDescription(SdpType type, const std::string& sdp) {
+  {
+    std::lock_guard lock(mutex_);
+    remoteSdp_ = sdp;
+  }
+  GUniquePtr<GstWebRTCSessionDescription> description;
+  try {
+    description =
+        ParseSessionDescription(type == SdpType::kOffer ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+  } catch (const std::exception& e) {
+    Fail(std::string("remote ") + ToString(type) + ": " + e.what());
+    return;
+  }
+  auto promise = AdoptGRef(
+      type == SdpType::kOffer
+          ? NewPromise([](MediaClient& client, GstPromise* p) { client.OnRemoteDescriptionSet(p, SdpType::kOffer); })
+          : NewPromise([](MediaClient& client, GstPromise* p) { client.OnRemoteDescriptionSet(p, SdpType::kAnswer); }));
+  g_signal_emit_by_name(webrtc_.get(), "set-remote-description", description.get(), promise.get());
+}
+
+void MediaClient::AddRemoteCandidate(unsigned mlineIndex, const std::string& candidate) {
+  // An empty candidate is the peer's end of candidates. webrtcbin needs
+  // nothing for it: connectivity checks run on what has arrived.
+  if (candidate.empty()) return;
+  g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", mlineIndex, candidate.c_str());
+  std::lock_guard lock(mutex_);
+  status_.remoteCandidates++;
+}
+
+void MediaClient::OnDescriptionCreated(GstPromise* promise, SdpType type) {
+  const std::string error = PromiseError(promise);
+  if (!error.empty()) {
+    Fail(std::string("create-") + ToString(type) + ": " + error);
+    return;
+  }
+  GstWebRTCSessionDescription* rawDescription = nullptr;
+  gst_structure_get(gst_promise_get_reply(promise), ToString(type), GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+                    &rawDescription, nullptr);
+  GUniquePtr<GstWebRTCSessionDescription> description(rawDescription);
+  if (!description) {
+    Fail(std::string("create-") + ToString(type) + " gave no description");
+    return;
+  }
+
+  // An H.264 sender still receives the room's composite in VP8: its video
+  // m-line offers VP8 too. webrtcbin cannot express that (it narrows the
+  // m-line to what its sink pad carries), so the offer is amended here,
+  // before it is applied, so webrtcbin and the peer see the same thing.
+  if (type == SdpType::kOffer && options_.sendVideo && options_.videoCodec == VideoCodec::kH264) {
+    for (guint i = 0; i < gst_sdp_message_medias_len(description->sdp); ++i) {
+      if (std::string(gst_sdp_media_get_media(gst_sdp_message_get_media(description->sdp, i))) == "video")
+        AddReceiveCodec(description->sdp, i, kVp8PayloadType, "VP8/90000");
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
+    localSdp_ = SdpText(description->sdp);
+    localMids_ = MediaIds(description->sdp);
+  }
+  // The peer hears of the description only once it is applied: an answer
+  // to it may come back at once and needs it in place.
+  auto setPromise = AdoptGRef(
+      type == SdpType::kOffer
+          ? NewPromise([](MediaClient& client, GstPromise* p) { client.OnLocalDescriptionSet(p, SdpType::kOffer); })
+          : NewPromise([](MediaClient& client, GstPromise* p) { client.OnLocalDescriptionSet(p, SdpType::kAnswer); }));
+  g_signal_emit_by_name(webrtc_.get(), "set-local-description", description.get(), setPromise.get());
+}
+
+// Runs on webrtcbin's thread as the last step of setting the description:
+// candidates, gathered from here on, are reported after it.
+void MediaClient::OnLocalDescriptionSet(GstPromise* promise, SdpType type) {
+  const std::string error = PromiseError(promise);
+  if (!error.empty()) {
+    Fail(std::string("set-local-description (") + ToString(type) + "): " + error);
+    return;
+  }
+  std::string sdp;
+  {
+    std::lock_guard lock(mutex_);
+    sdp = localSdp_;
+  }
+  try {
+    if (!closing_) listener_.OnLocalDescription(type, sdp);
+  } catch (const std::exception& e) {
+    Fail(std::string("sending the local ") + ToString(type) + ": " + e.what());
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    status_.localDescriptionSent = true;
+  }
+  changed_.notify_all();
+}
+
+void MediaClient::OnRemoteDescriptionSet(GstPromise* promise, SdpType type) {
+  const std::string error = PromiseError(promise);
+  if (!error.empty()) {
+    Fail(std::string("set-remote-description (") + ToString(type) + "): " + error);
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    status_.remoteDescriptionSet = true;
+  }
+  changed_.notify_all();
+  if (type == SdpType::kOffer) {
+    auto answerPromise = AdoptGRef(
+        NewPromise([](MediaClient& client, GstPromise* p) { client.OnDescriptionCreated(p, SdpType::kAnswer); }));
+    g_signal_emit_by_name(webrtc_.get(), "create-answer", nullptr, answerPromise.get());
+  }
+}
+
+void MediaClient::OnLocalCandidate(unsigned mlineIndex, const char* candidate) {
+  std::string mid;
+  {
+    std::lock_guard lock(mutex_);
+    if (mlineIndex < localMids_.size()) mid = localMids_[mlineIndex];
+    status_.localCandidates++;
+  }
+  try {
+    if (!closing_) listener_.OnLocalCandidate(mlineIndex, mid, candidate ? candidate : "");
+  } catch (const std::exception& e) {
+    Fail(std::string("sending a local candidate: ") + e.what());
+  }
+}
+
+void MediaClient::OnStateNotify() {
+  GstWebRTCPeerConnectionState connection;
+  GstWebRTCICEConnectionState ice;
+  GstWebRTCICEGatheringState gathering;
+  g_object_get(webrtc_.get(), "connection-state", &connection, "ice-connection-state", &ice, "ice-gathering-state",
+               &gathering, nullptr);
+
+  bool sendEndOfCandidates = false;
+  std::string mid;
+  {
+    std::lock_guard lock(mutex_);
+    status_.connection = connection;
+    status_.ice = ice;
+    status_.gathering = gathering;
+    if (gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE && options_.signalEndOfCandidates &&
+        !endOfCandidatesSent_) {
+      endOfCandidatesSent_ = true;
+      sendEndOfCandidates = true;
+      mid = localMids_.empty() ? std::string() : localMids_.front();
+    }
+  }
+  changed_.notify_all();
+
+  // With max-bundle every m-line shares one transport: one end marker, on
+  // m-line 0.
+  if (sendEndOfCandidates && !closing_) {
+    try {
+      listener_.OnLocalCandidate(0, mid, "");
+    } catch (const std::exception& e) {
+      Fail(std::string("sending end of candidates: ") + e.what());
+    }
+  }
+}
+
+void MediaClient::OnPadAdded(GstPad* pad) {
+  if (closing_ || GST_PAD_DIRECTION(pad) != GST_PAD_SRC) return;
+
+  auto caps = AdoptGRef(gst_pad_get_current_caps(pad));
+  if (!caps) caps = AdoptGRef(gst_pad_query_caps(pad, nullptr));
+  const GstStructure* structure =
+      caps && !gst_caps_is_empty(caps.get()) ? gst_caps_get_structure(caps.get(), 0) : nullptr;
+  const char* encoding = structure ? gst_structure_get_string(structure, "encoding-name") : nullptr;
+
+  ReceiveKind kind;
+  const std::string description = ReceiveDescription(encoding ? encoding : "", &kind);
+  std::size_t index;
+  {
+    std::lock_guard lock(mutex_);
+    index = status_.receiving.size();
+    status_.receiving.emplace_back(encoding ? encoding : "?");
+  }
+  const char* kindName = kind == ReceiveKind::kAudio ? "audio" : kind == ReceiveKind::kVideo ? "video" : "discard";
+
+  // Built and linked right here, on the streaming thread that announced the
+  // pad: webrtcbin pushes on it as soon as this handler returns, and an
+  // unlinked pad would fail the stream.
+  try {
+    GRefPtr<GstElement> bin =
+        MakeBranchBin(description, std::string(kindName) + "-receive-" + options_.name + "-" + std::to_string(index));
+    gst_bin_add(GST_BIN(pipeline_.get()), bin.get());
+    if (kind != ReceiveKind::kDiscard) {
+      auto sink = AdoptGRef(gst_bin_get_by_name(GST_BIN(bin.get()), kReceiveSinkName));
+      if (kind == ReceiveKind::kAudio)
+        TapAudio(sink.get(), received_);
+      else
+        TapVideo(sink.get(), received_);
+    }
+    gst_element_sync_state_with_parent(bin.get());
+    auto sinkPad = AdoptGRef(gst_element_get_static_pad(bin.get(), "sink"));
+    if (gst_pad_link(pad, sinkPad.get()) != GST_PAD_LINK_OK)
+      Fail(std::string("cannot link received ") + (encoding ? encoding : "stream"));
+  } catch (const std::exception& e) {
+    Fail(std::string("receive branch: ") + e.what());
+  }
+}
+
+void MediaClient::OnBusMessage(GstMessage* message) {
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ERROR) return;
+  GError* rawError = nullptr;
+  gchar* rawDebug = nullptr;
+  gst_message_parse_error(message, &rawError, &rawDebug);
+  GUniquePtr<GError> error(rawError);
+  GUniquePtr<gchar> debug(rawDebug);
+  Fail(std::string("pipeline error from ") + GST_OBJECT_NAME(GST_MESSAGE_SRC(message)) + ": " +
+       (error ? error->message : "?") + (debug ? std::string(" (") + debug.get() + ")" : std::string()));
+}
+
+void MediaClient::Fail(const std::string& what) {
+  {
+    std::lock_guard lock(mutex_);
+    if (status_.error.empty()) status_.error = what;
+  }
+  changed_.notify_all();
+}
+
+bool MediaClient::WaitStatus(const std::function<bool(const Status&)>& done, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return done(status_); });
+}
+
+bool MediaClient::WaitLocalDescription(std::chrono::milliseconds timeout) const {
+  return WaitStatus([](const Status& s) { return s.localDescriptionSent || !s.error.empty(); }, timeout) &&
+         GetStatus().localDescriptionSent;
+}
+
+bool MediaClient::WaitConnected(std::chrono::milliseconds timeout) const {
+  WaitStatus(
+      [](const Status& s) {
+        return s.connection == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED ||
+               s.connection == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED ||
+               s.connection == GST_WEBRTC_PEER_CONNECTION_STATE_CLOSED || !s.error.empty();
+      },
+      timeout);
+  return GetStatus().connection == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
+}
+
+MediaClient::Status MediaClient::GetStatus() const {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
+std::string MediaClient::RemoteSdp() const {
+  std::lock_guard lock(mutex_);
+  return remoteSdp_;
+}
+
+std::string MediaClient::LocalSdp() const {
+  std::lock_guard lock(mutex_);
+  return localSdp_;
+}
+
+std::string MediaClient::Describe(bool withStats) const {
+  const Status status = GetStatus();
+  const ReceivedMedia::Counters counters = received_.Snapshot();
+  std::ostringstream out;
+  out << options_.name << ": connection=" << EnumNick(GST_TYPE_WEBRTC_PEER_CONNECTION_STATE, status.connection)
+      << " ice=" << EnumNick(GST_TYPE_WEBRTC_ICE_CONNECTION_STATE, status.ice)
+      << " gathering=" << EnumNick(GST_TYPE_WEBRTC_ICE_GATHERING_STATE, status.gathering)
+      << " local-sdp=" << (status.localDescriptionSent ? "sent" : "none")
+      << " remote-sdp=" << (status.remoteDescriptionSet ? "set" : "none")
+      << " candidates(local=" << status.localCandidates << " remote=" << status.remoteCandidates << ")"
+      << " receiving=[";
+  for (std::size_t i = 0; i < status.receiving.size(); ++i) out << (i ? "," : "") << status.receiving[i];
+  out << "] audio=" << counters.audioSamples << " samples video=" << counters.videoFrames << " frames";
+  if (!status.error.empty()) out << " error=\"" << status.error << "\"";
+  if (withStats && !closing_) out << " stats: " << QueryRtpStats(webrtc_.get(), std::chrono::seconds(1));
+  return out.str();
+}
+
+void MediaClient::PadAddedThunk(GstElement*, GstPad* pad, gpointer self) {
+  static_cast<MediaClient*>(self)->OnPadAdded(pad);
+}
+
+void MediaClient::IceCandidateThunk(GstElement*, guint mlineIndex, gchar* candidate, gpointer self) {
+  static_cast<MediaClient*>(self)->OnLocalCandidate(mlineIndex, candidate);
+}
+
+void MediaClient::StateNotifyThunk(GObject*, GParamSpec*, gpointer self) {
+  static_cast<MediaClient*>(self)->OnStateNotify();
+}
+
+GstBusSyncReply MediaClient::BusSyncThunk(GstBus*, GstMessage* message, gpointer self) {
+  static_cast<MediaClient*>(self)->OnBusMessage(message);
+  // Nobody pops this bus: keeping messages would only grow it. A sync
+  // handler that drops a message owns it and must unref it.
+  gst_message_unref(message);
+  return GST_BUS_DROP;
+}
+
+}  // namespace plenum::test

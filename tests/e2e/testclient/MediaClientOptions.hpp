@@ -1,0 +1,42 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace plenum::test {
+
+enum class VideoCodec { kVp8, kH264 };
+
+const char* ToString(VideoCodec codec);
+
+// What one test client sends and how it connects. Defaults give a client that
+// sends a 440 Hz tone and a red picture in VP8, over loopback only.
+struct MediaClientOptions {
+  // Used in element names and diagnostics; any text.
+  std::string name = "client";
+
+  bool sendAudio = true;
+  double toneHz = 440.0;
+  double toneVolume = 0.25;  // low enough that a mix of several never clips
+
+  bool sendVideo = true;
+  VideoCodec videoCodec = VideoCodec::kVp8;
+  std::uint32_t colourArgb = 0xFFFF0000;  // videotestsrc foreground-color
+  int width = 320;
+  int height = 240;
+  int framerate = 15;
+
+  // The only local address ICE may gather on. The test machines' other
+  // interfaces are not to be used: all media stays on loopback.
+  std::string iceAddress = "127.0.0.1";
+
+  // Jitterbuffer latency of webrtcbin; low so that tests see media quickly.
+  std::chrono::milliseconds latency{50};
+
+  // Whether to tell the peer when gathering has finished, with an empty
+  // candidate, as browsers do.
+  bool signalEndOfCandidates = true;
+};
+
+}  // namespace plenum::test

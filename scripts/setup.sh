@@ -20,9 +20,14 @@ if [[ "${1:-}" == "--tests" ]]; then
   packages+=(
     libgtest-dev
     gstreamer1.0-plugins-ugly  # x264enc, for the H.264 test sender
-    chromium nodejs npm        # the browser test
+    chromium                   # the browser test
     python3                    # the test summary
   )
+  # Node.js may come from elsewhere (a nodesource nodejs bundles npm and
+  # conflicts with Debian's npm package): only install it when missing.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+  fi
 fi
 
 missing=()

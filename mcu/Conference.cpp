@@ -6,9 +6,9 @@
 
 #include "mcu/ControlThread.hpp"
 #include "mcu/ErrorCode.hpp"
+#include "mcu/Log.hpp"
 #include "mcu/Room.hpp"
 #include "mcu/ServerConfig.hpp"
-#include "mcu/Log.hpp"
 #include "mcu/Validation.hpp"
 
 namespace plenum::mcu {
@@ -77,7 +77,9 @@ void Conference::DoJoin(SessionId, Session& session, const JoinRequest& request)
     RoomSettings settings;
     settings.id = request.room;
     settings.maxParticipants = config_.maxParticipants;
-    it = rooms_.emplace(request.room, std::make_unique<Room>(settings, false, config_.media, control_.context(), AsRoomListener()))
+    it = rooms_
+             .emplace(request.room,
+                      std::make_unique<Room>(settings, false, config_.media, control_.context(), AsRoomListener()))
              .first;
   }
   Room& room = *it->second;

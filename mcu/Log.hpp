@@ -15,6 +15,9 @@ void InitLog();
 
 }  // namespace plenum::mcu
 
-#define PLENUM_LOG_ERROR(...) ::plenum::mcu::Logf(::plenum::mcu::LogLevel::Error, __FILE__, __func__, __LINE__, __VA_ARGS__)
-#define PLENUM_LOG_WARNING(...) ::plenum::mcu::Logf(::plenum::mcu::LogLevel::Warning, __FILE__, __func__, __LINE__, __VA_ARGS__)
-#define PLENUM_LOG_INFO(...) ::plenum::mcu::Logf(::plenum::mcu::LogLevel::Info, __FILE__, __func__, __LINE__, __VA_ARGS__)
+#define PLENUM_LOG_ERROR(...) \
+  ::plenum::mcu::Logf(::plenum::mcu::LogLevel::Error, __FILE__, __func__, __LINE__, __VA_ARGS__)
+#define PLENUM_LOG_WARNING(...) \
+  ::plenum::mcu::Logf(::plenum::mcu::LogLevel::Warning, __FILE__, __func__, __LINE__, __VA_ARGS__)
+#define PLENUM_LOG_INFO(...) \
+  ::plenum::mcu::Logf(::plenum::mcu::LogLevel::Info, __FILE__, __func__, __LINE__, __VA_ARGS__)

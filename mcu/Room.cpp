@@ -36,11 +36,12 @@ Room::Member* Room::Find(const std::string& participant) {
 std::vector<ParticipantInfo> Room::Join(const ParticipantInfo& participant,
                                         std::shared_ptr<ParticipantChannel> channel) {
   try {
-    if (!pipeline_) pipeline_ = std::make_unique<mixer::RoomPipeline>(settings_.id, media_, control_, static_cast<mixer::RoomPipeline::Listener&>(*this));
+    if (!pipeline_)
+      pipeline_ = std::make_unique<mixer::RoomPipeline>(settings_.id, media_, control_,
+                                                        static_cast<mixer::RoomPipeline::Listener&>(*this));
     pipeline_->AddParticipant(participant.id, participant.name);
   } catch (const std::exception& error) {
-    PLENUM_LOG_ERROR("fail join [room:%s participant:%s error:%s]", id().c_str(), participant.id.c_str(),
-                     error.what());
+    PLENUM_LOG_ERROR("fail join [room:%s participant:%s error:%s]", id().c_str(), participant.id.c_str(), error.what());
     if (roster_.empty()) pipeline_.reset();
     throw ProtocolError(ErrorCode::Internal, "the room's media could not start");
   }
@@ -50,8 +51,7 @@ std::vector<ParticipantInfo> Room::Join(const ParticipantInfo& participant,
     member.channel->SendParticipantJoined(participant);
   }
   roster_.push_back(Member{participant, std::move(channel)});
-  PLENUM_LOG_INFO("join room [room:%s participant:%s size:%zu]", id().c_str(), participant.id.c_str(),
-                  roster_.size());
+  PLENUM_LOG_INFO("join room [room:%s participant:%s size:%zu]", id().c_str(), participant.id.c_str(), roster_.size());
   return others;
 }
 
@@ -73,9 +73,9 @@ void Room::Offer(const std::string& participant, const std::string& sdp) {
   try {
     pipeline_->ApplyOffer(participant, sdp);
   } catch (const mixer::OfferError& error) {
-    throw ProtocolError(error.kind() == mixer::OfferError::Kind::Malformed ? ErrorCode::BadRequest
-                                                                            : ErrorCode::UnsupportedMedia,
-                        error.what());
+    throw ProtocolError(
+        error.kind() == mixer::OfferError::Kind::Malformed ? ErrorCode::BadRequest : ErrorCode::UnsupportedMedia,
+        error.what());
   }
 }
 

@@ -16,7 +16,8 @@ std::optional<std::string> TokenVerifier::Verify(const std::optional<std::string
   try {
     Poco::JWT::Signer signer(secret_);
     signer.addAlgorithm(Poco::JWT::Signer::ALGO_HS256);
-    if (!signer.tryVerify(*token, parsed)) throw ProtocolError(ErrorCode::Unauthorized, "the token's signature is invalid");
+    if (!signer.tryVerify(*token, parsed))
+      throw ProtocolError(ErrorCode::Unauthorized, "the token's signature is invalid");
   } catch (const Poco::Exception&) {
     throw ProtocolError(ErrorCode::Unauthorized, "the token is not a valid JWT");
   }

@@ -19,8 +19,7 @@ class TokenVerifier {
   // expired, or for another room.
   std::optional<std::string> Verify(const std::optional<std::string>& token, const std::string& room) const;
 
-  std::string Issue(const std::string& room, const std::optional<std::string>& name,
-                    std::chrono::seconds ttl) const;
+  std::string Issue(const std::string& room, const std::optional<std::string>& name, std::chrono::seconds ttl) const;
 
  private:
   std::string secret_;

@@ -10,7 +10,11 @@ int Utf8Length(const std::string& text) {
   int count = 0;
   for (size_t i = 0; i < text.size();) {
     const auto lead = static_cast<unsigned char>(text[i]);
-    const size_t width = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    const size_t width = lead < 0x80           ? 1
+                         : (lead >> 5) == 0x6  ? 2
+                         : (lead >> 4) == 0xE  ? 3
+                         : (lead >> 3) == 0x1E ? 4
+                                               : 0;
     if (width == 0 || i + width > text.size()) return -1;
     for (size_t k = 1; k < width; ++k) {
       if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return -1;

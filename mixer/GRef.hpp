@@ -25,10 +25,10 @@ struct GRefTraits {
   static T* RefSink(T* p) { return static_cast<T*>(g_object_ref_sink(p)); }
 };
 
-#define PLENUM_MINI_OBJECT_TRAITS(Type)                                        \
-  template <>                                                                  \
-  struct GRefTraits<Type> {                                                    \
-    static void Ref(Type* p) { gst_mini_object_ref(GST_MINI_OBJECT_CAST(p)); } \
+#define PLENUM_MINI_OBJECT_TRAITS(Type)                                            \
+  template <>                                                                      \
+  struct GRefTraits<Type> {                                                        \
+    static void Ref(Type* p) { gst_mini_object_ref(GST_MINI_OBJECT_CAST(p)); }     \
     static void Unref(Type* p) { gst_mini_object_unref(GST_MINI_OBJECT_CAST(p)); } \
   };
 

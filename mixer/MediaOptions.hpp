@@ -8,11 +8,11 @@
 namespace plenum::mixer {
 
 struct IceOptions {
-  std::string stunServer;               // "stun://host:port", empty for none
-  std::vector<std::string> turnServers;  // "turn://user:pass@host:port"
+  std::string stunServer;                   // "stun://host:port", empty for none
+  std::vector<std::string> turnServers;     // "turn://user:pass@host:port"
   std::vector<std::string> localAddresses;  // gather only on these; empty = all interfaces
-  std::string publicIp;                 // 1:1 NAT: also advertise host candidates with this address
-  unsigned portMin = 0;                 // 0 = any
+  std::string publicIp;                     // 1:1 NAT: also advertise host candidates with this address
+  unsigned portMin = 0;                     // 0 = any
   unsigned portMax = 0;
 };
 

@@ -6,8 +6,8 @@
 namespace plenum::mixer {
 
 int16_t MixMinus::ClipToSample(int32_t value) {
-  return static_cast<int16_t>(std::clamp<int32_t>(value, std::numeric_limits<int16_t>::min(),
-                                                  std::numeric_limits<int16_t>::max()));
+  return static_cast<int16_t>(
+      std::clamp<int32_t>(value, std::numeric_limits<int16_t>::min(), std::numeric_limits<int16_t>::max()));
 }
 
 void MixMinus::AddParticipant(const std::string& participant) {

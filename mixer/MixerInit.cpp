@@ -12,10 +12,10 @@ std::vector<std::string> InitMixer() {
   GST_DEBUG_CATEGORY_INIT(plenum_mixer_debug, "plenum-mixer", 0, "Plenum room media");
 
   static const char* const kRequired[] = {
-      "webrtcbin", "rtpopusdepay", "rtpopuspay", "opusdec", "opusenc", "rtpvp8depay", "rtpvp8pay",
-      "vp8dec", "vp8enc", "rtph264depay", "avdec_h264", "compositor", "videotestsrc", "textoverlay",
-      "imagefreeze", "videoscale", "videoconvert", "audioconvert", "audioresample", "appsrc", "appsink",
-      "tee", "queue", "capsfilter"};
+      "webrtcbin",     "rtpopusdepay", "rtpopuspay",  "opusdec",      "opusenc",      "rtpvp8depay",
+      "rtpvp8pay",     "vp8dec",       "vp8enc",      "rtph264depay", "avdec_h264",   "compositor",
+      "videotestsrc",  "textoverlay",  "imagefreeze", "videoscale",   "videoconvert", "audioconvert",
+      "audioresample", "appsrc",       "appsink",     "tee",          "queue",        "capsfilter"};
   std::vector<std::string> missing;
   for (const char* name : kRequired) {
     GRef<GstElementFactory> factory = GRef<GstElementFactory>::Adopt(gst_element_factory_find(name));

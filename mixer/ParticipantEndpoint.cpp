@@ -50,10 +50,9 @@ void LinkChain(const std::vector<GstElement*>& chain) {
 }
 
 GRef<GstCaps> TileCaps(int width, int height, int framerate) {
-  GRef<GstCaps> caps = GRef<GstCaps>::Adopt(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420",
-                                                                 "width", G_TYPE_INT, width, "height", G_TYPE_INT,
-                                                                 height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1,
-                                                                 1, nullptr));
+  GRef<GstCaps> caps = GRef<GstCaps>::Adopt(
+      gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, width, "height",
+                          G_TYPE_INT, height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
   if (framerate > 0) gst_caps_set_simple(caps.get(), "framerate", GST_TYPE_FRACTION, framerate, 1, nullptr);
   return caps;
 }
@@ -62,11 +61,10 @@ GRef<GstCaps> CodecPreferences(const OfferedMedia& media) {
   GRef<GstCaps> caps = GRef<GstCaps>::Adopt(gst_caps_new_empty());
   const char* kind = media.kind == MediaKind::Audio ? "audio" : "video";
   for (const OfferedCodec& codec : media.receivable) {
-    gst_caps_append_structure(caps.get(), gst_structure_new("application/x-rtp", "media", G_TYPE_STRING, kind,
-                                                            "encoding-name", G_TYPE_STRING,
-                                                            codec.encodingName.c_str(), "clock-rate", G_TYPE_INT,
-                                                            codec.clockRate, "payload", G_TYPE_INT,
-                                                            codec.payloadType, nullptr));
+    gst_caps_append_structure(
+        caps.get(), gst_structure_new("application/x-rtp", "media", G_TYPE_STRING, kind, "encoding-name", G_TYPE_STRING,
+                                      codec.encodingName.c_str(), "clock-rate", G_TYPE_INT, codec.clockRate, "payload",
+                                      G_TYPE_INT, codec.payloadType, nullptr));
   }
   return caps;
 }
@@ -158,8 +156,8 @@ GRef<GstPad> ParticipantEndpoint::Ghost(GstElement* element, const char* padName
 }
 
 void ParticipantEndpoint::ConfigureIce() {
-  g_object_set(webrtc_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
-               options_.jitterLatencyMs, nullptr);
+  g_object_set(webrtc_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", options_.jitterLatencyMs,
+               nullptr);
   const IceOptions& ice = options_.ice;
   if (!ice.stunServer.empty()) g_object_set(webrtc_.get(), "stun-server", ice.stunServer.c_str(), nullptr);
   for (const std::string& turn : ice.turnServers) {
@@ -334,8 +332,8 @@ void ParticipantEndpoint::BuildOutgoing(const OfferSummary& summary) {
     GRef<GstElement> queue = Add("queue", "video-out-queue");
     // A receiver that stalls must not stall the room's encoder: drop its
     // oldest frames instead (its decoder then asks for a keyframe).
-    g_object_set(queue.get(), "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time",
-                 guint64{500 * GST_MSECOND}, nullptr);
+    g_object_set(queue.get(), "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time", guint64{500 * GST_MSECOND},
+                 nullptr);
     gst_util_set_object_arg(G_OBJECT(queue.get()), "leaky", "downstream");
     videoPayloader_ = Add("rtpvp8pay", "video-pay");
     g_object_set(videoPayloader_.get(), "pt", static_cast<guint>(summary.video->sendPayloadType), "mtu", kRtpMtu,
@@ -390,9 +388,8 @@ void ParticipantEndpoint::ApplyOffer(const OfferSummary& summary, const std::str
   lastOfferSdp_.reset(copy);
 
   SessionDescriptionPtr offer(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, message.release()));
-  GRef<GstPromise> promise = GRef<GstPromise>::Adopt(
-      gst_promise_new_with_change_func(OnRemoteDescriptionSet, new Route{poster_, this},
-                                       [](gpointer data) { delete static_cast<Route*>(data); }));
+  GRef<GstPromise> promise = GRef<GstPromise>::Adopt(gst_promise_new_with_change_func(
+      OnRemoteDescriptionSet, new Route{poster_, this}, [](gpointer data) { delete static_cast<Route*>(data); }));
   g_signal_emit_by_name(webrtc_.get(), "set-remote-description", offer.get(), promise.get());
   GST_INFO("apply offer [id:%s]", id_.c_str());
 }

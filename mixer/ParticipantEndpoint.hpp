@@ -102,8 +102,8 @@ class ParticipantEndpoint {
   ControlPoster poster_;
   GRef<GstElement> bin_;
   GRef<GstElement> webrtc_;
-  GRef<GstPad> encodedPad_;  // tee pad feeding our video out
-  GRef<GstPad> nameTilePad_;  // compositor pad of the name tile
+  GRef<GstPad> encodedPad_;    // tee pad feeding our video out
+  GRef<GstPad> nameTilePad_;   // compositor pad of the name tile
   GRef<GstPad> videoTilePad_;  // compositor pad of the camera tile
   GRef<GstElement> videoScale_;
   GRef<GstElement> videoTileCaps_;

@@ -30,7 +30,8 @@ GstFlowReturn OnNewSample(GstAppSink* sink, gpointer data) {
   GstBuffer* buffer = gst_sample_get_buffer(sample.get());
   GstMapInfo map;
   if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-    GST_LOG("audio in [participant:%s bytes:%" G_GSIZE_FORMAT " pts:%" GST_TIME_FORMAT "]", route->participant.c_str(), map.size, GST_TIME_ARGS(GST_BUFFER_PTS(buffer)));
+    GST_LOG("audio in [participant:%s bytes:%" G_GSIZE_FORMAT " pts:%" GST_TIME_FORMAT "]", route->participant.c_str(),
+            map.size, GST_TIME_ARGS(GST_BUFFER_PTS(buffer)));
     route->mix->Push(route->participant,
                      std::span<const int16_t>(reinterpret_cast<const int16_t*>(map.data), map.size / sizeof(int16_t)));
     gst_buffer_unmap(buffer, &map);
@@ -114,7 +115,8 @@ void RoomAudio::Run() {
     GRef<GstClock> clock = GRef<GstClock>::Adopt(gst_element_get_clock(pipeline_.get()));
     if (clock) {
       const GstClockTime running = gst_clock_get_time(clock.get()) - base;
-      if (!GST_CLOCK_TIME_IS_VALID(nextPts) || GST_CLOCK_DIFF(nextPts, running) > 2 * (GstClockTimeDiff)kFrameDuration ||
+      if (!GST_CLOCK_TIME_IS_VALID(nextPts) ||
+          GST_CLOCK_DIFF(nextPts, running) > 2 * (GstClockTimeDiff)kFrameDuration ||
           GST_CLOCK_DIFF(running, nextPts) > 2 * (GstClockTimeDiff)kFrameDuration) {
         nextPts = running;
       }

@@ -34,12 +34,11 @@ RoomPipeline::RoomPipeline(const std::string& roomId, const MediaOptions& option
 
   GRef<GstBus> bus = GRef<GstBus>::Adopt(gst_element_get_bus(pipeline_.get()));
   busWatch_ = AttachSource(gst_bus_create_watch(bus.get()), control_);
-  g_source_set_callback(
-      busWatch_.get(), G_SOURCE_FUNC(+[](GstBus*, GstMessage* message, gpointer self) -> gboolean {
-        static_cast<RoomPipeline*>(self)->OnBusMessage(message);
-        return G_SOURCE_CONTINUE;
-      }),
-      this, nullptr);
+  g_source_set_callback(busWatch_.get(), G_SOURCE_FUNC(+[](GstBus*, GstMessage* message, gpointer self) -> gboolean {
+                          static_cast<RoomPipeline*>(self)->OnBusMessage(message);
+                          return G_SOURCE_CONTINUE;
+                        }),
+                        this, nullptr);
 
   keyframeTimer_ = AttachSource(g_timeout_source_new(kKeyframeTimerMs), control_);
   g_source_set_callback(
@@ -73,8 +72,9 @@ RoomPipeline::~RoomPipeline() {
 
 void RoomPipeline::AddParticipant(const std::string& participant, const std::string& name) {
   if (Find(participant)) throw std::logic_error("participant added twice: " + participant);
-  endpoints_.push_back(std::make_unique<ParticipantEndpoint>(GST_BIN(pipeline_.get()), *audio_, *video_, options_,
-                                                             control_, static_cast<ParticipantEndpoint::Listener&>(*this), participant, name));
+  endpoints_.push_back(
+      std::make_unique<ParticipantEndpoint>(GST_BIN(pipeline_.get()), *audio_, *video_, options_, control_,
+                                            static_cast<ParticipantEndpoint::Listener&>(*this), participant, name));
   Relayout();
 }
 
@@ -99,8 +99,7 @@ void RoomPipeline::AddRemoteCandidate(const std::string& participant, unsigned m
 }
 
 void RoomPipeline::Relayout() {
-  const std::vector<Rect> tiles =
-      ComputeGrid(static_cast<int>(endpoints_.size()), video_->width(), video_->height());
+  const std::vector<Rect> tiles = ComputeGrid(static_cast<int>(endpoints_.size()), video_->width(), video_->height());
   for (size_t i = 0; i < endpoints_.size(); ++i) endpoints_[i]->SetTile(tiles[i]);
 }
 
@@ -116,7 +115,8 @@ std::string RoomPipeline::ParticipantOf(GstObject* source) const {
        object = GRef<GstObject>::Adopt(gst_object_get_parent(object.get()))) {
     GCharPtr name(gst_object_get_name(object.get()));
     const std::string text = name ? name.get() : "";
-    if (text.rfind(kParticipantBinPrefix, 0) == 0) return text.substr(std::char_traits<char>::length(kParticipantBinPrefix));
+    if (text.rfind(kParticipantBinPrefix, 0) == 0)
+      return text.substr(std::char_traits<char>::length(kParticipantBinPrefix));
   }
   return {};
 }
@@ -153,8 +153,7 @@ void RoomPipeline::OnBusMessage(GstMessage* message) {
       // A new participant brought a jitter buffer: redistribute latency.
       gst_bin_recalculate_latency(GST_BIN(pipeline_.get()));
       break;
-    default:
-      break;
+    default: break;
   }
 }
 

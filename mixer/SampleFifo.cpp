@@ -4,8 +4,7 @@
 
 namespace plenum::mixer {
 
-SampleFifo::SampleFifo(size_t frameSamples)
-    : frameSamples_(frameSamples), ring_(frameSamples * kMaxFrames) {}
+SampleFifo::SampleFifo(size_t frameSamples) : frameSamples_(frameSamples), ring_(frameSamples * kMaxFrames) {}
 
 void SampleFifo::Push(std::span<const int16_t> samples) {
   const size_t capacity = frameSamples_ * kMaxFrames;

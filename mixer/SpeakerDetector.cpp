@@ -30,8 +30,8 @@ std::optional<std::string> SpeakerDetector::Update(const std::vector<Level>& lev
       loudest = level.participant;
     }
   }
-  if (auto current = next.find(current_); current != next.end() && current->second > thresholdDbfs_ &&
-                                           loudestDb < current->second + kSwitchMarginDb) {
+  if (auto current = next.find(current_);
+      current != next.end() && current->second > thresholdDbfs_ && loudestDb < current->second + kSwitchMarginDb) {
     loudest = current_;
   }
   smoothedDb_ = std::move(next);

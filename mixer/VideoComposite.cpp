@@ -44,10 +44,10 @@ VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options)
   GRef<GstElement> background = AddElement(pipeline, "videotestsrc", "composite-background");
   g_object_set(background.get(), "is-live", TRUE, "pattern", 2 /* black */, nullptr);
   GRef<GstElement> backgroundCaps = AddElement(pipeline, "capsfilter", "composite-background-caps");
-  GRef<GstCaps> rawCaps = GRef<GstCaps>::Adopt(gst_caps_new_simple(
-      "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, options.videoWidth, "height", G_TYPE_INT,
-      options.videoHeight, "framerate", GST_TYPE_FRACTION, options.videoFramerate, 1, "pixel-aspect-ratio",
-      GST_TYPE_FRACTION, 1, 1, nullptr));
+  GRef<GstCaps> rawCaps = GRef<GstCaps>::Adopt(
+      gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT, options.videoWidth,
+                          "height", G_TYPE_INT, options.videoHeight, "framerate", GST_TYPE_FRACTION,
+                          options.videoFramerate, 1, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
   g_object_set(backgroundCaps.get(), "caps", rawCaps.get(), nullptr);
 
   compositor_ = AddElement(pipeline, "compositor", "composite");
@@ -66,10 +66,9 @@ VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options)
   // keyframe distance so a receiver that lost a keyframe recovers by itself.
   gst_util_set_object_arg(G_OBJECT(encoder_.get()), "end-usage", "cbr");
   gst_util_set_object_arg(G_OBJECT(encoder_.get()), "error-resilient", "default");
-  g_object_set(encoder_.get(), "deadline", G_GINT64_CONSTANT(1), "cpu-used", 8, "lag-in-frames", 0,
-               "target-bitrate", options.videoBitrate, "keyframe-max-dist",
-               options.keyframeIntervalSeconds * options.videoFramerate, "threads", options.encoderThreads,
-               nullptr);
+  g_object_set(encoder_.get(), "deadline", G_GINT64_CONSTANT(1), "cpu-used", 8, "lag-in-frames", 0, "target-bitrate",
+               options.videoBitrate, "keyframe-max-dist", options.keyframeIntervalSeconds * options.videoFramerate,
+               "threads", options.encoderThreads, nullptr);
 
   tee_ = AddElement(pipeline, "tee", "composite-tee");
   g_object_set(tee_.get(), "allow-not-linked", TRUE, nullptr);
@@ -139,8 +138,7 @@ void VideoComposite::ReleaseEncodedPad(const GRef<GstPad>& pad) {
 void VideoComposite::RequestKeyframe() {
   GRef<GstPad> encoderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(encoder_.get(), "src"));
   // Goes through the same probe, so it obeys the same limit.
-  gst_pad_send_event(encoderSrc.get(),
-                     gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_pad_send_event(encoderSrc.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
 void VideoComposite::ServeDeferredKeyframe() {

@@ -9,10 +9,10 @@
 namespace plenum::signaling {
 namespace {
 
-using Poco::JSON::Array;
-using Poco::JSON::Object;
 using mcu::ErrorCode;
 using mcu::ProtocolError;
+using Poco::JSON::Array;
+using Poco::JSON::Object;
 
 [[noreturn]] void Bad(const std::string& message) { throw ProtocolError(ErrorCode::BadRequest, message); }
 

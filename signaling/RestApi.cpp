@@ -1,8 +1,8 @@
 #include "signaling/RestApi.hpp"
 
+#include <Poco/JSON/Array.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/JSON/Array.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 

@@ -10,7 +10,7 @@
 namespace plenum::mcu {
 class Conference;
 struct ServerConfig;
-}
+}  // namespace plenum::mcu
 
 namespace plenum::signaling {
 

@@ -46,14 +46,10 @@ void SocketChannel::SendCandidate(const mcu::IceCandidate& candidate) { Enqueue(
 void SocketChannel::SendParticipantJoined(const mcu::ParticipantInfo& participant) {
   Enqueue(EncodeParticipantJoined(participant));
 }
-void SocketChannel::SendParticipantLeft(const std::string& participant) {
-  Enqueue(EncodeParticipantLeft(participant));
-}
+void SocketChannel::SendParticipantLeft(const std::string& participant) { Enqueue(EncodeParticipantLeft(participant)); }
 void SocketChannel::SendSpeaker(const std::string& participant) { Enqueue(EncodeSpeaker(participant)); }
 void SocketChannel::SendRecording(bool active) { Enqueue(EncodeRecording(active)); }
-void SocketChannel::SendError(mcu::ErrorCode code, const std::string& message) {
-  Enqueue(EncodeError(code, message));
-}
+void SocketChannel::SendError(mcu::ErrorCode code, const std::string& message) { Enqueue(EncodeError(code, message)); }
 
 void SocketChannel::Close() {
   {

@@ -12,11 +12,15 @@
 namespace plenum::signaling {
 namespace {
 
-const std::map<std::string, std::string> kContentTypes = {
-    {"html", "text/html; charset=utf-8"}, {"js", "text/javascript; charset=utf-8"},
-    {"mjs", "text/javascript; charset=utf-8"}, {"css", "text/css; charset=utf-8"},
-    {"svg", "image/svg+xml"}, {"png", "image/png"}, {"ico", "image/x-icon"},
-    {"json", "application/json"}, {"txt", "text/plain; charset=utf-8"}};
+const std::map<std::string, std::string> kContentTypes = {{"html", "text/html; charset=utf-8"},
+                                                          {"js", "text/javascript; charset=utf-8"},
+                                                          {"mjs", "text/javascript; charset=utf-8"},
+                                                          {"css", "text/css; charset=utf-8"},
+                                                          {"svg", "image/svg+xml"},
+                                                          {"png", "image/png"},
+                                                          {"ico", "image/x-icon"},
+                                                          {"json", "application/json"},
+                                                          {"txt", "text/plain; charset=utf-8"}};
 
 }  // namespace
 

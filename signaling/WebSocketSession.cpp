@@ -56,7 +56,8 @@ class SessionLoop {
  private:
   void Flush() {
     SocketChannel::Pending pending = channel_.Take();
-    for (const std::string& message : pending.messages) socket_.sendFrame(message.data(), static_cast<int>(message.size()));
+    for (const std::string& message : pending.messages)
+      socket_.sendFrame(message.data(), static_cast<int>(message.size()));
     if (pending.close) Shutdown(WebSocket::WS_NORMAL_CLOSE, "session ended");
   }
 
@@ -79,21 +80,12 @@ class SessionLoop {
       return;
     }
     switch (flags & WebSocket::FRAME_OP_BITMASK) {
-      case WebSocket::FRAME_OP_CLOSE:
-        Shutdown(WebSocket::WS_NORMAL_CLOSE, "");
-        return;
-      case WebSocket::FRAME_OP_PING:
-        socket_.sendFrame(frame.begin(), n, kPongFrame);
-        return;
-      case WebSocket::FRAME_OP_PONG:
-        return;
+      case WebSocket::FRAME_OP_CLOSE: Shutdown(WebSocket::WS_NORMAL_CLOSE, ""); return;
+      case WebSocket::FRAME_OP_PING: socket_.sendFrame(frame.begin(), n, kPongFrame); return;
+      case WebSocket::FRAME_OP_PONG: return;
       case WebSocket::FRAME_OP_TEXT:
-      case WebSocket::FRAME_OP_CONT:
-        message_.append(frame.begin(), n);
-        break;
-      default:
-        Reject(mcu::ErrorCode::BadRequest, "only text frames carry messages");
-        return;
+      case WebSocket::FRAME_OP_CONT: message_.append(frame.begin(), n); break;
+      default: Reject(mcu::ErrorCode::BadRequest, "only text frames carry messages"); return;
     }
     if (message_.size() > static_cast<size_t>(WebSocketSession::kMaxFrameBytes)) {
       Shutdown(WebSocket::WS_PAYLOAD_TOO_BIG, "messages are limited to 64 KiB");
@@ -156,8 +148,7 @@ void WebSocketSession::handleRequest(Poco::Net::HTTPServerRequest& request, Poco
   try {
     SessionLoop(*socket, *channel, conference_, id).Run();
   } catch (const Poco::Exception& error) {
-    PLENUM_LOG_INFO("end session on socket error [session:%" PRIu64 " error:%s]", id,
-                    error.displayText().c_str());
+    PLENUM_LOG_INFO("end session on socket error [session:%" PRIu64 " error:%s]", id, error.displayText().c_str());
   }
   conference_.CloseSession(id);
 }

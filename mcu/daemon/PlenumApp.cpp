@@ -101,9 +101,10 @@ void PlenumApp::handleOption(const std::string& name, const std::string& value) 
 void PlenumApp::PrintHelp() {
   Poco::Util::HelpFormatter help(options());
   help.setCommand("plenum");
-  help.setUsage("[OPTIONS]        run the server\n"
-                "       plenum token --room=ROOM [--name=NAME] [--ttl=SECONDS]\n"
-                "       plenum verify DIRECTORY");
+  help.setUsage(
+      "[OPTIONS]        run the server\n"
+      "       plenum token --room=ROOM [--name=NAME] [--ttl=SECONDS]\n"
+      "       plenum verify DIRECTORY");
   help.setHeader("Plenum: an on-premises WebRTC conference server (MCU).");
   help.format(std::cout);
 }

@@ -21,72 +21,68 @@ class ServerLimitsTest : public ServerTest {};
 // Poco's default pool (16 threads) would stall the 17th socket; the pool is
 // sized by max-connections (default 256), so 200 idle sockets are all
 // served and the server still has room for a real participant.
-TEST_F(ServerLimitsTest, TwoHundredOpenSocketsAreAllServed)
-{
-	std::vector<std::unique_ptr<WsClient>> sockets;
-	for (int i = 0; i < kOpenSockets; ++i) {
-		sockets.push_back(Connect());
-	}
-	for (int i = 0; i < kOpenSockets; ++i) {
-		sockets[i]->SendRaw(R"({"type":"offer","sdp":"v=0"})");
-	}
-	for (int i = 0; i < kOpenSockets; ++i) {
-		const auto error = sockets[i]->WaitFor("error", 10s);
-		ASSERT_TRUE(error) << "socket " << i << " of " << kOpenSockets << " got no answer; " << Context();
-		EXPECT_EQ(error->optValue<std::string>("code", ""), "not-joined");
-	}
+TEST_F(ServerLimitsTest, TwoHundredOpenSocketsAreAllServed) {
+  std::vector<std::unique_ptr<WsClient>> sockets;
+  for (int i = 0; i < kOpenSockets; ++i) {
+    sockets.push_back(Connect());
+  }
+  for (int i = 0; i < kOpenSockets; ++i) {
+    sockets[i]->SendRaw(R"({"type":"offer","sdp":"v=0"})");
+  }
+  for (int i = 0; i < kOpenSockets; ++i) {
+    const auto error = sockets[i]->WaitFor("error", 10s);
+    ASSERT_TRUE(error) << "socket " << i << " of " << kOpenSockets << " got no answer; " << Context();
+    EXPECT_EQ(error->optValue<std::string>("code", ""), "not-joined");
+  }
 
-	auto extra = Connect();
-	extra->Send(JoinMessage(UniqueRoom("limits"), "one-more"));
-	EXPECT_TRUE(extra->WaitFor("joined", 10s)) << Context();
-	EXPECT_EQ(Server().Get("/healthz").status, 200);
+  auto extra = Connect();
+  extra->Send(JoinMessage(UniqueRoom("limits"), "one-more"));
+  EXPECT_TRUE(extra->WaitFor("joined", 10s)) << Context();
+  EXPECT_EQ(Server().Get("/healthz").status, 200);
 }
 
 class ConfigFileTest : public ServerTest {
-protected:
-	std::vector<std::string> ServerArgs() const override
-	{
-		std::ofstream ini(config_.path());
-		ini << "# written by ConfigFileTest\nmax-participants = 1\nauto-create-rooms = true\n";
-		ini.close();
-		std::vector<std::string> args{"--config=" + config_.path()};
-		args.insert(args.end(), overrides_.begin(), overrides_.end());
-		return args;
-	}
+ protected:
+  std::vector<std::string> ServerArgs() const override {
+    std::ofstream ini(config_.path());
+    ini << "# written by ConfigFileTest\nmax-participants = 1\nauto-create-rooms = true\n";
+    ini.close();
+    std::vector<std::string> args{"--config=" + config_.path()};
+    args.insert(args.end(), overrides_.begin(), overrides_.end());
+    return args;
+  }
 
-	Poco::TemporaryFile config_;
-	std::vector<std::string> overrides_;
+  Poco::TemporaryFile config_;
+  std::vector<std::string> overrides_;
 };
 
 class CommandLineOverrideTest : public ConfigFileTest {
-protected:
-	CommandLineOverrideTest() { overrides_ = {"--max-participants=2"}; }
+ protected:
+  CommandLineOverrideTest() { overrides_ = {"--max-participants=2"}; }
 };
 
-TEST_F(ConfigFileTest, OptionsComeFromTheIniFile)
-{
-	const std::string room = UniqueRoom("config");
-	auto first = Connect();
-	first->Send(JoinMessage(room, "first"));
-	ASSERT_TRUE(first->WaitFor("joined", 5s)) << Context();
-	auto second = Connect();
-	second->Send(JoinMessage(room, "second"));
-	EXPECT_TRUE(ReceivesError(*second, "room-full", 5s)) << Context();
+TEST_F(ConfigFileTest, OptionsComeFromTheIniFile) {
+  const std::string room = UniqueRoom("config");
+  auto first = Connect();
+  first->Send(JoinMessage(room, "first"));
+  ASSERT_TRUE(first->WaitFor("joined", 5s)) << Context();
+  auto second = Connect();
+  second->Send(JoinMessage(room, "second"));
+  EXPECT_TRUE(ReceivesError(*second, "room-full", 5s)) << Context();
 }
 
-TEST_F(CommandLineOverrideTest, TheCommandLineWinsOverTheIniFile)
-{
-	const std::string room = UniqueRoom("override");
-	auto first = Connect();
-	first->Send(JoinMessage(room, "first"));
-	ASSERT_TRUE(first->WaitFor("joined", 5s)) << Context();
-	auto second = Connect();
-	second->Send(JoinMessage(room, "second"));
-	EXPECT_TRUE(second->WaitFor("joined", 5s)) << Context();
-	auto third = Connect();
-	third->Send(JoinMessage(room, "third"));
-	EXPECT_TRUE(ReceivesError(*third, "room-full", 5s)) << Context();
+TEST_F(CommandLineOverrideTest, TheCommandLineWinsOverTheIniFile) {
+  const std::string room = UniqueRoom("override");
+  auto first = Connect();
+  first->Send(JoinMessage(room, "first"));
+  ASSERT_TRUE(first->WaitFor("joined", 5s)) << Context();
+  auto second = Connect();
+  second->Send(JoinMessage(room, "second"));
+  EXPECT_TRUE(second->WaitFor("joined", 5s)) << Context();
+  auto third = Connect();
+  third->Send(JoinMessage(room, "third"));
+  EXPECT_TRUE(ReceivesError(*third, "room-full", 5s)) << Context();
 }
 
-} // namespace
-} // namespace plenum::test
+}  // namespace
+}  // namespace plenum::test

@@ -32,8 +32,8 @@ ErrorCode CodeOf(F&& f) {
 TEST(Validation, RoomIds) {
   EXPECT_NO_THROW(mcu::ValidateRoomId("Room_1-a"));
   EXPECT_NO_THROW(mcu::ValidateRoomId(std::string(64, 'x')));
-  for (const std::string& bad : {std::string(""), std::string(65, 'x'), std::string("bad room!"),
-                                 std::string("a/b"), std::string("é")}) {
+  for (const std::string& bad :
+       {std::string(""), std::string(65, 'x'), std::string("bad room!"), std::string("a/b"), std::string("é")}) {
     EXPECT_EQ(CodeOf([&] { mcu::ValidateRoomId(bad); }), ErrorCode::BadRequest) << bad;
   }
 }
@@ -116,8 +116,9 @@ TEST(StaticFiles, StaysInsideTheRoot) {
 }
 
 TEST(IceCandidate, PublicAddressForHostCandidatesOnly) {
-  EXPECT_EQ(mixer::WithPublicAddress("candidate:1 1 UDP 2015363327 10.0.0.5 50000 typ host", "203.0.113.7").value_or(""),
-            "candidate:1 1 UDP 2015363327 203.0.113.7 50000 typ host");
+  EXPECT_EQ(
+      mixer::WithPublicAddress("candidate:1 1 UDP 2015363327 10.0.0.5 50000 typ host", "203.0.113.7").value_or(""),
+      "candidate:1 1 UDP 2015363327 203.0.113.7 50000 typ host");
   EXPECT_FALSE(mixer::WithPublicAddress("candidate:2 1 UDP 1 198.51.100.1 50000 typ srflx raddr 10.0.0.5 rport 1",
                                         "203.0.113.7"));
   EXPECT_FALSE(mixer::WithPublicAddress("candidate:1 1 UDP 1 10.0.0.5 50000 typ host", ""));

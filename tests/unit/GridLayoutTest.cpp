@@ -28,10 +28,9 @@ TEST_P(GridShape, CeilSqrtColumnsRowMajor) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Counts, GridShape,
-                         ::testing::Values(GridCase{1, 1, 1}, GridCase{2, 2, 1}, GridCase{3, 2, 2},
-                                           GridCase{4, 2, 2}, GridCase{5, 3, 2}, GridCase{9, 3, 3},
-                                           GridCase{10, 4, 3}, GridCase{16, 4, 4}, GridCase{17, 5, 4},
-                                           GridCase{64, 8, 8}));
+                         ::testing::Values(GridCase{1, 1, 1}, GridCase{2, 2, 1}, GridCase{3, 2, 2}, GridCase{4, 2, 2},
+                                           GridCase{5, 3, 2}, GridCase{9, 3, 3}, GridCase{10, 4, 3}, GridCase{16, 4, 4},
+                                           GridCase{17, 5, 4}, GridCase{64, 8, 8}));
 
 TEST(GridLayout, EmptyForNothing) {
   EXPECT_TRUE(ComputeGrid(0, 1280, 720).empty());

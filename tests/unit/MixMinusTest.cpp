@@ -19,7 +19,8 @@ std::vector<int16_t> Constant(int16_t value) { return std::vector<int16_t>(kFram
 // one silent frame ahead of what they check so the frame under test is
 // mixed on the second tick.
 void Prime(MixMinus& mix, std::initializer_list<const char*> ids) {
-  for (const char* id : ids) mix.Push(id, std::vector<int16_t>(MixMinus::kFrameSamples * (SampleFifo::kPrimeFrames - 1), 0));
+  for (const char* id : ids)
+    mix.Push(id, std::vector<int16_t>(MixMinus::kFrameSamples * (SampleFifo::kPrimeFrames - 1), 0));
 }
 
 // Adds participants and primes them, so the next frame each is given is
@@ -74,9 +75,9 @@ TEST(MixMinus, ClipsAfterSubtractingNotBefore) {
   mix.Push("x", Constant(10000));
   mix.Push("y", Constant(-5000));
   auto out = MixOnce(mix);
-  EXPECT_EQ(out["loud"], Constant(5000));    // 10000 - 5000, exact
-  EXPECT_EQ(out["x"], Constant(25000));      // 30000 - 5000
-  EXPECT_EQ(out["y"], Constant(32767));      // 40000 clipped
+  EXPECT_EQ(out["loud"], Constant(5000));  // 10000 - 5000, exact
+  EXPECT_EQ(out["x"], Constant(25000));    // 30000 - 5000
+  EXPECT_EQ(out["y"], Constant(32767));    // 40000 clipped
 }
 
 TEST(MixMinus, ClipsNegativeFullScale) {

@@ -19,7 +19,8 @@ std::string Offer(const std::string& audioFormats, const std::string& audioMaps,
   if (!audioFormats.empty()) {
     sdp += "m=audio 9 UDP/TLS/RTP/SAVPF " + audioFormats + "\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendrecv\r\n" +
            "a=rtcp-mux\r\na=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
-           "a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\n" +
+           "a=fingerprint:sha-256 "
+           "00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\n" +
            "a=setup:actpass\r\n" + audioMaps;
   }
   if (!videoFormats.empty()) {

@@ -31,7 +31,8 @@ TEST(ParseClientMessage, Join) {
   EXPECT_EQ(join.room, "r1");
   EXPECT_EQ(join.name, "Ann");
   EXPECT_FALSE(join.token);
-  const auto withToken = std::get<mcu::JoinRequest>(ParseClientMessage(R"({"type":"join","room":"r","name":"n","token":"t"})"));
+  const auto withToken =
+      std::get<mcu::JoinRequest>(ParseClientMessage(R"({"type":"join","room":"r","name":"n","token":"t"})"));
   EXPECT_EQ(withToken.token.value_or(""), "t");
 }
 
@@ -47,13 +48,13 @@ TEST(ParseClientMessage, OfferCandidateLeave) {
 }
 
 TEST(ParseClientMessage, BadInputIsBadRequest) {
-  for (const char* text : {"not json", "[1,2]", "{}", R"({"type":5})", R"({"type":"dance"})",
-                           R"({"type":"join","room":5,"name":"n"})", R"({"type":"join","name":"n"})",
-                           R"({"type":"join","room":"r","name":"n","token":7})", R"({"type":"offer"})",
-                           R"({"type":"offer","sdp":""})", R"({"type":"candidate","candidate":"c"})",
-                           R"({"type":"candidate","candidate":"c","sdpMLineIndex":"0"})",
-                           R"({"type":"candidate","candidate":"c","sdpMLineIndex":-1})",
-                           R"({"type":"candidate","candidate":"c","sdpMLineIndex":1.5})", "\"join\"", ""}) {
+  for (const char* text :
+       {"not json", "[1,2]", "{}", R"({"type":5})", R"({"type":"dance"})", R"({"type":"join","room":5,"name":"n"})",
+        R"({"type":"join","name":"n"})", R"({"type":"join","room":"r","name":"n","token":7})", R"({"type":"offer"})",
+        R"({"type":"offer","sdp":""})", R"({"type":"candidate","candidate":"c"})",
+        R"({"type":"candidate","candidate":"c","sdpMLineIndex":"0"})",
+        R"({"type":"candidate","candidate":"c","sdpMLineIndex":-1})",
+        R"({"type":"candidate","candidate":"c","sdpMLineIndex":1.5})", "\"join\"", ""}) {
     EXPECT_EQ(ErrorOf(text), ErrorCode::BadRequest) << text;
   }
 }

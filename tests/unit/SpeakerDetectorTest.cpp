@@ -5,8 +5,8 @@
 namespace plenum::mixer {
 namespace {
 
-constexpr double kLoud = 0.1;     // -10 dBFS
-constexpr double kQuiet = 1e-4;   // -40 dBFS
+constexpr double kLoud = 0.1;    // -10 dBFS
+constexpr double kQuiet = 1e-4;  // -40 dBFS
 constexpr double kSilent = 0.0;
 
 TEST(SpeakerDetector, ReportsLoudestAfterHoldTime) {

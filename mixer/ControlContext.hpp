@@ -33,6 +33,7 @@ class ControlPoster {
       : context_(GRef<GMainContext>::Ref(context)), owner_(std::move(owner)) {}
 
   void Post(std::function<void()> task) const;
+  GMainContext* context() const { return context_.get(); }
 
  private:
   GRef<GMainContext> context_;

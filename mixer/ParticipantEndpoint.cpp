@@ -19,6 +19,7 @@ constexpr int kDefaultTileWidth = 320;
 constexpr int kDefaultTileHeight = 180;
 constexpr int kNameTileFramerate = 5;  // a still picture: few frames are enough
 constexpr guint kRtpMtu = 1200;        // leaves room for SRTP and TURN overhead
+constexpr guint kOutgoingCapsTimeoutMs = 1000;
 
 // What a webrtcbin callback needs to reach its endpoint: the endpoint
 // pointer is only followed inside closures the poster runs on the control
@@ -108,6 +109,7 @@ ParticipantEndpoint::ParticipantEndpoint(GstBin* pipeline, RoomAudio& audio, Vid
 ParticipantEndpoint::~ParticipantEndpoint() {
   GST_INFO("remove participant [id:%s]", id_.c_str());
   alive_.reset();  // callbacks queued for us from now on are dropped
+  if (capsTimeout_) g_source_destroy(capsTimeout_.get());
   audio_.RemoveParticipant(id_);
 
   // Detach from the shared encoder first: the tee may be pushing into our
@@ -376,7 +378,8 @@ void ParticipantEndpoint::ApplyOffer(const OfferSummary& summary, const std::str
   SdpMessagePtr message(raw);
   if (!message) throw OfferError(OfferError::Kind::Malformed, "the offer cannot be parsed");
 
-  if (!outgoingBuilt_) {
+  const bool first = !outgoingBuilt_;
+  if (first) {
     BuildOutgoing(summary);
   } else {
     UpdateSendPayloadTypes(summary);
@@ -386,8 +389,60 @@ void ParticipantEndpoint::ApplyOffer(const OfferSummary& summary, const std::str
   GstSDPMessage* copy = nullptr;
   gst_sdp_message_copy(message.get(), &copy);
   lastOfferSdp_.reset(copy);
+  pendingOffer_ = std::move(message);
 
-  SessionDescriptionPtr offer(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, message.release()));
+  if (first) {
+    // webrtcbin answers from what its sink pads have seen: let our streams'
+    // caps (payload type, SSRC) reach it before it reads the offer, so every
+    // answer is made from the same state instead of racing the first frames.
+    WaitForOutgoingCaps();
+  } else {
+    SetRemoteOffer();
+  }
+}
+
+void ParticipantEndpoint::WaitForOutgoingCaps() {
+  for (GstElement* payloader : {audioPayloader_.get(), videoPayloader_.get()}) {
+    if (!payloader) continue;
+    ++outgoingCapsPending_;
+    GRef<GstPad> src = GRef<GstPad>::Adopt(gst_element_get_static_pad(payloader, "src"));
+    gst_pad_add_probe(
+        src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        +[](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+          if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+          auto* route = static_cast<Route*>(data);
+          ParticipantEndpoint* endpoint = route->endpoint;
+          route->poster.Post([endpoint] {
+            if (endpoint->outgoingCapsPending_ > 0 && --endpoint->outgoingCapsPending_ == 0) {
+              endpoint->SetRemoteOffer();
+            }
+          });
+          return GST_PAD_PROBE_REMOVE;
+        },
+        new Route{poster_, this}, [](gpointer data) { delete static_cast<Route*>(data); });
+  }
+  // Never wait forever: a stream that produces nothing must not block the
+  // answer.
+  capsTimeout_ = GRef<GSource>::Adopt(g_timeout_source_new(kOutgoingCapsTimeoutMs));
+  g_source_set_callback(
+      capsTimeout_.get(),
+      +[](gpointer data) -> gboolean {
+        auto* endpoint = static_cast<ParticipantEndpoint*>(data);
+        if (endpoint->outgoingCapsPending_ > 0) {
+          GST_WARNING("answer without outgoing caps [id:%s]", endpoint->id_.c_str());
+          endpoint->outgoingCapsPending_ = 0;
+          endpoint->SetRemoteOffer();
+        }
+        return G_SOURCE_REMOVE;
+      },
+      this, nullptr);
+  g_source_attach(capsTimeout_.get(), poster_.context());
+  if (outgoingCapsPending_ == 0) SetRemoteOffer();
+}
+
+void ParticipantEndpoint::SetRemoteOffer() {
+  if (!pendingOffer_) return;
+  SessionDescriptionPtr offer(gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, pendingOffer_.release()));
   GRef<GstPromise> promise = GRef<GstPromise>::Adopt(gst_promise_new_with_change_func(
       OnRemoteDescriptionSet, new Route{poster_, this}, [](gpointer data) { delete static_cast<Route*>(data); }));
   g_signal_emit_by_name(webrtc_.get(), "set-remote-description", offer.get(), promise.get());

@@ -76,6 +76,8 @@ class ParticipantEndpoint {
   GRef<GstCaps> VideoTileCaps() const;
   void ResizeVideoTile();
   void FinishVideoTileResize();
+  void WaitForOutgoingCaps();
+  void SetRemoteOffer();
   void CreateAnswer();
   void SetLocalAnswer(SessionDescriptionPtr answer);
 
@@ -115,6 +117,9 @@ class ParticipantEndpoint {
   std::vector<std::string> mids_;
   OfferSummary lastOffer_;
   SdpMessagePtr lastOfferSdp_;
+  SdpMessagePtr pendingOffer_;  // applied once our outgoing caps reached webrtcbin
+  int outgoingCapsPending_ = 0;
+  GRef<GSource> capsTimeout_;
   std::optional<Rect> tile_;
   bool outgoingBuilt_ = false;
   InputState audioIn_ = InputState::None;

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 namespace plenum::test {
 namespace {
@@ -101,7 +102,14 @@ TEST(Loopback, TwoClientsHearAndSeeEachOther) {
   ASSERT_TRUE(pair.Offerer().WaitStatus(
       [](const MediaClient::Status& s) { return s.gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE; }, Scaled(10s)))
       << pair.Offerer().Describe();
-  const auto candidates = pair.OffererCandidates();
+  // The wire delivers candidates on its own thread: wait (bounded) for the
+  // end-of-candidates marker to have crossed it.
+  std::vector<std::string> candidates = pair.OffererCandidates();
+  for (const auto deadline = std::chrono::steady_clock::now() + Scaled(5s);
+       (candidates.empty() || !candidates.back().empty()) && std::chrono::steady_clock::now() < deadline;
+       candidates = pair.OffererCandidates()) {
+    std::this_thread::sleep_for(10ms);
+  }
   ASSERT_GE(candidates.size(), 2u);
   for (std::size_t i = 0; i + 1 < candidates.size(); ++i) {
     EXPECT_NE(candidates[i].find(" 127.0.0.1 "), std::string::npos) << candidates[i];

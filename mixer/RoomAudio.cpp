@@ -30,8 +30,6 @@ GstFlowReturn OnNewSample(GstAppSink* sink, gpointer data) {
   GstBuffer* buffer = gst_sample_get_buffer(sample.get());
   GstMapInfo map;
   if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-    GST_LOG("audio in [participant:%s bytes:%" G_GSIZE_FORMAT " pts:%" GST_TIME_FORMAT "]", route->participant.c_str(),
-            map.size, GST_TIME_ARGS(GST_BUFFER_PTS(buffer)));
     route->mix->Push(route->participant,
                      std::span<const int16_t>(reinterpret_cast<const int16_t*>(map.data), map.size / sizeof(int16_t)));
     gst_buffer_unmap(buffer, &map);

@@ -19,7 +19,8 @@ constexpr int kDefaultTileWidth = 320;
 constexpr int kDefaultTileHeight = 180;
 constexpr int kNameTileFramerate = 5;  // a still picture: few frames are enough
 constexpr guint kRtpMtu = 1200;        // leaves room for SRTP and TURN overhead
-constexpr guint kOutgoingCapsTimeoutMs = 1000;
+constexpr guint kOutgoingCapsTimeoutMs = 10'000;
+constexpr guint kOutgoingCapsPollMs = 5;
 
 // What a webrtcbin callback needs to reach its endpoint: the endpoint
 // pointer is only followed inside closures the poster runs on the control
@@ -109,7 +110,7 @@ ParticipantEndpoint::ParticipantEndpoint(GstBin* pipeline, RoomAudio& audio, Vid
 ParticipantEndpoint::~ParticipantEndpoint() {
   GST_INFO("remove participant [id:%s]", id_.c_str());
   alive_.reset();  // callbacks queued for us from now on are dropped
-  if (capsTimeout_) g_source_destroy(capsTimeout_.get());
+  if (capsPoll_) g_source_destroy(capsPoll_.get());
   audio_.RemoveParticipant(id_);
 
   // Detach from the shared encoder first: the tee may be pushing into our
@@ -323,6 +324,7 @@ void ParticipantEndpoint::BuildOutgoing(const OfferSummary& summary) {
     LinkChain({source.get(), encoder.get(), audioPayloader_.get()});
     GRef<GstCaps> codecs = CodecPreferences(*summary.audio);
     GRef<GstPad> sink = RequestWebrtcSinkPad(codecs.get());
+    webrtcSinkPads_.push_back(sink);
     GRef<GstPad> payloaderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(audioPayloader_.get(), "src"));
     if (gst_pad_link(payloaderSrc.get(), sink.get()) != GST_PAD_LINK_OK) {
       throw std::runtime_error("cannot link audio to webrtcbin");
@@ -344,6 +346,7 @@ void ParticipantEndpoint::BuildOutgoing(const OfferSummary& summary) {
     LinkChain({queue.get(), videoPayloader_.get()});
     GRef<GstCaps> codecs = CodecPreferences(*summary.video);
     GRef<GstPad> sink = RequestWebrtcSinkPad(codecs.get());
+    webrtcSinkPads_.push_back(sink);
     GRef<GstPad> payloaderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(videoPayloader_.get(), "src"));
     if (gst_pad_link(payloaderSrc.get(), sink.get()) != GST_PAD_LINK_OK) {
       throw std::runtime_error("cannot link video to webrtcbin");
@@ -402,42 +405,30 @@ void ParticipantEndpoint::ApplyOffer(const OfferSummary& summary, const std::str
 }
 
 void ParticipantEndpoint::WaitForOutgoingCaps() {
-  for (GstElement* payloader : {audioPayloader_.get(), videoPayloader_.get()}) {
-    if (!payloader) continue;
-    ++outgoingCapsPending_;
-    GRef<GstPad> src = GRef<GstPad>::Adopt(gst_element_get_static_pad(payloader, "src"));
-    gst_pad_add_probe(
-        src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-        +[](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
-          if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
-          auto* route = static_cast<Route*>(data);
-          ParticipantEndpoint* endpoint = route->endpoint;
-          route->poster.Post([endpoint] {
-            if (endpoint->outgoingCapsPending_ > 0 && --endpoint->outgoingCapsPending_ == 0) {
-              endpoint->SetRemoteOffer();
-            }
-          });
-          return GST_PAD_PROBE_REMOVE;
-        },
-        new Route{poster_, this}, [](gpointer data) { delete static_cast<Route*>(data); });
-  }
-  // Never wait forever: a stream that produces nothing must not block the
-  // answer.
-  capsTimeout_ = GRef<GSource>::Adopt(g_timeout_source_new(kOutgoingCapsTimeoutMs));
+  // webrtcbin 1.22 starts sending on a sink pad when the answer is applied
+  // only if that pad has seen caps by then; a pad that had not stays
+  // blocked for good (a participant who never hears the room). Our streams
+  // are live generators, so their caps come within a frame or two: poll
+  // for them on the control thread (race-free, unlike watching the events
+  // go by), with a generous bound for a starved machine.
+  const gint64 deadline = g_get_monotonic_time() + kOutgoingCapsTimeoutMs * G_TIME_SPAN_MILLISECOND;
+  capsPoll_ = GRef<GSource>::Adopt(g_timeout_source_new(kOutgoingCapsPollMs));
   g_source_set_callback(
-      capsTimeout_.get(),
+      capsPoll_.get(),
       +[](gpointer data) -> gboolean {
         auto* endpoint = static_cast<ParticipantEndpoint*>(data);
-        if (endpoint->outgoingCapsPending_ > 0) {
-          GST_WARNING("answer without outgoing caps [id:%s]", endpoint->id_.c_str());
-          endpoint->outgoingCapsPending_ = 0;
-          endpoint->SetRemoteOffer();
-        }
+        const bool ready = std::all_of(endpoint->webrtcSinkPads_.begin(), endpoint->webrtcSinkPads_.end(),
+                                       [](const GRef<GstPad>& pad) { return gst_pad_has_current_caps(pad.get()); });
+        const bool late = g_get_monotonic_time() > endpoint->capsDeadline_;
+        if (!ready && !late) return G_SOURCE_CONTINUE;
+        if (!ready) GST_ERROR("answer without outgoing caps; a stream may not flow [id:%s]", endpoint->id_.c_str());
+        endpoint->capsPoll_.Reset();
+        endpoint->SetRemoteOffer();
         return G_SOURCE_REMOVE;
       },
       this, nullptr);
-  g_source_attach(capsTimeout_.get(), poster_.context());
-  if (outgoingCapsPending_ == 0) SetRemoteOffer();
+  capsDeadline_ = deadline;
+  g_source_attach(capsPoll_.get(), poster_.context());
 }
 
 void ParticipantEndpoint::SetRemoteOffer() {

@@ -117,9 +117,10 @@ class ParticipantEndpoint {
   std::vector<std::string> mids_;
   OfferSummary lastOffer_;
   SdpMessagePtr lastOfferSdp_;
-  SdpMessagePtr pendingOffer_;  // applied once our outgoing caps reached webrtcbin
-  int outgoingCapsPending_ = 0;
-  GRef<GSource> capsTimeout_;
+  SdpMessagePtr pendingOffer_;                // applied once our outgoing caps reached webrtcbin
+  std::vector<GRef<GstPad>> webrtcSinkPads_;  // our outgoing streams' pads on webrtcbin
+  GRef<GSource> capsPoll_;
+  gint64 capsDeadline_ = 0;
   std::optional<Rect> tile_;
   bool outgoingBuilt_ = false;
   InputState audioIn_ = InputState::None;

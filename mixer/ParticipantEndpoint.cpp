@@ -140,6 +140,8 @@ ParticipantEndpoint::~ParticipantEndpoint() {
                                        reinterpret_cast<gpointer>(OnIceCandidate), nullptr);
   g_signal_handlers_disconnect_matched(webrtc_.get(), G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
                                        reinterpret_cast<gpointer>(OnGatheringState), nullptr);
+  g_signal_handlers_disconnect_matched(webrtc_.get(), G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
+                                       reinterpret_cast<gpointer>(OnConnectionState), nullptr);
   gst_bin_remove(pipeline_, bin_.get());
 }
 
@@ -200,6 +202,8 @@ void ParticipantEndpoint::ConnectSignals() {
   g_signal_connect_data(webrtc_.get(), "on-ice-candidate", G_CALLBACK(OnIceCandidate), new Route{poster_, this},
                         DeleteRoute, GConnectFlags(0));
   g_signal_connect_data(webrtc_.get(), "notify::ice-gathering-state", G_CALLBACK(OnGatheringState),
+                        new Route{poster_, this}, DeleteRoute, GConnectFlags(0));
+  g_signal_connect_data(webrtc_.get(), "notify::connection-state", G_CALLBACK(OnConnectionState),
                         new Route{poster_, this}, DeleteRoute, GConnectFlags(0));
 }
 
@@ -497,6 +501,20 @@ void ParticipantEndpoint::OnIceCandidate(GstElement*, guint mline, gchar* candid
   route->poster.Post([endpoint, mline, text = std::string(candidate)] {
     const std::string mid = mline < endpoint->mids_.size() ? endpoint->mids_[mline] : std::string();
     endpoint->listener_.OnLocalCandidate(*endpoint, mline, mid, text);
+  });
+}
+
+void ParticipantEndpoint::OnConnectionState(GstElement* webrtc, GParamSpec*, gpointer data) {
+  GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+  g_object_get(webrtc, "connection-state", &state, nullptr);
+  if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) return;
+  auto* route = static_cast<Route*>(data);
+  ParticipantEndpoint* endpoint = route->endpoint;
+  route->poster.Post([endpoint] {
+    GST_INFO("connect participant [id:%s]", endpoint->id_.c_str());
+    // Frames sent while DTLS was still being set up were held or dropped;
+    // a keyframe now lets the new receiver start decoding at once.
+    if (endpoint->encodedPad_) endpoint->video_.RequestKeyframe();
   });
 }
 

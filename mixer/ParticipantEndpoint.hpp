@@ -87,6 +87,7 @@ class ParticipantEndpoint {
   static void OnPadAdded(GstElement* webrtc, GstPad* pad, gpointer data);
   static void OnIceCandidate(GstElement* webrtc, guint mline, gchar* candidate, gpointer data);
   static void OnGatheringState(GstElement* webrtc, GParamSpec*, gpointer data);
+  static void OnConnectionState(GstElement* webrtc, GParamSpec*, gpointer data);
   static void OnRemoteDescriptionSet(GstPromise* promise, gpointer data);
   static void OnAnswerCreated(GstPromise* promise, gpointer data);
 

@@ -425,7 +425,11 @@ void ParticipantEndpoint::WaitForOutgoingCaps() {
                                        [](const GRef<GstPad>& pad) { return gst_pad_has_current_caps(pad.get()); });
         const bool late = g_get_monotonic_time() > endpoint->capsDeadline_;
         if (!ready && !late) return G_SOURCE_CONTINUE;
-        if (!ready) GST_ERROR("answer without outgoing caps; a stream may not flow [id:%s]", endpoint->id_.c_str());
+        for (const GRef<GstPad>& pad : endpoint->webrtcSinkPads_) {
+          if (gst_pad_has_current_caps(pad.get())) continue;
+          GST_ERROR("answer without outgoing caps; the stream may not flow [id:%s pad:%s]", endpoint->id_.c_str(),
+                    GST_PAD_NAME(pad.get()));
+        }
         endpoint->capsPoll_.Reset();
         endpoint->SetRemoteOffer();
         return G_SOURCE_REMOVE;

@@ -128,6 +128,18 @@ void VideoComposite::PlaceTile(GstPad* pad, const Rect& rect) {
 GRef<GstPad> VideoComposite::RequestEncodedPad() {
   GRef<GstPad> pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(tee_.get(), "src_%u"));
   if (!pad) throw std::runtime_error("tee refused a pad");
+  // A serialized query (ALLOCATION, when the encoder renegotiates) waits in
+  // a receiver's queue until that queue has pushed everything before it;
+  // a receiver whose webrtcbin pad is still blocked (not yet negotiated)
+  // would so hold the one encoder, and the whole room's picture, hostage.
+  // The encoder needs nothing from its receivers' allocators: refuse such
+  // queries at the fan-out instead of letting them wait.
+  gst_pad_add_probe(
+      pad.get(), GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      +[](GstPad*, GstPadProbeInfo* info, gpointer) -> GstPadProbeReturn {
+        return GST_QUERY_IS_SERIALIZED(GST_PAD_PROBE_INFO_QUERY(info)) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+      },
+      nullptr, nullptr);
   return pad;
 }
 

@@ -30,7 +30,9 @@ struct MediaOptions {
   int keyframeIntervalSeconds = 2;
   int keyframeMinIntervalMs = 500;  // rate limit on requested keyframes
   int audioBitrate = 32'000;
-  int encoderThreads = 2;
+  // libvpx's multithreaded VP8 encoder spin-waits between its row threads:
+  // with 2 it burned a whole core even for an empty composite (bench/).
+  int encoderThreads = 1;
 };
 
 }  // namespace plenum::mixer

@@ -63,7 +63,7 @@ constexpr ServerOption kServerOptions[] = {
     {"video-framerate", "N", "composite frame rate (default 30)"},
     {"video-bitrate", "BPS", "composite VP8 bitrate (default 1500000)"},
     {"audio-bitrate", "BPS", "Opus bitrate per participant (default 32000)"},
-    {"encoder-threads", "N", "VP8 encoder threads (default 2)"},
+    {"encoder-threads", "N", "VP8 encoder threads (default 1; more spin-wait)"},
     // For `plenum token`.
     {"room", "ROOM", "token: the room the token admits to"},
     {"name", "NAME", "token: the name it imposes"},

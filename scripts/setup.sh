@@ -22,6 +22,8 @@ if [[ "${1:-}" == "--tests" ]]; then
     gstreamer1.0-plugins-ugly  # x264enc, for the H.264 test sender
     chromium                   # the browser test
     python3                    # the test summary
+    iproute2                   # scripts/isolated-net.sh
+    janus                      # the benchmark's peer (bench-smoke-janus)
   )
   # Node.js may come from elsewhere (a nodesource nodejs bundles npm and
   # conflicts with Debian's npm package): only install it when missing.

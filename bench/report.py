@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Turns plenum-bench's JSON lines into results/RESULTS.md and PNG plots (gnuplot).
+
+usage: report.py RAW.jsonl RESULTS_DIR
+"""
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+
+
+GROWTH_MS = 40.0  # two 20 ms frames: one re-buffering step of a jitter buffer or FIFO is not a trend
+
+
+def pct(values, p):
+    if not values:
+        return math.nan
+    values = sorted(values)
+    rank = p / 100 * (len(values) - 1)
+    low = math.floor(rank)
+    high = min(len(values) - 1, low + 1)
+    return values[low] + (values[high] - values[low]) * (rank - low)
+
+
+def fmt(value, digits=1):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.{digits}f}"
+
+
+def main():
+    raw, out = sys.argv[1], sys.argv[2]
+    meta, rows = {}, []
+    for line in open(raw):
+        line = line.strip()
+        if not line:
+            continue
+        record = json.loads(line)
+        if record.get("meta"):
+            meta.update(record)
+        else:
+            rows.append(record)
+
+    baseline = next((r for r in rows if r["target"] == "loopback" and r.get("completed")), None)
+    base_audio = baseline.get("audioLatencyP50", 0.0) if baseline else 0.0
+    base_video = baseline.get("videoLatencyP50", 0.0) if baseline else 0.0
+
+    def added(r, kind):
+        base = base_audio if kind == "audio" else base_video
+        return [v - base for v in r.get(kind + "LatencyMs", [])]
+
+    # Real time, recomputed from the raw figures with the rule of README.md:
+    # 50 +/- 1 audio packets/s at every bot, >= 95 % of 30 composite frames/s
+    # at every bot in video rooms, a latency figure, and no growing delay
+    # (last-quarter median at most GROWTH_MS above the first quarter's).
+    for r in rows:
+        if r["target"] == "loopback" or not r.get("completed"):
+            continue
+        ok = 49.0 <= r.get("audioPpsMin", 0) and r.get("audioPpsMax", 1e9) <= 51.0 and bool(r.get("audioLatencyMs"))
+        if r.get("video"):
+            ok = ok and r.get("videoFpsMin", 0) >= 0.95 * 30
+        ok = ok and r.get("latencyGrowthMs", 0) <= GROWTH_MS
+        r["realtime"] = ok
+
+    series = {}
+    for r in rows:
+        if r["target"] == "loopback":
+            continue
+        target = r["target"] + (f" [{r['serverArgs']}]" if r.get("serverArgs") else "")
+        key = (target, "video" if r.get("video") else "audio")
+        series.setdefault(key, []).append(r)
+    for key in series:
+        series[key].sort(key=lambda r: r["n"])
+
+    lines = []
+    lines.append(f"# Plenum benchmark results ({meta.get('stamp', '?')})\n")
+    lines.append(f"Machine: {meta.get('cores', '?')} cores, {meta.get('cpu', '?')}; commit {meta.get('commit', '?')}. "
+                 f"Server pinned to core {meta.get('serverCore')}, bots to core {meta.get('botCore')} (taskset-style "
+                 f"affinity set by plenum-bench). Load average before/after: {meta.get('loadBefore', '?')} / "
+                 f"{meta.get('loadAfter', '?')}{'; re-run rows (a second row for the same N, appended after the run) ended at load ' + meta['rerunLoad'] if meta.get('rerunLoad') else ''} (the machine is shared). Steady window {meta.get('duration', '?')} s per "
+                 "room size after all joins and 3 s of warm-up; a fresh server per size. 'bot CPU' is the load "
+                 "generator's own use of its core: at 90 % or more the bots, not the server, bound the latency and "
+                 "rate figures of that row (marked bot-bound). Rows with [--option] ran plenum with that option.\n")
+    if baseline:
+        lines.append(f"Bot-to-bot loopback baseline (no server, subtracted from every latency below): audio p50 "
+                     f"{fmt(base_audio)} ms, video p50 {fmt(base_video)} ms.\n")
+    lines.append("| server | room | N | server CPU % of a core | per participant | RSS MiB (idle) | audio pkt/s min–max "
+                 "| composite fps min | delay growth ms | real time | added audio p50 / p95 ms | added video p50 / p95 ms | join p50 / p95 ms "
+                 "| bot CPU % |")
+    lines.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for (target, kind), rs in sorted(series.items()):
+        for r in rs:
+            a = added(r, "audio")
+            v = added(r, "video")
+            status = "yes" if r.get("realtime") else ("no" if r.get("completed") else "failed: " + r.get("error", "?")[:80])
+            lines.append(
+                f"| {target} | {kind}{' (' + str(r.get('cameras')) + ' cams)' if kind == 'video' else ''} | {r['n']} "
+                f"| {fmt(r.get('cpuPct'))} | {fmt(r.get('cpuPctPerParticipant'), 2)} "
+                f"| {fmt(r.get('rssMiB'), 0)} ({fmt(r.get('rssIdleMiB'), 0)}) "
+                f"| {fmt(r.get('audioPpsMin'))}–{fmt(r.get('audioPpsMax'))} "
+                f"| {fmt(r.get('videoFpsMin')) if kind == 'video' else '–'} | {fmt(r.get('latencyGrowthMs'), 0)} | {status} "
+                f"| {fmt(pct(a, 50))} / {fmt(pct(a, 95))} | {fmt(pct(v, 50)) if kind == 'video' else '–'} / "
+                f"{fmt(pct(v, 95)) if kind == 'video' else '–'} | {fmt(r.get('joinP50'), 0)} / {fmt(r.get('joinP95'), 0)} "
+                f"| {fmt(r.get('botCpuPct'), 0)}{' (bot-bound)' if (r.get('botCpuPct') or 0) >= 90 else ''} |")
+    lines.append("")
+
+    # Side by side with Janus.
+    plen = {r["n"]: r for r in series.get(("plenum", "audio"), [])}
+    jan = {r["n"]: r for r in series.get(("janus", "audio"), [])}
+    common = sorted(set(plen) & set(jan))
+    if common:
+        lines.append("## Plenum / Janus AudioBridge, audio-only, same N, same run\n")
+        lines.append("| N | CPU per participant plenum / janus (%) | ratio | added audio p50 plenum / janus (ms) | ratio |")
+        lines.append("|---|---|---|---|---|")
+        for n in common:
+            cp, cj = plen[n].get("cpuPctPerParticipant"), jan[n].get("cpuPctPerParticipant")
+            lp, lj = pct(added(plen[n], "audio"), 50), pct(added(jan[n], "audio"), 50)
+            ratio = (cp / cj) if cp and cj else math.nan
+            lratio = (lp / lj) if lj and not math.isnan(lp) and lj > 0 else math.nan
+            lines.append(f"| {n} | {fmt(cp, 2)} / {fmt(cj, 2)} | {fmt(ratio, 1)}× | {fmt(lp)} / {fmt(lj)} | {fmt(lratio, 2)}× |")
+        lines.append("")
+
+    # Capacity and targets.
+    def capacity(key):
+        ok = [r["n"] for r in series.get(key, []) if r.get("realtime")]
+        return max(ok) if ok else None
+
+    lines.append("## Capacity (largest N that kept real time)\n")
+    for key in sorted(series):
+        lines.append(f"- {key[0]} {key[1]}: {capacity(key) or 'none of the sizes run'} "
+                     f"(sizes run: {', '.join(str(r['n']) for r in series[key])})")
+    lines.append("")
+
+    lines.append("## Targets\n")
+    lines.append("| target | measured | met |")
+    lines.append("|---|---|---|")
+    def target_row(name, value, ok):
+        lines.append(f"| {name} | {value} | {'yes' if ok else 'no'} |")
+    p32 = plen.get(32)
+    if p32:
+        c = p32.get("cpuPctPerParticipant", math.nan)
+        target_row("audio-only ≤ 0.5 % of a core per participant at N=32", f"{fmt(c, 2)} %", c <= 0.5)
+    if common:
+        worse = [n for n in common if plen[n].get("cpuPctPerParticipant", 1e9) >= jan[n].get("cpuPctPerParticipant", 0)]
+        target_row("audio-only CPU below Janus AudioBridge's, same N",
+                   "not below (or plenum failed) at N=" + ",".join(map(str, worse)) if worse else "below at every N", not worse)
+    vid = series.get(("plenum", "video"), [])
+    vcap = capacity(("plenum", "video"))
+    target_row("9-camera 640x360@30 room keeps real time with ≥ 32 receivers",
+               f"largest real-time N: {vcap}" if vcap else "no size kept real time", bool(vcap and vcap >= 32))
+    all_audio = [r for r in series.get(("plenum", "audio"), []) if r.get("completed")]
+    if all_audio:
+        worst = max(pct(added(r, "audio"), 50) for r in all_audio)
+        best = min(pct(added(r, "audio"), 50) for r in all_audio)
+        target_row("added audio latency p50 ≤ 60 ms", f"{fmt(best)}–{fmt(worst)} ms over the sizes", worst <= 60)
+    if vid:
+        vals = [pct(added(r, "video"), 50) for r in vid if r.get("videoLatencyMs")]
+        if vals:
+            target_row("added video latency p50 ≤ 100 ms", f"{fmt(min(vals))}–{fmt(max(vals))} ms", max(vals) <= 100)
+    joins = [j for r in all_audio for j in r.get("joinMs", [])]
+    if joins:
+        target_row("join time p50 ≤ 300 ms (join sent → first decoded audio)", f"p50 {fmt(pct(joins, 50), 0)} ms, "
+                   f"p95 {fmt(pct(joins, 95), 0)} ms over all audio joins", pct(joins, 50) <= 300)
+    lines.append("")
+    lines.append("Plots: `cpu_per_participant.png` (server CPU per participant against N), `latency_audio.png` "
+                 "(distribution of added audio latency), `latency_video.png`.\n")
+    with open(os.path.join(out, "RESULTS.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+    # Plots.
+    datadir = os.path.join(out, "data")
+    os.makedirs(datadir, exist_ok=True)
+    plots = []
+    cpu_series = []
+    for (target, kind), rs in sorted(series.items()):
+        name = f"{target}-{kind}".replace(" ", "_").replace("[", "").replace("]", "").replace("=", "")
+        path = os.path.join(datadir, f"cpu-{name}.dat")
+        with open(path, "w") as f:
+            for r in rs:
+                if r.get("cpuPctPerParticipant") is not None:
+                    f.write(f"{r['n']} {r['cpuPctPerParticipant']}\n")
+        cpu_series.append(f"'{path}' using 1:2 with linespoints title '{target} {kind}'")
+    if cpu_series:
+        plots.append(f"""set terminal pngcairo size 900,560
+set output '{os.path.join(out, 'cpu_per_participant.png')}'
+set title 'Server CPU per participant ({meta.get('cores')} cores, {meta.get('cpu')})'
+set xlabel 'participants in the room (N)'
+set ylabel '% of one core per participant'
+set logscale x 2
+set grid
+plot {', '.join(cpu_series)}
+unset logscale x
+""")
+    for kind in ("audio", "video"):
+        curves = []
+        for (target, k), rs in sorted(series.items()):
+            for r in rs:
+                values = sorted(added(r, kind))
+                if not values:
+                    continue
+                slug = target.replace(" ", "_").replace("[", "").replace("]", "").replace("=", "")
+                path = os.path.join(datadir, f"lat-{kind}-{slug}-{k}-{r['n']}.dat")
+                with open(path, "w") as f:
+                    for i, v in enumerate(values):
+                        f.write(f"{v} {(i + 1) / len(values)}\n")
+                curves.append(f"'{path}' using 1:2 with lines title '{target} {k} N={r['n']}'")
+        if curves:
+            plots.append(f"""set terminal pngcairo size 900,560
+set output '{os.path.join(out, f'latency_{kind}.png')}'
+set title 'Added {kind} latency through the server (loopback baseline subtracted), CDF'
+set xlabel 'ms'
+set ylabel 'fraction of marked events'
+set key bottom right
+set grid
+plot {', '.join(curves)}
+""")
+    if plots:
+        try:
+            subprocess.run(["gnuplot"], input="\n".join(plots), text=True, check=True)
+        except (OSError, subprocess.CalledProcessError) as e:
+            print(f"report.py: gnuplot failed: {e}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,524 @@
+// plenum-bench: load generator and measurement driver for one target
+// (plenum, janus or the bot-to-bot loopback baseline) over a list of room
+// sizes. Writes one JSON object per room size, one per line, to --json.
+
+#include "Bot.hpp"
+#include "ChildServer.hpp"
+#include "JanusLink.hpp"
+#include "MarkerLog.hpp"
+#include "PlenumLink.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <gst/gst.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+using namespace plenum::bench;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::atomic<bool> gInterrupted{false};
+
+struct Options {
+	std::string target = "plenum";
+	std::string plenumBin;
+	std::string janusBin = "/usr/bin/janus";
+	std::string janusPlugins = "/usr/lib/x86_64-linux-gnu/janus";
+	std::vector<int> sizes{2};
+	int duration = 60;
+	int warmup = 3;
+	bool video = false;
+	bool audioBotsReceiveVideo = false; // audio-only rooms: offer a receive-only video m-line too
+	int cameras = 9;
+	int decoders = 4;
+	double silentShare = 0.5;
+	AudioSignal signal = AudioSignal::kNoise;
+	int serverCore = 0;
+	int botCore = 1;
+	std::string json = "bench-results.jsonl";
+	std::string workDir = "/tmp/plenum-bench";
+	std::vector<std::string> serverArgs; // extra plenum options, e.g. --encoder-threads=1
+	bool requireRealtime = false; // exit 1 unless every size kept real time and gave a latency figure
+};
+
+Options Parse(int argc, char** argv)
+{
+	Options o;
+	for (int i = 1; i < argc; ++i) {
+		const std::string arg = argv[i];
+		const auto eq = arg.find('=');
+		const std::string key = arg.substr(0, eq);
+		const std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+		if (key == "--target") o.target = value;
+		else if (key == "--plenum-bin") o.plenumBin = value;
+		else if (key == "--janus-bin") o.janusBin = value;
+		else if (key == "--janus-lib") o.janusPlugins = value;
+		else if (key == "--sizes") {
+			o.sizes.clear();
+			std::stringstream list(value);
+			std::string item;
+			while (std::getline(list, item, ','))
+				o.sizes.push_back(std::stoi(item));
+		} else if (key == "--duration") o.duration = std::stoi(value);
+		else if (key == "--warmup") o.warmup = std::stoi(value);
+		else if (key == "--video") o.video = true;
+		else if (key == "--receive-composite") o.audioBotsReceiveVideo = true;
+		else if (key == "--cameras") o.cameras = std::stoi(value);
+		else if (key == "--decoders") o.decoders = std::stoi(value);
+		else if (key == "--silent-share") o.silentShare = std::stod(value);
+		else if (key == "--signal") o.signal = value == "tone" ? AudioSignal::kTone : AudioSignal::kNoise;
+		else if (key == "--server-core") o.serverCore = std::stoi(value);
+		else if (key == "--bot-core") o.botCore = std::stoi(value);
+		else if (key == "--json") o.json = value;
+		else if (key == "--require-realtime") o.requireRealtime = true;
+		else if (key == "--server-arg") o.serverArgs.push_back(value);
+		else if (key == "--work-dir") o.workDir = value;
+		else if (key == "--help") {
+			std::cout << "plenum-bench --target=plenum|janus|loopback [--plenum-bin=PATH] [--janus-bin=PATH]\n"
+				     "  [--sizes=2,4,8] [--duration=60] [--warmup=3] [--video] [--receive-composite] [--cameras=9] [--decoders=4]\n"
+				     "  [--silent-share=0.5] [--signal=noise|tone] [--server-core=0] [--bot-core=1]\n"
+				     "  [--json=FILE] [--work-dir=DIR] [--require-realtime] [--server-arg=--encoder-threads=1 ...]\n";
+			std::exit(0);
+		} else
+			throw std::runtime_error("unknown option " + arg);
+	}
+	return o;
+}
+
+// Feeds every registered bot 20 ms of audio every 20 ms.
+class AudioPacer {
+public:
+	AudioPacer() : thread_([this] { Run(); }) {}
+	~AudioPacer()
+	{
+		stop_ = true;
+		thread_.join();
+	}
+	void Add(Bot* bot)
+	{
+		std::lock_guard lock(mutex_);
+		bots_.push_back(bot);
+	}
+	void Clear()
+	{
+		std::lock_guard lock(mutex_);
+		bots_.clear();
+	}
+
+private:
+	void Run()
+	{
+		auto next = Clock::now();
+		std::uint64_t frame = 0;
+		while (!stop_) {
+			next += 20ms;
+			std::this_thread::sleep_until(next);
+			const auto now = Clock::now();
+			std::lock_guard lock(mutex_);
+			for (Bot* bot : bots_)
+				bot->PushAudioFrame(frame, now);
+			++frame;
+		}
+	}
+	std::atomic<bool> stop_{false};
+	std::mutex mutex_;
+	std::vector<Bot*> bots_;
+	std::thread thread_;
+};
+
+double Percentile(std::vector<double> values, double p)
+{
+	if (values.empty())
+		return NAN;
+	std::sort(values.begin(), values.end());
+	const double rank = p / 100.0 * double(values.size() - 1);
+	const auto low = std::size_t(std::floor(rank));
+	const auto high = std::min(values.size() - 1, low + 1);
+	return values[low] + (values[high] - values[low]) * (rank - double(low));
+}
+
+// Poco writes NaN as bare `nan`, which is not JSON: leave such fields out.
+void SetNumber(Poco::JSON::Object& object, const std::string& key, double value)
+{
+	if (std::isfinite(value))
+		object.set(key, value);
+}
+
+Poco::JSON::Array::Ptr ToArray(const std::vector<double>& values)
+{
+	Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
+	for (double v : values)
+		array->add(std::round(v * 100.0) / 100.0);
+	return array;
+}
+
+bool SleepInterruptible(std::chrono::milliseconds total)
+{
+	const auto end = Clock::now() + total;
+	while (Clock::now() < end) {
+		if (gInterrupted)
+			return false;
+		std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(100ms,
+			std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()) + 1ms));
+	}
+	return !gInterrupted;
+}
+
+std::string WriteJanusConfig(const Options& o, const std::string& dir, std::uint16_t httpPort, const std::string& interface)
+{
+	std::filesystem::create_directories(dir + "/plugins");
+	std::filesystem::create_directories(dir + "/transports");
+	std::filesystem::create_directories(dir + "/empty");
+	auto link = [&](const std::string& from, const std::string& to) {
+		std::error_code ec;
+		std::filesystem::remove(to, ec);
+		std::filesystem::create_symlink(from, to);
+	};
+	// Only the AudioBridge plugin and the HTTP transport are visible to it.
+	link(o.janusPlugins + "/plugins/libjanus_audiobridge.so", dir + "/plugins/libjanus_audiobridge.so");
+	link(o.janusPlugins + "/transports/libjanus_http.so", dir + "/transports/libjanus_http.so");
+	std::ofstream(dir + "/janus.jcfg")
+		<< "general: {\n  configs_folder = \"" << dir << "\"\n  plugins_folder = \"" << dir << "/plugins\"\n"
+		<< "  transports_folder = \"" << dir << "/transports\"\n  events_folder = \"" << dir << "/empty\"\n"
+		<< "  loggers_folder = \"" << dir << "/empty\"\n  debug_level = 3\n  session_timeout = 0\n"
+		<< "  admin_secret = \"bench\"\n}\n"
+		<< "certificates: {}\nmedia: {\n  ipv6 = false\n  rtp_port_range = \"20000-40000\"\n}\n"
+		<< "nat: {\n  ice_enforce_list = \"" << interface << "\"\n  ice_lite = false\n  full_trickle = false\n  nice_debug = false\n}\n"
+		<< "plugins: {}\ntransports: {}\nevents: { broadcast = false }\nloggers: {}\n";
+	std::ofstream(dir + "/janus.transport.http.jcfg")
+		<< "general: {\n  json = \"indented\"\n  base_path = \"/janus\"\n  http = true\n  port = " << httpPort
+		<< "\n  ip = \"127.0.0.1\"\n  https = false\n}\nadmin: {\n  admin_base_path = \"/admin\"\n  admin_http = false\n}\n"
+		<< "cors: {}\ncertificates: {}\n";
+	std::ofstream(dir + "/janus.plugin.audiobridge.jcfg") << "general: {\n}\n";
+	return dir + "/janus.jcfg";
+}
+
+struct Participant {
+	std::unique_ptr<Bot> bot;
+	std::unique_ptr<PlenumLink> plenum;
+};
+
+int Grid(int n) { return int(std::ceil(std::sqrt(double(n)))); }
+
+// One measurement: a fresh server (or none for loopback), N bots, a steady window.
+Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
+{
+	MarkerLog markers;
+	Poco::JSON::Object::Ptr result = new Poco::JSON::Object;
+	const bool loopback = o.target == "loopback";
+	const bool janus = o.target == "janus";
+	const bool video = o.video && !janus;
+	result->set("target", o.target);
+	result->set("n", loopback ? 2 : n);
+	result->set("video", video);
+	result->set("cameras", video ? std::min(o.cameras, n) : 0);
+	result->set("durationS", o.duration);
+	result->set("receiveComposite", !janus && (video || o.audioBotsReceiveVideo));
+	std::filesystem::create_directories(o.workDir);
+
+	std::unique_ptr<ChildServer> server;
+	std::unique_ptr<JanusLink> janusLink;
+	std::string iceAddress = "127.0.0.1";
+	std::uint16_t port = 0;
+	const std::string tag = o.target + (video ? "-video-" : "-audio-") + std::to_string(n);
+	if (o.target == "plenum") {
+		std::vector<std::string> args{"--port=0", "--bind=127.0.0.1", "--ice-local-address=127.0.0.1", "--video-width=640",
+			"--video-height=360", "--video-framerate=30", "--max-participants=" + std::to_string(n + 1)};
+		args.insert(args.end(), o.serverArgs.begin(), o.serverArgs.end());
+		std::string joined;
+		for (const auto& a : o.serverArgs)
+			joined += (joined.empty() ? "" : " ") + a;
+		result->set("serverArgs", joined);
+		server = std::make_unique<ChildServer>(o.plenumBin, args,
+			o.workDir + "/" + tag + ".log", o.serverCore);
+		auto line = server->WaitForLine("plenum: listening on http://", 20s);
+		if (!line)
+			throw std::runtime_error("plenum did not start: " + server->LogTail());
+		port = std::uint16_t(std::stoi(line->substr(line->rfind(':') + 1)));
+	} else if (janus) {
+		if (::access(o.janusBin.c_str(), X_OK) != 0)
+			throw std::runtime_error(o.janusBin + " not found: apt-get install -y janus");
+		port = FreePort();
+		const std::string dir = o.workDir + "/janus-" + std::to_string(n);
+		const auto host = FirstHostAddress();
+		if (!host)
+			throw std::runtime_error("no non-loopback IPv4 interface for Janus's ICE");
+		iceAddress = host->address;
+		result->set("janusIceAddress", host->address);
+		const std::string config = WriteJanusConfig(o, dir, port, host->interface);
+		server = std::make_unique<ChildServer>(o.janusBin,
+			std::vector<std::string>{"-C", config, "-F", dir, "-P", dir + "/plugins", "-d", std::getenv("BENCH_JANUS_DEBUG") ? std::getenv("BENCH_JANUS_DEBUG") : "3"},
+			o.workDir + "/" + tag + ".log", o.serverCore);
+		if (!JanusLink::WaitReady("127.0.0.1", port, 20s))
+			throw std::runtime_error("janus did not start: " + server->LogTail());
+		janusLink = std::make_unique<JanusLink>("127.0.0.1", port);
+		janusLink->CreateRoom(1234);
+	}
+	const pid_t pid = server ? server->Pid() : 0;
+	if (server) {
+		std::this_thread::sleep_for(500ms);
+		if (auto idle = ReadProcessUsage(pid))
+			result->set("rssIdleMiB", idle->rssMiB);
+	}
+
+	// Bot 0 is the marker (first to join: top-left tile). The last
+	// silentShare of the others send silence; the first `cameras` send video.
+	const int count = loopback ? 2 : n;
+	const int silent = int(std::floor(o.silentShare * double(count - 1)));
+	const int columns = loopback ? 1 : Grid(count);
+	const int rows = loopback ? 1 : (count + columns - 1) / columns;
+	std::vector<Participant> participants;
+	std::vector<double> joinMs, joinVideoMs;
+	int failures = 0;
+	std::string firstError;
+	try {
+		for (int i = 0; i < count && !gInterrupted; ++i) {
+			BotOptions b;
+			b.name = "bot" + std::to_string(i);
+			b.audio = i == 0 ? AudioSignal::kMarker : (i >= count - silent ? AudioSignal::kSilence : o.signal);
+			b.toneHz = 200.0 + 37.0 * i;
+			b.receiveVideo = !janus && (video || o.audioBotsReceiveVideo);
+			b.sendVideo = video && (loopback ? i == 0 : i < o.cameras);
+			b.videoMarker = video && i == 0;
+			b.decodeVideo = video && i >= 1 && i <= o.decoders;
+			b.tileColumns = columns;
+			b.tileRows = rows;
+			b.iceAddress = iceAddress;
+			Participant p;
+			p.bot = std::make_unique<Bot>(b, markers);
+			pacer.Add(p.bot.get());
+			participants.push_back(std::move(p));
+		}
+		if (loopback) {
+			Bot& a = *participants[0].bot;
+			Bot& b = *participants[1].bot;
+			a.onLocalDescription = [&b](const std::string& type, const std::string& sdp) { b.SetRemote(type, sdp); };
+			b.onLocalDescription = [&a](const std::string& type, const std::string& sdp) { a.SetRemote(type, sdp); };
+			a.onLocalCandidate = [&b](unsigned m, const std::string& c) { b.AddCandidate(m, c); };
+			b.onLocalCandidate = [&a](unsigned m, const std::string& c) { a.AddCandidate(m, c); };
+			b.MarkJoinSent(Clock::now());
+			a.CreateOffer();
+			if (!b.WaitFirstMedia(video, 15s))
+				throw std::runtime_error("loopback pair got no media: " + a.Error() + b.Error());
+		} else {
+			for (int i = 0; i < count && !gInterrupted; ++i) {
+				Participant& p = participants[std::size_t(i)];
+				bool ok = false;
+				std::string error;
+				if (janus) {
+					ok = janusLink->Join(1234, *p.bot, 15s);
+					error = janusLink->Error();
+				} else {
+					p.plenum = std::make_unique<PlenumLink>("127.0.0.1", port, *p.bot);
+					ok = p.plenum->Join("bench", 15s);
+					error = p.plenum->Error();
+				}
+				if (ok && !p.bot->WaitFirstMedia(false, 15s)) {
+					ok = false;
+					error = "no decoded audio within 15 s of join";
+				}
+				if (ok) {
+					joinMs.push_back(std::chrono::duration<double, std::milli>(*p.bot->FirstAudio() - *p.bot->JoinSent()).count());
+				} else {
+					++failures;
+					if (firstError.empty())
+						firstError = p.bot->Options().name + ": " + error + " " + p.bot->Error();
+				}
+			}
+		}
+	} catch (const std::exception& e) {
+		++failures;
+		firstError = e.what();
+	}
+
+	bool completed = !gInterrupted && failures == 0;
+	if (completed) {
+		SleepInterruptible(std::chrono::seconds(o.warmup));
+		for (auto& p : participants)
+			if (p.bot->Options().decodeVideo && p.bot->FirstVideo() && p.bot->JoinSent())
+				joinVideoMs.push_back(std::chrono::duration<double, std::milli>(*p.bot->FirstVideo() - *p.bot->JoinSent()).count());
+		const auto t0 = Clock::now();
+		std::vector<Bot::Counters> before;
+		for (auto& p : participants)
+			before.push_back(p.bot->Snapshot());
+		const auto usage0 = pid ? ReadProcessUsage(pid) : std::nullopt;
+		const auto self0 = ReadProcessUsage(::getpid());
+		completed = SleepInterruptible(std::chrono::seconds(o.duration));
+		const auto t1 = Clock::now();
+		const auto usage1 = pid ? ReadProcessUsage(pid) : std::nullopt;
+		const auto self1 = ReadProcessUsage(::getpid());
+		if (self0 && self1)
+			SetNumber(*result, "botCpuPct", 100.0 * (self1->cpuSeconds - self0->cpuSeconds) / std::chrono::duration<double>(t1 - t0).count());
+		const double seconds = std::chrono::duration<double>(t1 - t0).count();
+		std::vector<double> audioRates, videoRates;
+		for (std::size_t i = 0; i < participants.size(); ++i) {
+			const auto after = participants[i].bot->Snapshot();
+			if (loopback && i == 0)
+				continue; // the sender of the pair receives nothing worth measuring
+			audioRates.push_back(double(after.audioPackets - before[i].audioPackets) / seconds);
+			if (video)
+				videoRates.push_back(double(after.videoFrames - before[i].videoFrames) / seconds);
+		}
+		// Delays of the marker, seen by every receiver but the marker itself.
+		const auto emittedAudio = markers.Audio();
+		const auto emittedVideo = markers.Video();
+		std::vector<double> audioDelays, videoDelays, early, late;
+		const auto firstQuarter = t0 + (t1 - t0) / 4;
+		const auto lastQuarter = t1 - (t1 - t0) / 4;
+		for (std::size_t i = 1; i < participants.size(); ++i) {
+			std::vector<Clock::time_point> onsets;
+			for (auto t : participants[i].bot->AudioOnsets())
+				if (t >= t0 && t <= t1)
+					onsets.push_back(t);
+			auto delays = MatchDelays(emittedAudio, onsets, 900ms);
+			audioDelays.insert(audioDelays.end(), delays.begin(), delays.end());
+			for (std::size_t k = 0; k < onsets.size() && k < delays.size(); ++k) {
+				if (onsets[k] < firstQuarter)
+					early.push_back(delays[k]);
+				else if (onsets[k] > lastQuarter)
+					late.push_back(delays[k]);
+			}
+			std::vector<Clock::time_point> frames;
+			for (auto t : participants[i].bot->VideoOnsets())
+				if (t >= t0 && t <= t1)
+					frames.push_back(t);
+			auto vdelays = MatchDelays(emittedVideo, frames, 900ms);
+			videoDelays.insert(videoDelays.end(), vdelays.begin(), vdelays.end());
+		}
+		SetNumber(*result, "seconds", seconds);
+		if (usage0 && usage1) {
+			const double cpu = 100.0 * (usage1->cpuSeconds - usage0->cpuSeconds) / seconds;
+			SetNumber(*result, "cpuPct", cpu);
+			SetNumber(*result, "cpuPctPerParticipant", cpu / double(count));
+			result->set("rssMiB", usage1->rssMiB);
+		}
+		const double audioMin = audioRates.empty() ? 0 : *std::min_element(audioRates.begin(), audioRates.end());
+		const double audioMax = audioRates.empty() ? 0 : *std::max_element(audioRates.begin(), audioRates.end());
+		SetNumber(*result, "audioPpsMin", audioMin);
+		SetNumber(*result, "audioPpsMax", audioMax);
+		SetNumber(*result, "audioPpsMedian", Percentile(audioRates, 50));
+		bool realtime = audioMin >= 49.0 && audioMax <= 51.0;
+		if (video) {
+			const double videoMin = videoRates.empty() ? 0 : *std::min_element(videoRates.begin(), videoRates.end());
+			SetNumber(*result, "videoFpsMin", videoMin);
+			SetNumber(*result, "videoFpsMedian", Percentile(videoRates, 50));
+			realtime = realtime && videoMin >= 0.95 * 30.0;
+		}
+		const double growth = Percentile(late, 50) - Percentile(early, 50);
+		if (!std::isnan(growth))
+			SetNumber(*result, "latencyGrowthMs", growth);
+		realtime = realtime && !audioDelays.empty() && (std::isnan(growth) || growth <= 40.0);
+		result->set("realtime", realtime);
+		result->set("audioLatencyMs", ToArray(audioDelays));
+		SetNumber(*result, "audioLatencyP50", Percentile(audioDelays, 50));
+		SetNumber(*result, "audioLatencyP95", Percentile(audioDelays, 95));
+		if (video) {
+			result->set("videoLatencyMs", ToArray(videoDelays));
+			SetNumber(*result, "videoLatencyP50", Percentile(videoDelays, 50));
+			SetNumber(*result, "videoLatencyP95", Percentile(videoDelays, 95));
+		}
+	}
+	result->set("joinMs", ToArray(joinMs));
+	SetNumber(*result, "joinP50", Percentile(joinMs, 50));
+	SetNumber(*result, "joinP95", Percentile(joinMs, 95));
+	if (!joinVideoMs.empty()) {
+		SetNumber(*result, "joinVideoP50", Percentile(joinVideoMs, 50));
+		SetNumber(*result, "joinVideoP95", Percentile(joinVideoMs, 95));
+	}
+	result->set("failures", failures);
+	result->set("completed", completed);
+	if (!firstError.empty())
+		result->set("error", firstError);
+	if (server && !server->Running())
+		result->set("serverDied", server->LogTail(1500));
+
+	pacer.Clear();
+	for (auto& p : participants)
+		if (p.plenum)
+			p.plenum->Leave();
+	participants.clear(); // links first (member order), then bots
+	if (janusLink)
+		janusLink->Stop();
+	if (server)
+		server->Stop();
+	return result;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+	Options o;
+	try {
+		o = Parse(argc, argv);
+	} catch (const std::exception& e) {
+		std::cerr << "plenum-bench: " << e.what() << "\n";
+		return 2;
+	}
+	std::signal(SIGINT, [](int) { gInterrupted = true; });
+	std::signal(SIGTERM, [](int) { gInterrupted = true; });
+	std::signal(SIGPIPE, SIG_IGN);
+	// Every thread of ours (pacer, GStreamer, signaling) inherits the bot
+	// core; servers pin themselves to the server core after fork.
+	PinToCore(o.botCore);
+	gst_init(nullptr, nullptr);
+	if (o.target == "plenum" && o.plenumBin.empty()) {
+		std::cerr << "plenum-bench: --plenum-bin is required\n";
+		return 2;
+	}
+	std::ofstream out(o.json, std::ios::app);
+	int status = 0;
+	for (int n : o.sizes) {
+		if (gInterrupted)
+			break;
+		Poco::JSON::Object::Ptr result;
+		try {
+			std::cerr << "plenum-bench: " << o.target << (o.video ? " video" : " audio") << " N=" << n << " ..." << std::endl;
+			AudioPacer pacer;
+			result = RunOne(o, n, pacer);
+		} catch (const std::exception& e) {
+			result = new Poco::JSON::Object;
+			result->set("target", o.target);
+			result->set("n", n);
+			result->set("video", o.video);
+			result->set("completed", false);
+			result->set("error", std::string(e.what()));
+		}
+		result->stringify(out);
+		out << "\n";
+		out.flush();
+		std::ostringstream summary;
+		summary << "plenum-bench: " << o.target << " N=" << n << " completed=" << result->optValue<bool>("completed", false)
+			<< " realtime=" << result->optValue<bool>("realtime", false)
+			<< " cpu/participant=" << result->optValue<double>("cpuPctPerParticipant", NAN)
+			<< "% audio pps min=" << result->optValue<double>("audioPpsMin", NAN)
+			<< " audio p50=" << result->optValue<double>("audioLatencyP50", NAN)
+			<< " ms join p50=" << result->optValue<double>("joinP50", NAN) << " ms"
+			<< (result->has("error") ? " error=" + result->getValue<std::string>("error") : "");
+		std::cerr << summary.str() << std::endl;
+		if (!result->optValue<bool>("completed", false))
+			status = 1;
+		if (o.requireRealtime && (!result->optValue<bool>("realtime", false) || !result->has("audioLatencyP50"))) {
+			std::cerr << "plenum-bench: N=" << n << " did not keep real time (50 +/- 1 audio packets/s at every bot, a latency figure)"
+				  << std::endl;
+			status = 1;
+		}
+	}
+	return gInterrupted ? 130 : status;
+}

@@ -103,11 +103,6 @@ class GRef {
   T* ptr_ = nullptr;
 };
 
-// Helpers for the common shapes of GStreamer calls.
-inline GRef<GstElement> MakeElement(const char* factory, const std::string& name) {
-  return GRef<GstElement>::Sink(gst_element_factory_make(factory, name.c_str()));
-}
-
 // Owners for plain allocations.
 struct GFreeDeleter {
   void operator()(void* p) const { g_free(p); }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "mixer/AnswerCodecs.hpp"
+#include "mixer/Elements.hpp"
 #include "mixer/Log.hpp"
 #include "mixer/RoomAudio.hpp"
 #include "mixer/VideoComposite.hpp"

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "mixer/Elements.hpp"
 #include "mixer/Log.hpp"
 
 namespace plenum::mixer {

@@ -4,26 +4,41 @@
 # present and we are not root).
 #   scripts/setup.sh          build and run the server
 #   scripts/setup.sh --tests  also what the tests need
+# The GStreamer elements' packages come from scripts/gstreamer-elements.tsv;
+# a new machine is proven by scripts/fresh-root.sh (see the README).
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 
-packages=(
+with_tests=0
+if [[ "${1:-}" == "--tests" ]]; then
+  with_tests=1
+fi
+
+# The packages of the elements the server (and, with --tests, the test
+# clients) create.
+element_packages() {
+  awk -F'\t' -v tests="$with_tests" '
+    /^#/ || NF < 3 { next }
+    $3 == "server" || (tests && $3 == "tests") { print $2 }
+  ' "$here/gstreamer-elements.tsv" | sort -u
+}
+mapfile -t packages < <(element_packages)
+
+packages+=(
   # build
   g++ meson ninja-build pkg-config
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libnice-dev libpoco-dev libssl-dev
-  # media path at run time: webrtcbin (bad), ICE (nice), VP8/Opus (good/base),
-  # H.264 decoding through FFmpeg (libav), name tiles (pango, in base)
-  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-nice gstreamer1.0-libav gstreamer1.0-tools
+  gstreamer1.0-tools  # gst-inspect-1.0, for an administrator looking into media
 )
-if [[ "${1:-}" == "--tests" ]]; then
+if ((with_tests)); then
   packages+=(
     libgtest-dev
-    gstreamer1.0-plugins-ugly  # x264enc, for the H.264 test sender
-    chromium                   # the browser test
-    python3                    # the test summary
-    iproute2                   # scripts/isolated-net.sh
-    janus                      # the benchmark's peer (bench-smoke-janus)
+    chromium   # the browser tests
+    python3    # the test summary
+    iproute2   # scripts/isolated-net.sh and the cross-address browser test
+    ca-certificates  # npm's downloads of the browser tests' packages
+    janus      # the benchmark's peer (bench-smoke-janus)
   )
   # Node.js may come from elsewhere (a nodesource nodejs bundles npm and
   # conflicts with Debian's npm package): only install it when missing.

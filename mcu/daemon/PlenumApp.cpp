@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "mcu/Conference.hpp"
@@ -145,12 +146,18 @@ int PlenumApp::IssueToken() {
 }
 
 int PlenumApp::RunServer() {
-  const std::vector<std::string> missing = mixer::InitMixer();
+  const std::vector<mixer::MissingElement> missing = mixer::InitMixer();
   InitLog();
   if (!missing.empty()) {
+    std::set<std::string> packages;
     std::cerr << "plenum: missing GStreamer elements:";
-    for (const auto& name : missing) std::cerr << " " << name;
-    std::cerr << "\n(install gstreamer1.0-plugins-base, -good, -bad, -nice and gstreamer1.0-libav)\n";
+    for (const auto& element : missing) {
+      std::cerr << " " << element.factory << " (package " << element.package << ")";
+      packages.insert(element.package);
+    }
+    std::cerr << "\nplenum: install them with: apt-get install";
+    for (const auto& package : packages) std::cerr << " " << package;
+    std::cerr << "   (or run scripts/setup.sh)\n";
     return EXIT_SOFTWARE;
   }
   ServerConfig serverConfig;

@@ -20,8 +20,9 @@ constexpr int kDefaultTileWidth = 320;
 constexpr int kDefaultTileHeight = 180;
 constexpr int kNameTileFramerate = 5;  // a still picture: few frames are enough
 constexpr guint kRtpMtu = 1200;        // leaves room for SRTP and TURN overhead
-constexpr guint kOutgoingCapsTimeoutMs = 10'000;
-constexpr guint kOutgoingCapsPollMs = 5;
+// Our outgoing streams start within a frame (20 ms of audio, 33 ms of
+// video) of being linked; this bound only matters if something is broken.
+constexpr guint kOutgoingStartTimeoutMs = 5'000;
 
 // What a webrtcbin callback needs to reach its endpoint: the endpoint
 // pointer is only followed inside closures the poster runs on the control
@@ -39,8 +40,13 @@ std::vector<GstElement*> RawPointers(const std::vector<GRef<GstElement>>& elemen
   return raw;
 }
 
-void SyncAll(const std::vector<GstElement*>& elements) {
-  for (GstElement* element : elements) gst_element_sync_state_with_parent(element);
+// Brings a chain of new elements, given in the order data flows through
+// them, to the pipeline's state, the last first. A source started before
+// the element after it would push into an inactive pad, get FLUSHING back
+// and pause its task for good: a stream that never starts (this is how a
+// participant once in a few hundred joins never heard the room).
+void StartChain(const std::vector<GstElement*>& chain) {
+  for (auto element = chain.rbegin(); element != chain.rend(); ++element) gst_element_sync_state_with_parent(*element);
 }
 
 void LinkChain(const std::vector<GstElement*>& chain) {
@@ -111,7 +117,7 @@ ParticipantEndpoint::ParticipantEndpoint(GstBin* pipeline, RoomAudio& audio, Vid
 ParticipantEndpoint::~ParticipantEndpoint() {
   GST_INFO("remove participant [id:%s]", id_.c_str());
   alive_.reset();  // callbacks queued for us from now on are dropped
-  if (capsPoll_) g_source_destroy(capsPoll_.get());
+  if (outgoingDeadline_) g_source_destroy(outgoingDeadline_.get());
   audio_.RemoveParticipant(id_);
 
   // Detach from the shared encoder first: the tee may be pushing into our
@@ -261,7 +267,7 @@ void ParticipantEndpoint::SetTile(const Rect& tile) {
   if (nameTilePad_ && nameTileSize_ != std::make_pair(tile.width, tile.height)) {
     RemoveNameTile();
     BuildNameTile();
-    SyncAll(RawPointers(nameTileElements_));
+    StartChain(RawPointers(nameTileElements_));
   }
   if (nameTilePad_) VideoComposite::PlaceTile(nameTilePad_.get(), tile);
   if (videoTilePad_) VideoComposite::PlaceTile(videoTilePad_.get(), tile);
@@ -329,7 +335,7 @@ void ParticipantEndpoint::BuildOutgoing(const OfferSummary& summary) {
     LinkChain({source.get(), encoder.get(), audioPayloader_.get()});
     GRef<GstCaps> codecs = CodecPreferences(*summary.audio);
     GRef<GstPad> sink = RequestWebrtcSinkPad(codecs.get());
-    webrtcSinkPads_.push_back(sink);
+    WatchOutgoingStart(sink.get());
     GRef<GstPad> payloaderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(audioPayloader_.get(), "src"));
     if (gst_pad_link(payloaderSrc.get(), sink.get()) != GST_PAD_LINK_OK) {
       throw std::runtime_error("cannot link audio to webrtcbin");
@@ -351,14 +357,14 @@ void ParticipantEndpoint::BuildOutgoing(const OfferSummary& summary) {
     LinkChain({queue.get(), videoPayloader_.get()});
     GRef<GstCaps> codecs = CodecPreferences(*summary.video);
     GRef<GstPad> sink = RequestWebrtcSinkPad(codecs.get());
-    webrtcSinkPads_.push_back(sink);
+    WatchOutgoingStart(sink.get());
     GRef<GstPad> payloaderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(videoPayloader_.get(), "src"));
     if (gst_pad_link(payloaderSrc.get(), sink.get()) != GST_PAD_LINK_OK) {
       throw std::runtime_error("cannot link video to webrtcbin");
     }
     GRef<GstPad> ghost = Ghost(queue.get(), "sink", "composite");
     added.insert(added.end(), {queue.get(), videoPayloader_.get()});
-    SyncAll(added);
+    StartChain(added);
     added.clear();
     encodedPad_ = video_.RequestEncodedPad();
     if (gst_pad_link(encodedPad_.get(), ghost.get()) != GST_PAD_LINK_OK) {
@@ -367,7 +373,7 @@ void ParticipantEndpoint::BuildOutgoing(const OfferSummary& summary) {
     // A new receiver needs a keyframe to start decoding.
     video_.RequestKeyframe();
   }
-  SyncAll(added);
+  StartChain(added);
   outgoingBuilt_ = true;
 }
 
@@ -398,46 +404,53 @@ void ParticipantEndpoint::ApplyOffer(const OfferSummary& summary, const std::str
   gst_sdp_message_copy(message.get(), &copy);
   lastOfferSdp_.reset(copy);
   pendingOffer_ = std::move(message);
+  offerReceivedAt_ = g_get_monotonic_time();
 
-  if (first) {
+  if (first && outgoingStarting_ > 0) {
     // webrtcbin answers from what its sink pads have seen: let our streams'
     // caps (payload type, SSRC) reach it before it reads the offer, so every
     // answer is made from the same state instead of racing the first frames.
-    WaitForOutgoingCaps();
+    outgoingDeadline_ = GRef<GSource>::Adopt(g_timeout_source_new(kOutgoingStartTimeoutMs));
+    g_source_set_callback(
+        outgoingDeadline_.get(),
+        +[](gpointer data) -> gboolean {
+          auto* endpoint = static_cast<ParticipantEndpoint*>(data);
+          GST_ERROR("answer before our streams started; they may not flow [id:%s waiting:%d]",
+                    endpoint->id_.c_str(), endpoint->outgoingStarting_);
+          endpoint->outgoingDeadline_.Reset();
+          endpoint->SetRemoteOffer();
+          return G_SOURCE_REMOVE;
+        },
+        this, nullptr);
+    g_source_attach(outgoingDeadline_.get(), poster_.context());
   } else {
     SetRemoteOffer();
   }
 }
 
-void ParticipantEndpoint::WaitForOutgoingCaps() {
-  // webrtcbin 1.22 starts sending on a sink pad when the answer is applied
-  // only if that pad has seen caps by then; a pad that had not stays
-  // blocked for good (a participant who never hears the room). Our streams
-  // are live generators, so their caps come within a frame or two: poll
-  // for them on the control thread (race-free, unlike watching the events
-  // go by), with a generous bound for a starved machine.
-  const gint64 deadline = g_get_monotonic_time() + kOutgoingCapsTimeoutMs * G_TIME_SPAN_MILLISECOND;
-  capsPoll_ = GRef<GSource>::Adopt(g_timeout_source_new(kOutgoingCapsPollMs));
-  g_source_set_callback(
-      capsPoll_.get(),
-      +[](gpointer data) -> gboolean {
-        auto* endpoint = static_cast<ParticipantEndpoint*>(data);
-        const bool ready = std::all_of(endpoint->webrtcSinkPads_.begin(), endpoint->webrtcSinkPads_.end(),
-                                       [](const GRef<GstPad>& pad) { return gst_pad_has_current_caps(pad.get()); });
-        const bool late = g_get_monotonic_time() > endpoint->capsDeadline_;
-        if (!ready && !late) return G_SOURCE_CONTINUE;
-        for (const GRef<GstPad>& pad : endpoint->webrtcSinkPads_) {
-          if (gst_pad_has_current_caps(pad.get())) continue;
-          GST_ERROR("answer without outgoing caps; the stream may not flow [id:%s pad:%s]", endpoint->id_.c_str(),
-                    GST_PAD_NAME(pad.get()));
-        }
-        endpoint->capsPoll_.Reset();
-        endpoint->SetRemoteOffer();
-        return G_SOURCE_REMOVE;
+void ParticipantEndpoint::WatchOutgoingStart(GstPad* webrtcSink) {
+  // A stream has started at webrtcbin once its segment arrives: the caps
+  // before it have then been taken by webrtcbin's own event handler.
+  // Watched from before anything is linked, so no start goes unseen.
+  ++outgoingStarting_;
+  gst_pad_add_probe(
+      webrtcSink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      +[](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_SEGMENT) return GST_PAD_PROBE_OK;
+        auto* route = static_cast<Route*>(data);
+        ParticipantEndpoint* endpoint = route->endpoint;
+        route->poster.Post([endpoint] { endpoint->OnOutgoingStarted(); });
+        return GST_PAD_PROBE_REMOVE;
       },
-      this, nullptr);
-  capsDeadline_ = deadline;
-  g_source_attach(capsPoll_.get(), poster_.context());
+      new Route{poster_, this}, [](gpointer data) { delete static_cast<Route*>(data); });
+}
+
+void ParticipantEndpoint::OnOutgoingStarted() {
+  if (--outgoingStarting_ > 0 || !outgoingDeadline_) return;
+  // The first offer was waiting for this.
+  g_source_destroy(outgoingDeadline_.get());
+  outgoingDeadline_.Reset();
+  SetRemoteOffer();
 }
 
 void ParticipantEndpoint::SetRemoteOffer() {
@@ -446,7 +459,8 @@ void ParticipantEndpoint::SetRemoteOffer() {
   GRef<GstPromise> promise = GRef<GstPromise>::Adopt(gst_promise_new_with_change_func(
       OnRemoteDescriptionSet, new Route{poster_, this}, [](gpointer data) { delete static_cast<Route*>(data); }));
   g_signal_emit_by_name(webrtc_.get(), "set-remote-description", offer.get(), promise.get());
-  GST_INFO("apply offer [id:%s]", id_.c_str());
+  GST_INFO("apply offer [id:%s waited:%" G_GINT64_FORMAT "ms]", id_.c_str(),
+           (g_get_monotonic_time() - offerReceivedAt_) / G_TIME_SPAN_MILLISECOND);
 }
 
 void ParticipantEndpoint::OnRemoteDescriptionSet(GstPromise* promise, gpointer data) {
@@ -587,7 +601,7 @@ void ParticipantEndpoint::BuildAudioInput(const GRef<GstPad>& pad) {
   g_object_set(sink.get(), "sync", FALSE, "async", FALSE, "max-buffers", 50u, "drop", TRUE, nullptr);
   LinkChain({depay.get(), decoder.get(), convert.get(), resample.get(), caps.get(), sink.get()});
   audio_.AttachInput(id_, sink.get());
-  SyncAll({sink.get(), caps.get(), resample.get(), convert.get(), decoder.get(), depay.get()});
+  StartChain({depay.get(), decoder.get(), convert.get(), resample.get(), caps.get(), sink.get()});
   GRef<GstPad> depaySink = GRef<GstPad>::Adopt(gst_element_get_static_pad(depay.get(), "sink"));
   if (gst_pad_link(pad.get(), depaySink.get()) != GST_PAD_LINK_OK) throw std::runtime_error("cannot link audio in");
   audioIn_ = InputState::Active;
@@ -618,7 +632,7 @@ void ParticipantEndpoint::BuildVideoInput(const GRef<GstPad>& pad, const std::st
   if (gst_pad_link(ghost.get(), videoTilePad_.get()) != GST_PAD_LINK_OK) {
     throw std::runtime_error("cannot link the video tile of " + id_);
   }
-  SyncAll({queue.get(), videoTileCaps_.get(), convert.get(), videoScale_.get(), decoder.get(), depay.get()});
+  StartChain({depay.get(), decoder.get(), videoScale_.get(), convert.get(), videoTileCaps_.get(), queue.get()});
   GRef<GstPad> depaySink = GRef<GstPad>::Adopt(gst_element_get_static_pad(depay.get(), "sink"));
   if (gst_pad_link(pad.get(), depaySink.get()) != GST_PAD_LINK_OK) throw std::runtime_error("cannot link video in");
   // Ask the sender for a keyframe now rather than wait for its next one.

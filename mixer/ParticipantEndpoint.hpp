@@ -76,7 +76,8 @@ class ParticipantEndpoint {
   GRef<GstCaps> VideoTileCaps() const;
   void ResizeVideoTile();
   void FinishVideoTileResize();
-  void WaitForOutgoingCaps();
+  void WatchOutgoingStart(GstPad* webrtcSink);
+  void OnOutgoingStarted();
   void SetRemoteOffer();
   void CreateAnswer();
   void SetLocalAnswer(SessionDescriptionPtr answer);
@@ -118,10 +119,10 @@ class ParticipantEndpoint {
   std::vector<std::string> mids_;
   OfferSummary lastOffer_;
   SdpMessagePtr lastOfferSdp_;
-  SdpMessagePtr pendingOffer_;                // applied once our outgoing caps reached webrtcbin
-  std::vector<GRef<GstPad>> webrtcSinkPads_;  // our outgoing streams' pads on webrtcbin
-  GRef<GSource> capsPoll_;
-  gint64 capsDeadline_ = 0;
+  SdpMessagePtr pendingOffer_;      // applied once our outgoing streams started
+  gint64 offerReceivedAt_ = 0;      // monotonic, for the log
+  int outgoingStarting_ = 0;        // outgoing streams not yet started at webrtcbin
+  GRef<GSource> outgoingDeadline_;  // set while the first offer waits for them
   std::optional<Rect> tile_;
   bool outgoingBuilt_ = false;
   InputState audioIn_ = InputState::None;

@@ -94,12 +94,32 @@ VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options)
   gst_pad_add_probe(encoderSrc.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, OnUpstreamEvent,
                     new std::shared_ptr<KeyframeLimiter>(limiter_),
                     [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeLimiter>*>(data); });
+  // The encoder must never wait on a receiver. A serialized query (the
+  // ALLOCATION query the encoder sends when it negotiates) waits in each
+  // receiver's queue until that queue has pushed everything before it, and
+  // a receiver's queue is blocked until its connection is up (webrtcbin
+  // holds RTP until DTLS is done, for ever if it never is): one participant
+  // still connecting, or never connecting, would freeze the room's picture
+  // and keep every later joiner from being answered. The tee asks its
+  // receivers' pads directly, past any probe on its own pads, so answer the
+  // query here, before the tee: the encoder needs nothing from the
+  // receivers' allocators.
+  gst_pad_add_probe(
+      encoderSrc.get(), GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      +[](GstPad*, GstPadProbeInfo* info, gpointer) -> GstPadProbeReturn {
+        return GST_QUERY_IS_SERIALIZED(GST_PAD_PROBE_INFO_QUERY(info)) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+      },
+      nullptr, nullptr);
 }
 
 VideoComposite::~VideoComposite() = default;
 
 GstPadProbeReturn VideoComposite::OnUpstreamEvent(GstPad*, GstPadProbeInfo* info, gpointer data) {
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  // A receiver linked to the tee asks the encoder to renegotiate; the
+  // composite's caps are fixed and the new branch gets them with the next
+  // frame, so a join costs the encoder nothing.
+  if (GST_EVENT_TYPE(event) == GST_EVENT_RECONFIGURE) return GST_PAD_PROBE_DROP;
   if (!IsForceKeyUnit(event)) return GST_PAD_PROBE_OK;
   auto& limiter = *static_cast<std::shared_ptr<KeyframeLimiter>*>(data);
   if (limiter->Request(KeyframeLimiter::Clock::now())) {
@@ -129,18 +149,6 @@ void VideoComposite::PlaceTile(GstPad* pad, const Rect& rect) {
 GRef<GstPad> VideoComposite::RequestEncodedPad() {
   GRef<GstPad> pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(tee_.get(), "src_%u"));
   if (!pad) throw std::runtime_error("tee refused a pad");
-  // A serialized query (ALLOCATION, when the encoder renegotiates) waits in
-  // a receiver's queue until that queue has pushed everything before it;
-  // a receiver whose webrtcbin pad is still blocked (not yet negotiated)
-  // would so hold the one encoder, and the whole room's picture, hostage.
-  // The encoder needs nothing from its receivers' allocators: refuse such
-  // queries at the fan-out instead of letting them wait.
-  gst_pad_add_probe(
-      pad.get(), GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
-      +[](GstPad*, GstPadProbeInfo* info, gpointer) -> GstPadProbeReturn {
-        return GST_QUERY_IS_SERIALIZED(GST_PAD_PROBE_INFO_QUERY(info)) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
-      },
-      nullptr, nullptr);
   return pad;
 }
 

@@ -23,6 +23,43 @@ constexpr double kNoiseProbesHz[] = {1234.0, 1500.0, 2100.0};
 // interiors stay within this of the source colour.
 constexpr int kColourTolerance = 60;
 
+// A valid Opus + VP8 offer from a peer that will never be reached: no
+// candidates follow, nobody answers the server's connectivity checks, so
+// its DTLS never starts and the server's sending side for it stays blocked,
+// as it does for any participant until their connection is up.
+constexpr const char* kUnreachableOffer =
+    "v=0\r\n"
+    "o=- 7196573046123911040 2 IN IP4 127.0.0.1\r\n"
+    "s=-\r\n"
+    "t=0 0\r\n"
+    "a=group:BUNDLE 0 1\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+    "c=IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:Zk4t\r\n"
+    "a=ice-pwd:Vd0Sfq2l8Hb1mXnP3yRtA6cE\r\n"
+    "a=ice-options:trickle\r\n"
+    "a=fingerprint:sha-256 "
+    "5C:0B:92:5F:7D:4B:1A:2E:0C:6B:9D:3E:8A:61:77:20:11:3F:AD:4E:9B:C2:58:06:DE:71:34:A9:5B:E0:12:F4\r\n"
+    "a=setup:actpass\r\n"
+    "a=mid:0\r\n"
+    "a=sendrecv\r\n"
+    "a=rtcp-mux\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+    "c=IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:Zk4t\r\n"
+    "a=ice-pwd:Vd0Sfq2l8Hb1mXnP3yRtA6cE\r\n"
+    "a=ice-options:trickle\r\n"
+    "a=fingerprint:sha-256 "
+    "5C:0B:92:5F:7D:4B:1A:2E:0C:6B:9D:3E:8A:61:77:20:11:3F:AD:4E:9B:C2:58:06:DE:71:34:A9:5B:E0:12:F4\r\n"
+    "a=setup:actpass\r\n"
+    "a=mid:1\r\n"
+    "a=sendrecv\r\n"
+    "a=rtcp-mux\r\n"
+    "a=rtpmap:96 VP8/90000\r\n"
+    "a=rtcp-fb:96 nack pli\r\n";
+
 struct Sender {
   std::string name;
   double toneHz;
@@ -63,8 +100,11 @@ class MediaTest : public ServerTest {
   // Connects one participant per sender into one room, then checks for each
   // that its audio is the others' mix without itself and its picture shows
   // the others' colours.
-  void RunRoom(const std::vector<Sender>& senders) {
-    const std::string room = UniqueRoom("media");
+  void RunRoom(const std::vector<Sender>& senders, std::chrono::milliseconds connectEach = 20s) {
+    RunRoom(UniqueRoom("media"), senders, connectEach);
+  }
+
+  void RunRoom(const std::string& room, const std::vector<Sender>& senders, std::chrono::milliseconds connectEach) {
     std::vector<std::unique_ptr<RoomParticipant>> participants;
     std::vector<RoomParticipant*> raw;
     for (const Sender& sender : senders) {
@@ -72,7 +112,7 @@ class MediaTest : public ServerTest {
       raw.push_back(participants.back().get());
     }
     const auto start = Clock::now();
-    ASSERT_TRUE(AllConnect(raw, room, 20s)) << Context();
+    ASSERT_TRUE(AllConnect(raw, room, connectEach)) << Context();
     const auto connected = Clock::now();
     std::printf("all %zu connected after %.2f s\n", raw.size(), Seconds(connected - start));
     for (std::size_t i = 0; i < senders.size(); ++i) {
@@ -158,6 +198,30 @@ TEST_F(MediaTest, ThreeParticipantsHearAndSeeEachOtherButNotThemselves) {
 
 TEST_F(MediaTest, H264AndVp8SendersSeeEachOther) {
   RunRoom({{"h264-green", 440.0, 0xFF00FF00, VideoCodec::kH264}, {"vp8-blue", 660.0, 0xFF0000FF, VideoCodec::kVp8}});
+}
+
+TEST_F(MediaTest, VP8AndH264SendersSeeEachOther) {
+  RunRoom({{"vp8-red", 440.0, 0xFFFF0000, VideoCodec::kVp8}, {"h264-blue", 660.0, 0xFF0000FF, VideoCodec::kH264}});
+}
+
+// Everyone's connection takes a while to come up, and some never do (a
+// browser behind a firewall, a tab closed mid-join). Until it is up, the
+// server cannot send to that participant; nothing about that may hold up
+// the room's one picture, or the answers to those who join after.
+TEST_F(MediaTest, AParticipantWhoNeverConnectsHoldsUpNobody) {
+  const std::string room = UniqueRoom("unreachable");
+  auto unreachable = Connect();
+  unreachable->Send(JoinMessage(room, "unreachable"));
+  ASSERT_TRUE(unreachable->WaitFor("joined", 5s)) << Context();
+  WsClient::Message offer;
+  offer.set("type", "offer");
+  offer.set("sdp", kUnreachableOffer);
+  unreachable->Send(offer);
+  ASSERT_TRUE(unreachable->WaitFor("answer", 5s)) << "no answer to a valid offer" << Context();
+
+  // An answer and a connection within a few seconds each (a wait on the
+  // room's picture used to last 10 s, and the picture then never came).
+  RunRoom(room, {{"red-440", 440.0, 0xFFFF0000}, {"blue-660", 660.0, 0xFF0000FF, VideoCodec::kH264}}, 5s);
 }
 
 }  // namespace

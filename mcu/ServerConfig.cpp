@@ -1,5 +1,6 @@
 #include "mcu/ServerConfig.hpp"
 
+#include <Poco/Exception.h>
 #include <Poco/StringTokenizer.h>
 #include <Poco/URI.h>
 #include <Poco/Util/AbstractConfiguration.h>
@@ -19,7 +20,12 @@ std::vector<std::string> SplitList(const std::string& text) {
 }
 
 int IntIn(const Poco::Util::AbstractConfiguration& config, const std::string& key, int fallback, int min, int max) {
-  const int value = config.getInt(key, fallback);
+  int value = fallback;
+  try {
+    value = config.getInt(key, fallback);
+  } catch (const Poco::Exception&) {
+    throw std::invalid_argument(key + " must be a whole number, not '" + config.getString(key, "") + "'");
+  }
   if (value < min || value > max) {
     throw std::invalid_argument(key + " must be between " + std::to_string(min) + " and " + std::to_string(max));
   }
@@ -48,6 +54,18 @@ ServerConfig ServerConfig::From(const Poco::Util::AbstractConfiguration& config,
   ServerConfig out;
   out.bind = config.getString("bind", out.bind);
   out.port = IntIn(config, "port", out.port, 0, 65535);
+  if (config.getString("tls-port", "") == "off") {
+    out.tlsEnabled = false;
+  } else {
+    out.tlsPort = IntIn(config, "tls-port", out.tlsPort, 0, 65535);
+  }
+  out.tlsCert = config.getString("tls-cert", "");
+  out.tlsKey = config.getString("tls-key", "");
+  if (out.tlsCert.empty() != out.tlsKey.empty()) {
+    throw std::invalid_argument("tls-cert and tls-key are set together (or neither, for a self-signed certificate)");
+  }
+  out.dataDir = config.getString("data-dir", out.dataDir);
+  if (out.dataDir.empty()) throw std::invalid_argument("data-dir must name a directory");
   out.webRoot = config.getString("web-root", defaultWebRoot);
   out.recordingsDir = config.getString("recordings-dir", out.recordingsDir);
   out.maxParticipants = IntIn(config, "max-participants", out.maxParticipants, 1, kMaxParticipantsLimit);

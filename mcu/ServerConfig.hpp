@@ -17,6 +17,15 @@ namespace plenum::mcu {
 struct ServerConfig {
   std::string bind = "0.0.0.0";
   int port = 8080;  // 0: pick a free port
+  // HTTPS and WSS, on by default: browsers give the camera and microphone
+  // only to secure pages, so every other machine needs this.
+  bool tlsEnabled = true;  // tls-port = off turns it off
+  int tlsPort = 8443;      // 0: pick a free port
+  // The administrator's certificate (PEM, leaf first) and key; both or
+  // neither. Neither: a self-signed pair kept in dataDir.
+  std::string tlsCert;
+  std::string tlsKey;
+  std::string dataDir = "./data";  // the server's own state (its TLS certificate)
   std::string webRoot;
   std::string recordingsDir = "./recordings";
   int maxParticipants = 16;  // default for rooms not made through REST with their own

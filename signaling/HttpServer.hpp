@@ -1,13 +1,19 @@
 // The HTTP front door: WebSocket signaling at /ws, the REST API, health
-// and metrics, and the browser client. Poco's threaded server blocks one
-// pool thread per open WebSocket, so the pool is sized for the configured
-// number of connections (max-connections), not Poco's default of 16.
+// and metrics, and the browser client, served over plain HTTP (`port`, for
+// this machine and a reverse proxy in front) and over HTTPS (`tls-port`:
+// browsers give the camera and microphone only to secure pages, so another
+// machine joins over https). Poco's threaded server blocks one pool thread
+// per open WebSocket, so the pool is sized for the configured number of
+// connections (max-connections), not Poco's default of 16.
 #pragma once
 
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/ThreadPool.h>
 
 #include <memory>
+#include <optional>
+
+#include "signaling/TlsCertificate.hpp"
 
 namespace plenum::mcu {
 class Conference;
@@ -18,7 +24,10 @@ namespace plenum::signaling {
 
 class HttpServer {
  public:
-  HttpServer(const mcu::ServerConfig& config, mcu::Conference& conference);
+  // Listens on config.bind:config.port, and with `tls` also on
+  // config.bind:config.tlsPort. Throws Poco::Exception when a port cannot
+  // be bound or the TLS files cannot be loaded.
+  HttpServer(const mcu::ServerConfig& config, mcu::Conference& conference, const std::optional<TlsIdentity>& tls);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -27,10 +36,22 @@ class HttpServer {
   // Stops accepting, then waits (bounded) for handler threads to finish.
   void Stop();
   unsigned short port() const;
+  // 0 without TLS.
+  unsigned short tlsPort() const;
 
  private:
+  // Poco's OpenSSL set-up, for as long as a secure listener may use it.
+  struct SslLibrary {
+    SslLibrary();
+    ~SslLibrary();
+    SslLibrary(const SslLibrary&) = delete;
+    SslLibrary& operator=(const SslLibrary&) = delete;
+  };
+
+  std::unique_ptr<SslLibrary> sslLibrary_;
   std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<Poco::Net::HTTPServer> plain_;
+  std::unique_ptr<Poco::Net::HTTPServer> secure_;
   bool running_ = false;
 };
 

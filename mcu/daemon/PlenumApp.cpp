@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -19,6 +20,7 @@
 #include "mcu/TokenVerifier.hpp"
 #include "mixer/MixerInit.hpp"
 #include "signaling/HttpServer.hpp"
+#include "signaling/TlsCertificate.hpp"
 
 #ifndef PLENUM_VERSION
 #define PLENUM_VERSION "dev"
@@ -44,6 +46,10 @@ struct ServerOption {
 // the INI file given with --config (the command line wins).
 constexpr ServerOption kServerOptions[] = {
     {"port", "N", "HTTP/WebSocket port (default 8080; 0 picks a free one)"},
+    {"tls-port", "N", "HTTPS/WSS port (default 8443; 0 picks a free one; off: no HTTPS)"},
+    {"tls-cert", "FILE", "HTTPS certificate, PEM (default: a self-signed one in the data directory)"},
+    {"tls-key", "FILE", "private key of tls-cert, PEM, unencrypted"},
+    {"data-dir", "DIR", "the server's own files, e.g. its TLS certificate (default ./data)"},
     {"bind", "ADDR", "address to listen on (default 0.0.0.0)"},
     {"recordings-dir", "DIR", "where recordings are written (default ./recordings)"},
     {"web-root", "DIR", "the browser client's files"},
@@ -103,7 +109,7 @@ void PlenumApp::PrintHelp() {
   Poco::Util::HelpFormatter help(options());
   help.setCommand("plenum");
   help.setUsage(
-      "[OPTIONS]        run the server\n"
+      "[OPTIONS]        run the server (http on 8080, https on 8443)\n"
       "       plenum token --room=ROOM [--name=NAME] [--ttl=SECONDS]\n"
       "       plenum verify DIRECTORY");
   help.setHeader("Plenum: an on-premises WebRTC conference server (MCU).");
@@ -145,6 +151,39 @@ int PlenumApp::IssueToken() {
   return EXIT_OK;
 }
 
+namespace {
+
+// An address as the host part of a URL: IPv6 in brackets.
+std::string UrlHost(const std::string& address) {
+  return address.find(':') == std::string::npos ? address : "[" + address + "]";
+}
+
+void ReportTlsIdentity(const signaling::TlsIdentity& tls) {
+  std::cout << "plenum: TLS certificate " << tls.certificateFile;
+  if (tls.selfSigned) std::cout << (tls.createdNow ? " (self-signed, made now)" : " (self-signed)");
+  std::cout << ", SHA-256 fingerprint " << tls.sha256Fingerprint << std::endl;
+  if (tls.createdNow) {
+    std::cout << "plenum: its names:";
+    for (const auto& name : tls.subjectAltNames) std::cout << " " << name;
+    std::cout << std::endl;
+  }
+  if (tls.expired) std::cerr << "plenum: warning: the TLS certificate " << tls.certificateFile << " has expired\n";
+}
+
+// Where a person can open the page: 0.0.0.0 is no address for a browser.
+void ReportWhereToOpen(const ServerConfig& config, const signaling::HttpServer& http, bool tls) {
+  const bool everywhere = config.bind == "0.0.0.0" || config.bind == "::";
+  const std::string local = everywhere ? "localhost" : UrlHost(config.bind);
+  std::cout << "plenum: open http://" << local << ":" << http.port() << " on this machine";
+  if (tls) {
+    const std::string remote = everywhere ? signaling::MachineHostName() : UrlHost(config.bind);
+    std::cout << ", https://" << remote << ":" << http.tlsPort() << " from others";
+  }
+  std::cout << std::endl;
+}
+
+}  // namespace
+
 int PlenumApp::RunServer() {
   const std::vector<mixer::MissingElement> missing = mixer::InitMixer();
   InitLog();
@@ -168,20 +207,40 @@ int PlenumApp::RunServer() {
     return EXIT_CONFIG;
   }
 
+  std::optional<signaling::TlsIdentity> tls;
+  if (serverConfig.tlsEnabled) {
+    try {
+      tls = serverConfig.tlsCert.empty()
+                ? signaling::SelfSignedTlsIdentity(serverConfig.dataDir, signaling::MachineHostName(),
+                                                   signaling::MachineAddresses())
+                : signaling::LoadTlsIdentity(serverConfig.tlsCert, serverConfig.tlsKey);
+    } catch (const std::exception& error) {
+      std::cerr << "plenum: cannot use the TLS certificate: " << error.what() << "\n";
+      return EXIT_CONFIG;
+    }
+    ReportTlsIdentity(*tls);
+  }
+
   ControlThread control;
   Conference conference(serverConfig, control);
   std::unique_ptr<signaling::HttpServer> http;
   try {
-    http = std::make_unique<signaling::HttpServer>(serverConfig, conference);
+    http = std::make_unique<signaling::HttpServer>(serverConfig, conference, tls);
   } catch (const Poco::Exception& error) {
-    std::cerr << "plenum: cannot listen on " << serverConfig.bind << ":" << serverConfig.port << ": "
-              << error.displayText() << "\n";
+    std::cerr << "plenum: cannot listen on " << serverConfig.bind << " (ports " << serverConfig.port;
+    if (tls) std::cerr << ", " << serverConfig.tlsPort;
+    std::cerr << "): " << error.displayText() << "\n";
     return EXIT_OSERR;
   }
   http->Start();
-  // Tests and scripts wait for this exact line; it carries the real port
-  // when --port=0 asked for a free one.
-  std::cout << "plenum: listening on http://" << serverConfig.bind << ":" << http->port() << std::endl;
+  // Tests and scripts wait for these exact lines; they carry the real ports
+  // when --port=0 or --tls-port=0 asked for free ones.
+  std::cout << "plenum: listening on http://" << UrlHost(serverConfig.bind) << ":" << http->port() << std::endl;
+  if (tls) {
+    std::cout << "plenum: listening on https://" << UrlHost(serverConfig.bind) << ":" << http->tlsPort()
+              << std::endl;
+  }
+  ReportWhereToOpen(serverConfig, *http, tls.has_value());
 
   waitForTerminationRequest();
 

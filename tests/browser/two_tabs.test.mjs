@@ -1,334 +1,47 @@
 // Two people join one room with the bundled web client, from two headless
-// Chromium tabs, against a real plenum server: both connect, each lists the
-// other, both get moving video and audible audio, and a leave shows on the
-// other side.
-//
-// Environment (set by meson; the fallbacks suit a manual run from a checkout):
-//   PLENUM_BIN           the server binary
-//   PLENUM_WEB_ROOT      the web/ folder it serves
-//   PLENUM_ARTIFACT_DIR  where screenshots go
-//   PLENUM_CHROMIUM      the browser (default /usr/bin/chromium)
+// Chromium tabs on this machine, against a real plenum server over plain
+// http://127.0.0.1 (a secure context, like localhost): both connect, each
+// lists the other, both get moving video and audible audio, and a leave
+// shows on the other side.
 
-import { describe, it, before, after } from 'node:test';
-import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { describe, before, after } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { createInterface } from 'node:readline';
-import { setTimeout as delay } from 'node:timers/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const PLENUM_BIN = process.env.PLENUM_BIN ?? path.resolve(here, '../../build/mcu/daemon/plenum');
-const WEB_ROOT = process.env.PLENUM_WEB_ROOT ?? path.resolve(here, '../../web');
-const ARTIFACT_DIR = process.env.PLENUM_ARTIFACT_DIR ?? os.tmpdir();
-const CHROMIUM = process.env.PLENUM_CHROMIUM ?? '/usr/bin/chromium';
-
-const SERVER_START_TIMEOUT_MS = 20_000;
-const CONNECT_TIMEOUT_MS = 30_000;
-const MEDIA_TIMEOUT_MS = 30_000;
-const ROSTER_TIMEOUT_MS = 10_000;
-const SERVER_STOP_TIMEOUT_MS = 10_000;
-// Share of a grid column's pixels that must be brighter than near-black.
-const MIN_LIT_SHARE = 0.2;
-// Growth of the received audio energy (seconds times level squared) that
-// silence never reaches: the fake microphone's beeps add about 0.25 a second.
-const MIN_AUDIO_ENERGY = 0.05;
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // A synthetic camera (moving pattern) and microphone (beeps), granted
-  // without a prompt.
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  // Gather 127.0.0.1, the only address the server offers. Every other local
-  // address is also this host's, so media stays on the loopback interface.
-  '--allow-loopback-in-peer-connection',
-  // The remote mix plays without a click on the page.
-  '--autoplay-policy=no-user-gesture-required',
-];
-
-// --- Server --------------------------------------------------------------------
-
-// Starts the server on a free port and resolves with its base URL once it
-// says it listens. Its output is kept for the failure report.
-function startServer() {
-  const child = spawn(PLENUM_BIN, [
-    '--port=0',
-    '--bind=127.0.0.1',
-    '--ice-local-address=127.0.0.1',
-    `--web-root=${WEB_ROOT}`,
-  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GST_DEBUG_NO_COLOR: '1' } });
-  const output = [];
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  createInterface({ input: child.stderr }).on('line', (line) => output.push(`stderr: ${line}`));
-  const stdout = createInterface({ input: child.stdout });
-
-  const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(
-      `${PLENUM_BIN} did not report listening within ${SERVER_START_TIMEOUT_MS} ms`)), SERVER_START_TIMEOUT_MS);
-    stdout.on('line', (line) => {
-      output.push(`stdout: ${line}`);
-      const match = /^plenum: listening on (http:\/\/\S+)$/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot start ${PLENUM_BIN}: ${error.message}`));
-    });
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`${PLENUM_BIN} exited (code ${code}, signal ${signal}) before listening`));
-    });
-  });
-  return { child, output, exited, ready };
-}
-
-// Stops the server if it still runs, killing it if SIGTERM is not enough, and
-// resolves with how it ended (null if it never started).
-async function stopServer(server) {
-  const { child } = server;
-  if (child.pid === undefined) return null;
-  if (child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGTERM');
-    const stopped = await Promise.race([server.exited, delay(SERVER_STOP_TIMEOUT_MS, null)]);
-    if (!stopped) child.kill('SIGKILL');
-  }
-  return server.exited;
-}
-
-// --- Waiting -----------------------------------------------------------------
-
-// Polls `probe` until `accept` takes its result, or fails at once when
-// `hopeless` does; a failure names the last result seen, so that it says how
-// far things got.
-async function waitFor(what, probe, accept, { timeout, interval = 250, hopeless = () => false }) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const seen = await probe();
-    if (accept(seen)) return seen;
-    if (hopeless(seen)) assert.fail(`gave up waiting for ${what}: ${JSON.stringify(seen)}`);
-    if (Date.now() >= deadline) {
-      assert.fail(`timed out after ${timeout} ms waiting for ${what}; last seen: ${JSON.stringify(seen)}`);
-    }
-    await delay(interval);
-  }
-}
-
-// For `hopeless`: the client never leaves these states by itself.
-const ended = ({ state }) => state === 'failed' || state === 'left';
-
-// --- Page probes (run inside the page) -------------------------------------
-
-// What a person sees of the call: the page state, the error banner if any,
-// and the names in the participant list.
-function readPage() {
-  const banner = document.getElementById('error-banner');
-  return {
-    state: document.body.dataset.state,
-    banner: banner.hidden ? null : document.getElementById('error-text').textContent,
-    roster: [...document.querySelectorAll('#participant-list .participant-name')].map((name) => name.textContent),
-  };
-}
-
-// Samples the composite video: its size, per column of the grid the share
-// of pixels that are not near-black, and a coarse fingerprint that changes
-// when the picture moves.
-function sampleComposite(columns) {
-  const { state } = document.body.dataset;
-  const video = document.getElementById('composite');
-  if (!video.videoWidth || video.paused) {
-    return { state, width: video.videoWidth, paused: video.paused };
-  }
-  const canvas = document.createElement('canvas');
-  canvas.width = 160;
-  canvas.height = 90;
-  const context = canvas.getContext('2d', { willReadFrequently: true });
-  context.drawImage(video, 0, 0, canvas.width, canvas.height);
-  const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
-  const lit = new Array(columns).fill(0);
-  let fingerprint = 0;
-  for (let i = 0; i < data.length; i += 4) {
-    const luma = 0.2126 * data[i] + 0.7152 * data[i + 1] + 0.0722 * data[i + 2];
-    const column = Math.floor(((i / 4) % canvas.width) * columns / canvas.width);
-    if (luma > 40) lit[column] += 1;
-    fingerprint = (fingerprint * 31 + (luma >> 4)) >>> 0;
-  }
-  const pixelsPerColumn = (canvas.width / columns) * canvas.height;
-  return {
-    state,
-    width: video.videoWidth,
-    height: video.videoHeight,
-    litShares: lit.map((count) => Math.round((100 * count) / pixelsPerColumn) / 100),
-    fingerprint,
-  };
-}
-
-// What the received audio amounts to: the element must be playing a live
-// track, and the decoder's energy counter grows while something is audible.
-async function sampleAudio() {
-  const { state } = document.body.dataset;
-  const { pc } = window.plenum;
-  if (!pc) return { state };
-  const element = document.getElementById('remote-audio');
-  const track = element.srcObject?.getAudioTracks()[0];
-  const stats = await pc.getStats();
-  const inbound = [...stats.values()].find((s) => s.type === 'inbound-rtp' && s.kind === 'audio');
-  return {
-    state,
-    playing: !element.paused && track?.readyState === 'live',
-    packetsReceived: inbound?.packetsReceived ?? 0,
-    totalAudioEnergy: inbound?.totalAudioEnergy ?? 0,
-    audioLevel: inbound?.audioLevel ?? 0,
-  };
-}
-
-// The ICE pair in use, for the log: which addresses the media really takes.
-async function selectedCandidatePair() {
-  const stats = await window.plenum.pc.getStats();
-  const transport = [...stats.values()].find((s) => s.type === 'transport');
-  const pair = stats.get(transport?.selectedCandidatePairId);
-  if (!pair) return null;
-  const describe = (id) => {
-    const { candidateType, protocol, address, port } = stats.get(id);
-    return `${candidateType} ${protocol} ${address}:${port}`;
-  };
-  return `${describe(pair.localCandidateId)} -> ${describe(pair.remoteCandidateId)}`;
-}
-
-// Opens the client in a fresh browser context (its own user) and joins.
-async function joinRoom(browser, url, room, name, log) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => log.push(`page ${name}: uncaught ${error.message}`));
-  page.on('console', (message) => log.push(`page ${name}: console.${message.type()} ${message.text()}`));
-  await page.goto(`${url}/?room=${room}`);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'Join' }).click();
-  return page;
-}
-
-// --- The test ----------------------------------------------------------------
+import {
+  CHROMIUM, CHROMIUM_ARGS, callSteps, finishServer, joinRoom, startServer,
+} from './support.mjs';
 
 describe('two browser tabs in one room', () => {
   const room = `browser-${randomBytes(4).toString('hex')}`;
   const names = ['Ada', 'Grace'];
+  const state = { failed: false };
   let server;
   let browser;
   const pages = [];
-  let failed = false;
 
   before(async () => {
     try {
-      server = startServer();
-      const url = await server.ready;
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-      for (const name of names) pages.push(await joinRoom(browser, url, room, name, server.output));
+      server = startServer(['--bind=127.0.0.1', '--ice-local-address=127.0.0.1']);
+      const { http } = await server.ready;
+      // Chromium gathers 127.0.0.1, the only address the server offers;
+      // every other local address is also this host's, so media stays on
+      // the loopback interface.
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [...CHROMIUM_ARGS, '--allow-loopback-in-peer-connection'],
+      });
+      for (const name of names) pages.push(await joinRoom(browser, http, room, name, server.output));
     } catch (error) {
-      failed = true;
+      state.failed = true;
       throw error;
     }
   });
 
   after(async () => {
     await browser?.close();
-    const exit = server ? await stopServer(server) : null;
-    const clean = !exit || (exit.code === 0 && exit.signal === null);
-    if (failed || !clean) console.error(`server and page output:\n${server.output.join('\n')}`);
-    // A server that crashes or hangs on the way out has a bug worth a failure.
-    assert.ok(clean, `the server did not exit cleanly on SIGTERM: ${JSON.stringify(exit)}`);
+    await finishServer(server, state);
   });
 
-  // Runs one step unless an earlier one failed: the later ones depend on it
-  // and would only add their own timeouts. A failing step leaves screenshots.
-  function step(title, body) {
-    it(title, async (t) => {
-      if (failed) {
-        t.skip('an earlier step failed');
-        return;
-      }
-      try {
-        await body(t);
-      } catch (error) {
-        failed = true;
-        // A page that cannot be captured must not hide the real failure.
-        await Promise.all(pages.map((page, i) => page.screenshot({
-          path: path.join(ARTIFACT_DIR, `browser-two-tabs-failure-page${i + 1}.png`),
-        }).catch(() => {})));
-        throw error;
-      }
-    });
-  }
-
-  step('both pages connect', async (t) => {
-    for (const [i, page] of pages.entries()) {
-      await waitFor(`page ${i + 1} to connect`, () => page.evaluate(readPage),
-        ({ state }) => state === 'connected', { timeout: CONNECT_TIMEOUT_MS, hopeless: ended });
-      t.diagnostic(`page ${i + 1} ICE pair: ${await page.evaluate(selectedCandidatePair)}`);
-    }
-  });
-
-  step('each page lists the other', async () => {
-    for (const [i, page] of pages.entries()) {
-      const other = names[1 - i];
-      await waitFor(`page ${i + 1} to list ${other}`, () => page.evaluate(readPage),
-        ({ roster }) => roster.length === 2 && roster.includes(other),
-        { timeout: ROSTER_TIMEOUT_MS, hopeless: ended });
-    }
-  });
-
-  // Two people make a grid of two columns (PROTOCOL.md section 3); each
-  // column holds one camera, and the fake cameras are far from black.
-  step('both pages show both cameras, moving', async (t) => {
-    const columns = names.length;
-    const everyTileLit = (s) => s.litShares?.every((share) => share > MIN_LIT_SHARE);
-    for (const [i, page] of pages.entries()) {
-      const first = await waitFor(`page ${i + 1} composite to show every camera`,
-        () => page.evaluate(sampleComposite, columns), everyTileLit,
-        { timeout: MEDIA_TIMEOUT_MS, hopeless: ended });
-      await waitFor(`page ${i + 1} composite to move`,
-        () => page.evaluate(sampleComposite, columns),
-        (s) => everyTileLit(s) && s.fingerprint !== first.fingerprint,
-        { timeout: MEDIA_TIMEOUT_MS, hopeless: ended });
-      t.diagnostic(`page ${i + 1} composite ${first.width}x${first.height}, lit per column ${first.litShares}`);
-    }
-  });
-
-  step('both pages play audible audio', async (t) => {
-    for (const [i, page] of pages.entries()) {
-      const start = await waitFor(`page ${i + 1} to play remote audio`,
-        () => page.evaluate(sampleAudio), (s) => s.playing, { timeout: MEDIA_TIMEOUT_MS, hopeless: ended });
-      // The fake microphone beeps about once a second; energy grows with each.
-      const end = await waitFor(`page ${i + 1} audio energy to grow`,
-        () => page.evaluate(sampleAudio),
-        (s) => s.playing && s.totalAudioEnergy - start.totalAudioEnergy > MIN_AUDIO_ENERGY,
-        { timeout: MEDIA_TIMEOUT_MS, hopeless: ended });
-      t.diagnostic(`page ${i + 1} audio energy grew by ${(end.totalAudioEnergy - start.totalAudioEnergy).toFixed(3)}`);
-    }
-    // For people to look at: the call as page 1 sees it, media flowing.
-    await pages[0].screenshot({ path: path.join(ARTIFACT_DIR, 'browser-two-tabs-page1.png') });
-  });
-
-  step('a leave shows on the other page', async () => {
-    const [stayer, leaver] = pages;
-    await leaver.getByRole('button', { name: 'Leave' }).click();
-    await waitFor('the leaving page to return to the form', () => leaver.evaluate(readPage),
-      ({ state }) => state === 'left', { timeout: ROSTER_TIMEOUT_MS });
-    await waitFor(`page 1 to drop ${names[1]} from its list`, () => stayer.evaluate(readPage),
-      ({ roster }) => roster.length === 1 && !roster.includes(names[1]),
-      { timeout: ROSTER_TIMEOUT_MS, hopeless: ended });
-    // The one left behind stays in the call.
-    assert.equal((await stayer.evaluate(readPage)).state, 'connected');
-  });
+  callSteps('browser-two-tabs', () => ({ pages, names }), state);
 });

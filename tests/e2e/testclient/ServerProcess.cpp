@@ -2,14 +2,17 @@
 
 #include "testclient/WsClient.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
+#include <utility>
 
 namespace plenum::test {
 
 namespace {
 
-constexpr const char* kListeningPrefix = "plenum: listening on http://";
+constexpr const char* kListeningPrefix = "plenum: listening on ";
 
 }  // namespace
 
@@ -19,20 +22,41 @@ std::string ServerProcess::BinaryFromEnvironment() {
   return binary;
 }
 
-std::uint16_t ServerProcess::ParseListeningPort(const std::string& line) {
-  const std::size_t start = line.find(kListeningPrefix);
+std::uint16_t ServerProcess::ParseListeningPort(const std::string& line, const std::string& scheme) {
+  const std::string prefix = kListeningPrefix + scheme + "://";
+  const std::size_t start = line.find(prefix);
   if (start == std::string::npos) return 0;
   const std::size_t colon = line.rfind(':');
-  if (colon == std::string::npos || colon < start + std::char_traits<char>::length(kListeningPrefix)) return 0;
+  if (colon == std::string::npos || colon < start + prefix.size()) return 0;
   const unsigned long port = std::strtoul(line.c_str() + colon + 1, nullptr, 10);
   return port > 0 && port < 65536 ? static_cast<std::uint16_t>(port) : 0;
 }
 
 ServerProcess::ServerProcess(std::vector<std::string> extraArgs, std::chrono::milliseconds readyTimeout)
-    : rest_(kHost, 0) {
-  std::vector<std::string> args{"--port=0", std::string("--bind=") + kHost, std::string("--ice-local-address=") + kHost,
-                                "--video-width=640", "--video-height=360"};
+    : dataDir_("plenum-test-data"), rest_(kHost, 0) {
+  // The test defaults, each unless EXTRA gives that option itself.
+  const std::vector<std::pair<std::string, std::string>> defaults{
+      {"port", "0"},
+      {"tls-port", "0"},
+      {"data-dir", dataDir_.Path()},
+      {"bind", kHost},
+      {"ice-local-address", kHost},
+      {"video-width", "640"},
+      {"video-height", "360"},
+  };
+  auto given = [&](const std::string& name) -> std::optional<std::string> {
+    const std::string prefix = "--" + name + "=";
+    for (const std::string& arg : extraArgs)
+      if (arg.rfind(prefix, 0) == 0) return arg.substr(prefix.size());
+    return std::nullopt;
+  };
+  std::vector<std::string> args;
+  for (const auto& [name, value] : defaults) {
+    if (!given(name)) args.push_back("--" + name + "=" + value);
+  }
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+  dataDirArgument_ = given("data-dir").value_or(dataDir_.Path());
+  const bool tls = given("tls-port") != "off";
   const std::string binary = BinaryFromEnvironment();
   // Plain log lines in assertion messages, not terminal colour codes.
   process_ = std::make_unique<ChildProcess>(binary, args, std::vector<std::string>{"GST_DEBUG_NO_COLOR=1"});
@@ -42,7 +66,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extraArgs, std::chrono::mi
   if (!line) {
     const auto status = process_->WaitExit(std::chrono::milliseconds(0));
     const std::string why = status ? "it " + ChildProcess::DescribeWaitStatus(*status) + " before it was ready"
-                                   : "it printed no \"" + std::string(kListeningPrefix) + "HOST:PORT\" line within " +
+                                   : "it printed no \"" + std::string(kListeningPrefix) + "http://HOST:PORT\" line within " +
                                          std::to_string(readyTimeout.count()) + " ms";
     process_->Terminate(std::chrono::seconds(2));
     throw std::runtime_error("server " + binary + " did not start: " + why + "\n--- server output ---\n" +
@@ -50,7 +74,19 @@ ServerProcess::ServerProcess(std::vector<std::string> extraArgs, std::chrono::mi
   }
   port_ = ParseListeningPort(*line);
   rest_ = RestClient(kHost, port_);
+  if (tls) {
+    // Printed right after the http line.
+    const auto tlsLine = process_->WaitForLine(
+        [](const std::string& l) { return ParseListeningPort(l, "https") != 0; }, readyTimeout);
+    if (!tlsLine) {
+      process_->Terminate(std::chrono::seconds(2));
+      throw std::runtime_error("server " + binary + " printed no https line\n--- server output ---\n" +
+                               process_->OutputTail());
+    }
+    tlsPort_ = ParseListeningPort(*tlsLine, "https");
+  }
 }
+
 
 std::unique_ptr<WsClient> ServerProcess::Connect() const { return std::make_unique<WsClient>(kHost, port_); }
 

@@ -2,6 +2,7 @@
 
 #include "testclient/ChildProcess.hpp"
 #include "testclient/RestClient.hpp"
+#include "testclient/TemporaryDirectory.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -13,16 +14,20 @@ namespace plenum::test {
 
 class WsClient;
 
-// A plenum server started for a test: on a free port, bound to loopback, with
-// ICE on loopback and a small composite. Stopped (SIGTERM, then SIGKILL after
-// 10 s) when destroyed. See ChildProcess for the thread it must start from.
+// A plenum server started for a test: on free HTTP and HTTPS ports, bound to
+// loopback, with ICE on loopback, a small composite and a data directory of
+// its own (removed with it). Stopped (SIGTERM, then SIGKILL after 10 s) when
+// destroyed. See ChildProcess for the thread it must start from.
 class ServerProcess {
  public:
   static constexpr const char* kHost = "127.0.0.1";
 
-  // Runs $PLENUM_BIN --port=0 --bind=127.0.0.1 --ice-local-address=127.0.0.1
-  // --video-width=640 --video-height=360 EXTRA... and waits for its
-  // "plenum: listening on http://127.0.0.1:PORT" line. Throws
+  // Runs $PLENUM_BIN --port=0 --tls-port=0 --data-dir=TEMPORARY
+  // --bind=127.0.0.1 --ice-local-address=127.0.0.1 --video-width=640
+  // --video-height=360 EXTRA... (an option EXTRA gives replaces the
+  // default) and waits for its "plenum: listening on
+  // http://127.0.0.1:PORT" line (and the https one, unless EXTRA says
+  // --tls-port=off). Throws
   // std::runtime_error, with the server's output, if PLENUM_BIN is unset or
   // the server exits or stays silent for readyTimeout.
   explicit ServerProcess(std::vector<std::string> extraArgs = {},
@@ -33,6 +38,12 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   std::uint16_t Port() const { return port_; }
+  // The HTTPS port; 0 when started with --tls-port=off.
+  std::uint16_t TlsPort() const { return tlsPort_; }
+  // The process, for waits on its output.
+  const ChildProcess& Process() const { return *process_; }
+  // The server's --data-dir (EXTRA's, when it gives one).
+  const std::string& DataDir() const { return dataDirArgument_; }
   pid_t Pid() const { return process_->Pid(); }
   bool Running() const { return process_->Running(); }
   // The tail of the server's stdout and stderr, for assertion messages.
@@ -53,12 +64,15 @@ class ServerProcess {
 
   // The server binary named by PLENUM_BIN; throws if unset.
   static std::string BinaryFromEnvironment();
-  // The port in a "plenum: listening on http://HOST:PORT" line, or 0.
-  static std::uint16_t ParseListeningPort(const std::string& line);
+  // The port in a "plenum: listening on SCHEME://HOST:PORT" line, or 0.
+  static std::uint16_t ParseListeningPort(const std::string& line, const std::string& scheme = "http");
 
  private:
+  TemporaryDirectory dataDir_;  // outlives the server process, which writes into it
+  std::string dataDirArgument_;
   std::unique_ptr<ChildProcess> process_;
   std::uint16_t port_ = 0;
+  std::uint16_t tlsPort_ = 0;
   RestClient rest_;
 };
 

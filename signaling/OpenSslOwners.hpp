@@ -1,0 +1,29 @@
+// Owners for OpenSSL objects: std::unique_ptr with the matching free
+// function, so that no early return or exception leaks one.
+#pragma once
+
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+
+namespace plenum::signaling {
+
+template <auto Free>
+struct OpenSslFree {
+  template <typename T>
+  void operator()(T* object) const {
+    Free(object);
+  }
+};
+
+using BioPtr = std::unique_ptr<BIO, OpenSslFree<BIO_free_all>>;
+using BignumPtr = std::unique_ptr<BIGNUM, OpenSslFree<BN_free>>;
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, OpenSslFree<EVP_PKEY_free>>;
+using X509Ptr = std::unique_ptr<X509, OpenSslFree<X509_free>>;
+using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, OpenSslFree<X509_EXTENSION_free>>;
+
+}  // namespace plenum::signaling

@@ -1,0 +1,352 @@
+// What the browser tests share: a real plenum server started and stopped
+// around them, bounded waits that stretch with the machine's load, probes
+// run inside the page, and the steps of a two-person call.
+//
+// Environment (set by meson; the fallbacks suit a manual run from a checkout):
+//   PLENUM_BIN                  the server binary
+//   PLENUM_WEB_ROOT             the web/ folder it serves
+//   PLENUM_ARTIFACT_DIR         where screenshots go
+//   PLENUM_CHROMIUM             the browser (default /usr/bin/chromium)
+//   PLENUM_TEST_TIMEOUT_SCALE   stretch every timeout by this factor
+
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const PLENUM_BIN = process.env.PLENUM_BIN ?? path.resolve(here, '../../build/mcu/daemon/plenum');
+export const WEB_ROOT = process.env.PLENUM_WEB_ROOT ?? path.resolve(here, '../../web');
+export const ARTIFACT_DIR = process.env.PLENUM_ARTIFACT_DIR ?? os.tmpdir();
+export const CHROMIUM = process.env.PLENUM_CHROMIUM ?? '/usr/bin/chromium';
+
+// A timeout for a machine as busy as this one is now: stretched by the
+// load per core (1 to 4 times) and by PLENUM_TEST_TIMEOUT_SCALE, so that a
+// slow CI machine gives a slower pass, not a failure. The same rule as the
+// e2e tests' Scaled().
+export function scaled(milliseconds) {
+  const requested = Number(process.env.PLENUM_TEST_TIMEOUT_SCALE);
+  const factor = Number.isFinite(requested) && requested > 0 ? requested : 1;
+  const loadPerCore = os.loadavg()[0] / Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  return Math.round(milliseconds * factor * Math.min(4, Math.max(1, loadPerCore)));
+}
+
+const SERVER_START_TIMEOUT_MS = 20_000;
+const SERVER_STOP_TIMEOUT_MS = 10_000;
+export const CONNECT_TIMEOUT_MS = 30_000;
+export const MEDIA_TIMEOUT_MS = 30_000;
+export const ROSTER_TIMEOUT_MS = 10_000;
+// Share of a grid column's pixels that must be brighter than near-black.
+const MIN_LIT_SHARE = 0.2;
+// Growth of the received audio energy (seconds times level squared) that
+// silence never reaches: the fake microphone's beeps add about 0.25 a second.
+const MIN_AUDIO_ENERGY = 0.05;
+
+// Headless Chromium as the probe of this machine's kind runs it, with a
+// synthetic camera (moving pattern) and microphone (beeps) granted without
+// a prompt, and the remote mix playing without a click.
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+// --- Server --------------------------------------------------------------------
+
+// Starts the server with `args` (plus free ports and a data directory of
+// its own) and resolves `ready` with what it printed once it listens:
+// { http, https, fingerprint }. Its output is kept for the failure report.
+export function startServer(args) {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'plenum-browser-data-'));
+  const child = spawn(PLENUM_BIN, [
+    '--port=0',
+    '--tls-port=0',
+    `--data-dir=${dataDir}`,
+    `--web-root=${WEB_ROOT}`,
+    ...args,
+  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GST_DEBUG_NO_COLOR: '1' } });
+  const output = [];
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  createInterface({ input: child.stderr }).on('line', (line) => output.push(`stderr: ${line}`));
+  const stdout = createInterface({ input: child.stdout });
+  const wantsTls = !args.includes('--tls-port=off');
+
+  const ready = new Promise((resolve, reject) => {
+    const timeout = scaled(SERVER_START_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(
+      `${PLENUM_BIN} did not report listening within ${timeout} ms`)), timeout);
+    const seen = {};
+    stdout.on('line', (line) => {
+      output.push(`stdout: ${line}`);
+      const listening = /^plenum: listening on ((https?):\/\/\S+)$/.exec(line);
+      if (listening) seen[listening[2]] = listening[1];
+      const certificate = /SHA-256 fingerprint ([0-9A-F:]+)$/.exec(line);
+      if (certificate) seen.fingerprint = certificate[1];
+      if (seen.http && (seen.https || !wantsTls)) {
+        clearTimeout(timer);
+        resolve(seen);
+      }
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${PLENUM_BIN}: ${error.message}`));
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`${PLENUM_BIN} exited (code ${code}, signal ${signal}) before listening`));
+    });
+  });
+  return { child, output, exited, ready, dataDir };
+}
+
+// Stops the server if it still runs, killing it if SIGTERM is not enough,
+// removes its data directory, and resolves with how it ended (null if it
+// never started).
+export async function stopServer(server) {
+  const { child } = server;
+  try {
+    if (child.pid === undefined) return null;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const stopped = await Promise.race([server.exited, delay(scaled(SERVER_STOP_TIMEOUT_MS), null)]);
+      if (!stopped) child.kill('SIGKILL');
+    }
+    return await server.exited;
+  } finally {
+    rmSync(server.dataDir, { recursive: true, force: true });
+  }
+}
+
+// --- Waiting -----------------------------------------------------------------
+
+// Polls `probe` until `accept` takes its result, or fails at once when
+// `hopeless` does; a failure names the last result seen, so that it says how
+// far things got. `timeout` is stretched by scaled().
+export async function waitFor(what, probe, accept, { timeout, interval = 250, hopeless = () => false }) {
+  const budget = scaled(timeout);
+  const deadline = Date.now() + budget;
+  for (;;) {
+    const seen = await probe();
+    if (accept(seen)) return seen;
+    if (hopeless(seen)) assert.fail(`gave up waiting for ${what}: ${JSON.stringify(seen)}`);
+    if (Date.now() >= deadline) {
+      assert.fail(`timed out after ${budget} ms waiting for ${what}; last seen: ${JSON.stringify(seen)}`);
+    }
+    await delay(interval);
+  }
+}
+
+// For `hopeless`: the client never leaves these states by itself.
+export const ended = ({ state }) => state === 'failed' || state === 'left';
+
+// --- Page probes (run inside the page) -------------------------------------
+
+// What a person sees of the call: the page state, the error banner if any,
+// and the names in the participant list.
+export function readPage() {
+  const banner = document.getElementById('error-banner');
+  return {
+    state: document.body.dataset.state,
+    banner: banner.hidden ? null : document.getElementById('error-text').textContent,
+    roster: [...document.querySelectorAll('#participant-list .participant-name')].map((name) => name.textContent),
+  };
+}
+
+// Samples the composite video: its size, per column of the grid the share
+// of pixels that are not near-black, and a coarse fingerprint that changes
+// when the picture moves.
+export function sampleComposite(columns) {
+  const { state } = document.body.dataset;
+  const video = document.getElementById('composite');
+  if (!video.videoWidth || video.paused) {
+    return { state, width: video.videoWidth, paused: video.paused };
+  }
+  const canvas = document.createElement('canvas');
+  canvas.width = 160;
+  canvas.height = 90;
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  context.drawImage(video, 0, 0, canvas.width, canvas.height);
+  const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+  const lit = new Array(columns).fill(0);
+  let fingerprint = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    const luma = 0.2126 * data[i] + 0.7152 * data[i + 1] + 0.0722 * data[i + 2];
+    const column = Math.floor(((i / 4) % canvas.width) * columns / canvas.width);
+    if (luma > 40) lit[column] += 1;
+    fingerprint = (fingerprint * 31 + (luma >> 4)) >>> 0;
+  }
+  const pixelsPerColumn = (canvas.width / columns) * canvas.height;
+  return {
+    state,
+    width: video.videoWidth,
+    height: video.videoHeight,
+    litShares: lit.map((count) => Math.round((100 * count) / pixelsPerColumn) / 100),
+    fingerprint,
+  };
+}
+
+// What the received audio amounts to: the element must be playing a live
+// track, and the decoder's energy counter grows while something is audible.
+export async function sampleAudio() {
+  const { state } = document.body.dataset;
+  const { pc } = window.plenum;
+  if (!pc) return { state };
+  const element = document.getElementById('remote-audio');
+  const track = element.srcObject?.getAudioTracks()[0];
+  const stats = await pc.getStats();
+  const inbound = [...stats.values()].find((s) => s.type === 'inbound-rtp' && s.kind === 'audio');
+  return {
+    state,
+    playing: !element.paused && track?.readyState === 'live',
+    packetsReceived: inbound?.packetsReceived ?? 0,
+    totalAudioEnergy: inbound?.totalAudioEnergy ?? 0,
+    audioLevel: inbound?.audioLevel ?? 0,
+  };
+}
+
+// The ICE pair in use: which addresses the media really takes.
+export async function selectedCandidatePair() {
+  const stats = await window.plenum.pc.getStats();
+  const transport = [...stats.values()].find((s) => s.type === 'transport');
+  const pair = stats.get(transport?.selectedCandidatePairId);
+  if (!pair) return null;
+  const describe = (id) => {
+    const { candidateType, protocol, address, port } = stats.get(id);
+    return { candidateType, protocol, address, port };
+  };
+  return { local: describe(pair.localCandidateId), remote: describe(pair.remoteCandidateId) };
+}
+
+export function describePair(pair) {
+  if (!pair) return 'none';
+  const side = ({ candidateType, protocol, address, port }) => `${candidateType} ${protocol} ${address}:${port}`;
+  return `${side(pair.local)} -> ${side(pair.remote)}`;
+}
+
+// Opens the client in a fresh browser context (its own user) and joins.
+export async function joinRoom(browser, url, room, name, log) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => log.push(`page ${name}: uncaught ${error.message}`));
+  page.on('console', (message) => log.push(`page ${name}: console.${message.type()} ${message.text()}`));
+  await page.goto(`${url}/?room=${room}`);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Join' }).click();
+  return page;
+}
+
+// --- A two-person call ---------------------------------------------------------
+
+// Declares the steps of a call between `names.length` pages that `call()`
+// returns once set up ({ pages, names }): each runs unless an earlier one
+// failed (the later ones depend on it and would only add their own
+// timeouts), and a failing step leaves screenshots named after `label`.
+// `checkConnection(page, i, pair, t)` checks the ICE pair of each page.
+export function callSteps(label, call, state, { checkConnection = () => {} } = {}) {
+  function step(title, body) {
+    it(title, async (t) => {
+      if (state.failed) {
+        t.skip('an earlier step failed');
+        return;
+      }
+      try {
+        await body(t);
+      } catch (error) {
+        state.failed = true;
+        // A page that cannot be captured must not hide the real failure.
+        await Promise.all(call().pages.map((page, i) => page.screenshot({
+          path: path.join(ARTIFACT_DIR, `${label}-failure-page${i + 1}.png`),
+        }).catch(() => {})));
+        throw error;
+      }
+    });
+  }
+
+  step('every page connects', async (t) => {
+    for (const [i, page] of call().pages.entries()) {
+      await waitFor(`page ${i + 1} to connect`, () => page.evaluate(readPage),
+        ({ state: s }) => s === 'connected', { timeout: CONNECT_TIMEOUT_MS, hopeless: ended });
+      const pair = await page.evaluate(selectedCandidatePair);
+      t.diagnostic(`page ${i + 1} ICE pair: ${describePair(pair)}`);
+      await checkConnection(page, i, pair, t);
+    }
+  });
+
+  step('each page lists the other', async () => {
+    const { pages, names } = call();
+    for (const [i, page] of pages.entries()) {
+      const other = names[1 - i];
+      await waitFor(`page ${i + 1} to list ${other}`, () => page.evaluate(readPage),
+        ({ roster }) => roster.length === 2 && roster.includes(other),
+        { timeout: ROSTER_TIMEOUT_MS, hopeless: ended });
+    }
+  });
+
+  // Two people make a grid of two columns (PROTOCOL.md section 3); each
+  // column holds one camera, and the fake cameras are far from black.
+  step('every page shows both cameras, moving', async (t) => {
+    const { pages, names } = call();
+    const columns = names.length;
+    const everyTileLit = (s) => s.litShares?.every((share) => share > MIN_LIT_SHARE);
+    for (const [i, page] of pages.entries()) {
+      const first = await waitFor(`page ${i + 1} composite to show every camera`,
+        () => page.evaluate(sampleComposite, columns), everyTileLit,
+        { timeout: MEDIA_TIMEOUT_MS, hopeless: ended });
+      await waitFor(`page ${i + 1} composite to move`,
+        () => page.evaluate(sampleComposite, columns),
+        (s) => everyTileLit(s) && s.fingerprint !== first.fingerprint,
+        { timeout: MEDIA_TIMEOUT_MS, hopeless: ended });
+      t.diagnostic(`page ${i + 1} composite ${first.width}x${first.height}, lit per column ${first.litShares}`);
+    }
+  });
+
+  step('every page plays audible audio', async (t) => {
+    const { pages } = call();
+    for (const [i, page] of pages.entries()) {
+      const start = await waitFor(`page ${i + 1} to play remote audio`,
+        () => page.evaluate(sampleAudio), (s) => s.playing, { timeout: MEDIA_TIMEOUT_MS, hopeless: ended });
+      // The fake microphone beeps about once a second; energy grows with each.
+      const end = await waitFor(`page ${i + 1} audio energy to grow`,
+        () => page.evaluate(sampleAudio),
+        (s) => s.playing && s.totalAudioEnergy - start.totalAudioEnergy > MIN_AUDIO_ENERGY,
+        { timeout: MEDIA_TIMEOUT_MS, hopeless: ended });
+      t.diagnostic(`page ${i + 1} audio energy grew by ${(end.totalAudioEnergy - start.totalAudioEnergy).toFixed(3)}`);
+    }
+    // For people to look at: the call as page 1 sees it, media flowing.
+    await pages[0].screenshot({ path: path.join(ARTIFACT_DIR, `${label}-page1.png`) });
+  });
+
+  step('a leave shows on the other page', async () => {
+    const { pages, names } = call();
+    const [stayer, leaver] = pages;
+    await leaver.getByRole('button', { name: 'Leave' }).click();
+    await waitFor('the leaving page to return to the form', () => leaver.evaluate(readPage),
+      ({ state: s }) => s === 'left', { timeout: ROSTER_TIMEOUT_MS });
+    await waitFor(`page 1 to drop ${names[1]} from its list`, () => stayer.evaluate(readPage),
+      ({ roster }) => roster.length === 1 && !roster.includes(names[1]),
+      { timeout: ROSTER_TIMEOUT_MS, hopeless: ended });
+    // The one left behind stays in the call.
+    assert.equal((await stayer.evaluate(readPage)).state, 'connected');
+  });
+}
+
+// The end of a test's server: a crash or hang on the way out is a bug worth
+// a failure; the output is printed when anything failed.
+export async function finishServer(server, state) {
+  const exit = server ? await stopServer(server) : null;
+  const clean = !exit || (exit.code === 0 && exit.signal === null);
+  if (server && (state.failed || !clean)) console.error(`server and page output:\n${server.output.join('\n')}`);
+  assert.ok(clean, `the server did not exit cleanly on SIGTERM: ${JSON.stringify(exit)}`);
+}

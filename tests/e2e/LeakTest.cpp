@@ -4,6 +4,7 @@
 #include "support/E2eExpectations.hpp"
 #include "support/ProcessUsage.hpp"
 #include "support/ServerTest.hpp"
+#include "testclient/TimeoutScale.hpp"
 
 #include <cstdio>
 #include <thread>
@@ -58,7 +59,7 @@ class LeakTest : public ServerTest {
   // announcing the leave, and nothing outside it signals when that is done:
   // sample /proc until the figures are back within bounds or time is up.
   ProcessUsage Settled(const ProcessUsage& baseline, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = Clock::now() + Scaled(timeout);
     ProcessUsage usage = ReadProcessUsage(Server().Pid());
     while (Clock::now() < deadline &&
            (usage.threads > baseline.threads + kThreadSlack || usage.fds > baseline.fds + kFdSlack)) {

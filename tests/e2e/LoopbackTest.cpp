@@ -96,11 +96,11 @@ constexpr std::size_t kSecond = ReceivedMedia::kSampleRate;
 
 TEST(Loopback, TwoClientsHearAndSeeEachOther) {
   Pair pair(Options("alice", 440.0, 0xFFFF0000), Options("bob", 660.0, 0xFF0000FF));
-  ASSERT_TRUE(pair.Connect(Scaled(15s)));
+  ASSERT_TRUE(pair.Connect(15s));
 
   // ICE gathered on loopback only, UDP only, and said when it was done.
   ASSERT_TRUE(pair.Offerer().WaitStatus(
-      [](const MediaClient::Status& s) { return s.gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE; }, Scaled(10s)))
+      [](const MediaClient::Status& s) { return s.gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE; }, 10s))
       << pair.Offerer().Describe();
   // The wire delivers candidates on its own thread: wait (bounded) for the
   // end-of-candidates marker to have crossed it.
@@ -123,7 +123,7 @@ TEST(Loopback, TwoClientsHearAndSeeEachOther) {
     const double other = isAlice ? 660.0 : 440.0;
     const Rgb otherColour = RgbFromArgb(isAlice ? 0xFF0000FF : 0xFFFF0000);
 
-    ASSERT_TRUE(client->Received().WaitForMoreAudio(kSecond, Scaled(10s))) << client->Describe();
+    ASSERT_TRUE(client->Received().WaitForMoreAudio(kSecond, 10s)) << client->Describe();
     const auto audio = client->Received().LastAudio(kSecond);
     const double otherDb = ToneLevelDb(audio, other, 1500.0, kSecond);
     const double ownDb = ToneLevelDb(audio, own, other, kSecond);
@@ -132,7 +132,7 @@ TEST(Loopback, TwoClientsHearAndSeeEachOther) {
     EXPECT_GT(otherDb, 30.0);
     EXPECT_LT(ownDb, -30.0);
 
-    ASSERT_TRUE(client->Received().WaitForMoreVideo(5, Scaled(10s))) << client->Describe();
+    ASSERT_TRUE(client->Received().WaitForMoreVideo(5, 10s)) << client->Describe();
     const auto frame = client->Received().LastVideoFrame();
     ASSERT_TRUE(frame);
     EXPECT_EQ(frame->width, 320);
@@ -146,7 +146,7 @@ TEST(Loopback, TwoClientsHearAndSeeEachOther) {
 TEST(Loopback, H264VideoIsDecoded) {
   Pair pair(Options("h264-green", 440.0, 0xFF00FF00, VideoCodec::kH264),
             Options("h264-blue", 660.0, 0xFF0000FF, VideoCodec::kH264));
-  ASSERT_TRUE(pair.Connect(Scaled(15s)));
+  ASSERT_TRUE(pair.Connect(15s));
   EXPECT_NE(pair.Offerer().LocalSdp().find("VP8/90000"), std::string::npos) << pair.Offerer().LocalSdp();
   for (auto [client, colour] : {std::pair{&pair.Answerer(), 0xFF00FF00u}, std::pair{&pair.Offerer(), 0xFF0000FFu}}) {
     const ReceivedMedia& received = client->Received();
@@ -155,7 +155,7 @@ TEST(Loopback, H264VideoIsDecoded) {
           const auto frame = received.LastVideoFrame();
           return frame && ColourShare(*frame, RgbFromArgb(colour), 48) > 0.9;
         },
-        Scaled(10s)))
+        10s))
         << client->Describe();
   }
 }
@@ -164,10 +164,10 @@ TEST(Loopback, AClientThatSendsNoVideoStillReceivesIt) {
   MediaClientOptions audioOnly = Options("audio-only", 440.0, 0);
   audioOnly.sendVideo = false;
   Pair pair(audioOnly, Options("full", 660.0, 0xFF0000FF));
-  ASSERT_TRUE(pair.Connect(Scaled(15s)));
+  ASSERT_TRUE(pair.Connect(15s));
 
-  EXPECT_TRUE(pair.Offerer().Received().WaitForMoreVideo(5, Scaled(10s))) << pair.Offerer().Describe();
-  EXPECT_TRUE(pair.Answerer().Received().WaitForMoreAudio(kSecond / 2, Scaled(10s))) << pair.Answerer().Describe();
+  EXPECT_TRUE(pair.Offerer().Received().WaitForMoreVideo(5, 10s)) << pair.Offerer().Describe();
+  EXPECT_TRUE(pair.Answerer().Received().WaitForMoreAudio(kSecond / 2, 10s)) << pair.Answerer().Describe();
   EXPECT_EQ(pair.Answerer().Received().Snapshot().videoFrames, 0u);
 }
 
@@ -175,10 +175,10 @@ TEST(Loopback, AGarbageRemoteDescriptionIsReportedNotFatal) {
   Wire nowhere;
   MediaClient client(Options("lonely", 440.0, 0xFFFF0000), nowhere);
   client.CreateOffer();
-  ASSERT_TRUE(client.WaitLocalDescription(Scaled(10s))) << client.Describe();
+  ASSERT_TRUE(client.WaitLocalDescription(10s)) << client.Describe();
 
   client.SetRemoteDescription(MediaClient::SdpType::kAnswer, "this is not SDP");
-  EXPECT_FALSE(client.WaitConnected(Scaled(5s)));
+  EXPECT_FALSE(client.WaitConnected(5s));
   EXPECT_FALSE(client.GetStatus().error.empty()) << client.Describe();
 }
 

@@ -1,4 +1,5 @@
 #include "testclient/ChildProcess.hpp"
+#include "testclient/TimeoutScale.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -197,7 +198,7 @@ bool ChildProcess::Running() const {
 
 std::optional<std::string> ChildProcess::WaitForLine(const std::function<bool(const std::string&)>& match,
                                                      std::chrono::milliseconds timeout) const {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = std::chrono::steady_clock::now() + Scaled(timeout);
   std::unique_lock lock(mutex_);
   std::size_t checked = 0;
   for (;;) {
@@ -215,7 +216,7 @@ std::optional<std::string> ChildProcess::WaitForLine(const std::function<bool(co
 
 std::optional<int> ChildProcess::WaitExit(std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, timeout, [&] { return waitStatus_.has_value(); });
+  changed_.wait_for(lock, Scaled(timeout), [&] { return waitStatus_.has_value(); });
   return waitStatus_;
 }
 

@@ -1,4 +1,5 @@
 #include "testclient/MediaClient.hpp"
+#include "testclient/TimeoutScale.hpp"
 
 #include "testclient/GUniquePtr.hpp"
 #include "testclient/GstRuntime.hpp"
@@ -366,7 +367,7 @@ void MediaClient::Fail(const std::string& what) {
 
 bool MediaClient::WaitStatus(const std::function<bool(const Status&)>& done, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
-  return changed_.wait_for(lock, timeout, [&] { return done(status_); });
+  return changed_.wait_for(lock, Scaled(timeout), [&] { return done(status_); });
 }
 
 bool MediaClient::WaitLocalDescription(std::chrono::milliseconds timeout) const {

@@ -1,4 +1,5 @@
 #include "testclient/ReceivedMedia.hpp"
+#include "testclient/TimeoutScale.hpp"
 
 #include <algorithm>
 
@@ -57,7 +58,7 @@ std::optional<RgbFrame> ReceivedMedia::LastVideoFrame() const {
 }
 
 bool ReceivedMedia::WaitUntil(const std::function<bool()>& predicate, std::chrono::milliseconds timeout) const {
-  const auto deadline = Clock::now() + timeout;
+  const auto deadline = Clock::now() + Scaled(timeout);
   for (;;) {
     std::uint64_t seen;
     {
@@ -76,13 +77,13 @@ bool ReceivedMedia::WaitUntil(const std::function<bool()>& predicate, std::chron
 bool ReceivedMedia::WaitForMoreAudio(std::uint64_t samples, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
   const std::uint64_t target = counters_.audioSamples + samples;
-  return changed_.wait_for(lock, timeout, [&] { return counters_.audioSamples >= target; });
+  return changed_.wait_for(lock, Scaled(timeout), [&] { return counters_.audioSamples >= target; });
 }
 
 bool ReceivedMedia::WaitForMoreVideo(std::uint64_t frames, std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
   const std::uint64_t target = counters_.videoFrames + frames;
-  return changed_.wait_for(lock, timeout, [&] { return counters_.videoFrames >= target; });
+  return changed_.wait_for(lock, Scaled(timeout), [&] { return counters_.videoFrames >= target; });
 }
 
 }  // namespace plenum::test

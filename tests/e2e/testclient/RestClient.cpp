@@ -1,4 +1,5 @@
 #include "testclient/RestClient.hpp"
+#include "testclient/TimeoutScale.hpp"
 
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -30,7 +31,7 @@ RestClient::RestClient(std::string host, std::uint16_t port, std::chrono::millis
 
 HttpResult RestClient::Request(const std::string& method, const std::string& path, const std::string& jsonBody) const {
   Poco::Net::HTTPClientSession session(host_, port_);
-  session.setTimeout(Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(timeout_.count()) * 1000));
+  session.setTimeout(Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(Scaled(timeout_).count()) * 1000));
   Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
   if (!bearerToken_.empty()) request.set("Authorization", "Bearer " + bearerToken_);
   if (!jsonBody.empty() || method == "POST" || method == "PUT") {

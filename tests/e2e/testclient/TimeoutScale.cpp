@@ -1,6 +1,10 @@
 #include "testclient/TimeoutScale.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
+#include <fstream>
 
 // valgrind.h only reads a magic instruction sequence; without it (valgrind
 // not installed) a run is simply never taken for a valgrind run.
@@ -14,7 +18,9 @@ namespace plenum::test {
 
 namespace {
 
-double Factor() {
+constexpr double kMaxLoadFactor = 4.0;
+
+double FixedFactor() {
   if (const char* value = std::getenv("PLENUM_TEST_TIMEOUT_SCALE")) {
     const double factor = std::strtod(value, nullptr);
     if (factor > 0.0) return factor;
@@ -24,9 +30,16 @@ double Factor() {
 
 }  // namespace
 
+double LoadFactor() {
+  double oneMinute = 0.0;
+  std::ifstream("/proc/loadavg") >> oneMinute;
+  const long cores = std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN));
+  return std::clamp(oneMinute / static_cast<double>(cores), 1.0, kMaxLoadFactor);
+}
+
 std::chrono::milliseconds Scaled(std::chrono::milliseconds timeout) {
-  static const double factor = Factor();
-  return std::chrono::milliseconds(static_cast<long long>(static_cast<double>(timeout.count()) * factor));
+  static const double fixed = FixedFactor();
+  return std::chrono::milliseconds(static_cast<long long>(static_cast<double>(timeout.count()) * fixed * LoadFactor()));
 }
 
 }  // namespace plenum::test

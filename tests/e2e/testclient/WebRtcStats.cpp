@@ -1,4 +1,5 @@
 #include "testclient/WebRtcStats.hpp"
+#include "testclient/TimeoutScale.hpp"
 
 #include <gst/webrtc/webrtc.h>
 
@@ -78,7 +79,7 @@ std::string QueryRtpStats(GstElement* webrtcbin, std::chrono::milliseconds timeo
       new std::shared_ptr<Reply>(reply), [](gpointer data) { delete static_cast<std::shared_ptr<Reply>*>(data); }));
   g_signal_emit_by_name(webrtcbin, "get-stats", nullptr, promise.get());
   std::unique_lock lock(reply->mutex);
-  if (!reply->done.wait_for(lock, timeout, [&] { return reply->replied; })) return "no reply";
+  if (!reply->done.wait_for(lock, Scaled(timeout), [&] { return reply->replied; })) return "no reply";
   return reply->summary;
 }
 

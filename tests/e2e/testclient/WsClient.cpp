@@ -1,4 +1,5 @@
 #include "testclient/WsClient.hpp"
+#include "testclient/TimeoutScale.hpp"
 
 #include <Poco/Buffer.h>
 #include <Poco/Exception.h>
@@ -50,7 +51,7 @@ Poco::Timespan ToTimespan(std::chrono::milliseconds duration) {
 WsClient::WsClient(const std::string& host, std::uint16_t port, const std::string& path,
                    std::chrono::milliseconds connectTimeout) {
   Poco::Net::HTTPClientSession session(host, port);
-  session.setTimeout(ToTimespan(connectTimeout));
+  session.setTimeout(ToTimespan(Scaled(connectTimeout)));
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path, Poco::Net::HTTPMessage::HTTP_1_1);
   Poco::Net::HTTPResponse response;
   // The WebSocket takes the session's connection over; the session can go.
@@ -58,7 +59,7 @@ WsClient::WsClient(const std::string& host, std::uint16_t port, const std::strin
   // The reader blocks until a frame arrives or the socket is shut down: a
   // receive timeout could cut a frame in half and desynchronise the stream.
   socket_->setReceiveTimeout(Poco::Timespan(0));
-  socket_->setSendTimeout(ToTimespan(connectTimeout));
+  socket_->setSendTimeout(ToTimespan(Scaled(connectTimeout)));
   reader_ = std::thread(&WsClient::ReadLoop, this);
 }
 
@@ -224,7 +225,7 @@ void WsClient::MarkClosed(int code) {
 
 std::optional<WsClient::Message> WsClient::WaitForAny(std::initializer_list<std::string> types,
                                                       std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = std::chrono::steady_clock::now() + Scaled(timeout);
   std::unique_lock lock(mutex_);
   auto take = [&]() -> std::optional<Message> {
     for (auto it = queue_.begin(); it != queue_.end(); ++it) {
@@ -250,7 +251,7 @@ std::optional<WsClient::Message> WsClient::WaitFor(const std::string& type, std:
 
 std::optional<int> WsClient::WaitForClose(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  changed_.wait_for(lock, timeout, [&] { return closeCode_.has_value(); });
+  changed_.wait_for(lock, Scaled(timeout), [&] { return closeCode_.has_value(); });
   return closeCode_;
 }
 

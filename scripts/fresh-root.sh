@@ -7,9 +7,12 @@
 #   scripts/fresh-root.sh bash scripts/test.sh
 #
 # The root is `debootstrap --variant=minbase bookworm` from the mirror this
-# machine's apt uses (with its Acquire settings, e.g. a proxy), plus what the
-# Debian installer would add that minbase lacks (/etc/hosts, the updates
-# and security suites). Only that bare result is cached, as a tarball under
+# machine's apt uses, plus what the Debian installer would add that minbase
+# lacks (/etc/hosts, the updates and security suites), plus what this
+# machine's network asks of every machine on it: its apt Acquire settings
+# (a proxy, a snapshot mirror) and its locally added certificate
+# authorities (/usr/local/share/ca-certificates, e.g. an egress proxy's),
+# which ca-certificates adds to the trust store when set-up installs it. Only that bare result is cached, as a tarball under
 # $PLENUM_FRESH_ROOT_CACHE (default /var/cache/plenum/fresh-root), and rebuilt
 # when older than 14 days or with --refresh; every run starts from a new copy
 # of it, and the copy is deleted afterwards (--keep leaves it, for a look).
@@ -33,7 +36,7 @@ while (($#)); do
     --keep) keep=1 ;;
     --refresh) refresh=1 ;;
     --) shift; break ;;
-    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     -*) echo "fresh-root: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
@@ -144,6 +147,10 @@ printf '127.0.1.1\t%s\n' "$(hostname)" >>"$root/etc/hosts"
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
 awk '{ printf "deb %s %s %s\n", $1, $2, $3 }' <<<"$repositories" >"$root/etc/apt/sources.list"
 host_acquire_settings >"$root/etc/apt/apt.conf.d/50host-acquire"
+mkdir -p "$root/usr/local/share/ca-certificates"
+if compgen -G '/usr/local/share/ca-certificates/*' >/dev/null; then
+  cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+fi
 
 git clone --quiet --no-hardlinks "$repo" "$root/root/plenum"
 say "clone of $(git -C "$repo" rev-parse --short HEAD) at /root/plenum; running: $*"

@@ -63,9 +63,12 @@ describe('two browsers on another host join over https', () => {
   });
 
   after(async () => {
-    await browser?.close();
+    try {
+      await browser?.close();
+    } finally {
+      remoteHost?.close();
+    }
     await finishServer(server, state);
-    remoteHost?.close();
   });
 
   it('serves the certificate it reported, naming this address, kept private', async () => {
@@ -108,9 +111,19 @@ describe('two browsers on another host join over https', () => {
   callSteps('browser-cross-address', () => ({ pages, names }), state, {
     // The media must flow between the two hosts' addresses: a candidate the
     // server offered on 10.201.0.1, reached from the browser's host.
+    // Chromium does not show the address of a peer-reflexive remote
+    // candidate (one it learnt from the server's checks before the
+    // server's trickled candidate came); from that namespace it can only
+    // be the server's 10.201.0.1 anyway.
     checkConnection: (page, i, pair) => {
-      assert.equal(pair?.remote.address, SERVER_ADDRESS,
-        `page ${i + 1} does not send to the server's address on its link`);
+      assert.ok(pair, `page ${i + 1} has no selected ICE pair`);
+      if (pair.remote.address || pair.remote.candidateType !== 'prflx') {
+        assert.equal(pair.remote.address, SERVER_ADDRESS,
+          `page ${i + 1} does not send to the server's address on its link`);
+      }
+      if (pair.local.address) {
+        assert.equal(pair.local.address, BROWSER_ADDRESS, `page ${i + 1} sends from another address`);
+      }
     },
   });
 });

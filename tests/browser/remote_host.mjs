@@ -28,6 +28,11 @@ export async function createRemoteHost({ hostAddress, remoteAddress, prefixLengt
     once(holder, 'exit').then(([code]) => { throw new Error(`unshare --net exited with ${code}`); }),
   ]);
   if (line !== 'ready') throw new Error(`unexpected output from the namespace holder: ${line}`);
+  // The holder must not keep this process alive: when this process ends in
+  // any way, the holder's stdin closes, its `read` returns and it exits.
+  holder.stdout.destroy();
+  holder.stdin.unref();
+  holder.unref();
 
   const netns = `/proc/${holder.pid}/ns/net`;
   const inside = (...args) => run('nsenter', `--net=${netns}`, '--', ...args);

@@ -4,15 +4,23 @@
 #include <gst/gst.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "mixer/GRef.hpp"
 
 namespace plenum::mixer {
 
+// Property values as gst-launch would write them ("true", "5"), for the
+// properties that can only be set while the element is made.
+using ConstructProperties = std::vector<std::pair<const char*, const char*>>;
+
 // A new element from `factory`, named `name`; null when the factory is not
 // installed. Throws std::logic_error for a factory that
-// scripts/gstreamer-elements.tsv does not list for the server: set-up would
-// not install its package on a new machine.
-GRef<GstElement> MakeElement(const char* factory, const std::string& name);
+// scripts/gstreamer-elements.tsv does not list for the server (set-up would
+// not install its package on a new machine) or a construct property that
+// the element does not have or cannot take.
+GRef<GstElement> MakeElement(const char* factory, const std::string& name,
+                             const ConstructProperties& constructProperties = {});
 
 }  // namespace plenum::mixer

@@ -135,11 +135,10 @@ ParticipantEndpoint::~ParticipantEndpoint() {
   }
   gst_element_set_locked_state(bin_.get(), TRUE);
   gst_element_set_state(bin_.get(), GST_STATE_NULL);
+  // Released, which unlinks them, rather than unlinked first (see
+  // RemoveNameTile).
   for (GRef<GstPad>* tile : {&nameTilePad_, &videoTilePad_}) {
-    if (!*tile) continue;
-    GRef<GstPad> peer = GRef<GstPad>::Adopt(gst_pad_get_peer(tile->get()));
-    if (peer) gst_pad_unlink(peer.get(), tile->get());
-    video_.ReleaseTilePad(*tile);
+    if (*tile) video_.ReleaseTilePad(*tile);
   }
   g_signal_handlers_disconnect_matched(webrtc_.get(), G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
                                        reinterpret_cast<gpointer>(OnPadAdded), nullptr);
@@ -253,9 +252,10 @@ void ParticipantEndpoint::RemoveNameTile() {
     gst_element_set_locked_state(element.get(), TRUE);
     gst_element_set_state(element.get(), GST_STATE_NULL);
   }
-  GRef<GstPad> ghost = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin_.get(), "name-tile"));
-  gst_pad_unlink(ghost.get(), nameTilePad_.get());
+  // Releasing the compositor pad unlinks it: no moment with a compositor
+  // input that has no peer, which would fail the compositor's latency query.
   video_.ReleaseTilePad(nameTilePad_);
+  GRef<GstPad> ghost = GRef<GstPad>::Adopt(gst_element_get_static_pad(bin_.get(), "name-tile"));
   nameTilePad_.Reset();
   gst_element_remove_pad(bin_.get(), ghost.get());
   for (auto& element : nameTileElements_) gst_bin_remove(GST_BIN(bin_.get()), element.get());
@@ -624,17 +624,23 @@ void ParticipantEndpoint::BuildVideoInput(const GRef<GstPad>& pad, const std::st
   // Only the newest frame matters to a live composite.
   g_object_set(queue.get(), "max-size-buffers", 2u, "max-size-bytes", 0u, "max-size-time", guint64{0}, nullptr);
   gst_util_set_object_arg(G_OBJECT(queue.get()), "leaky", "downstream");
-  LinkChain({depay.get(), decoder.get(), videoScale_.get(), convert.get(), videoTileCaps_.get(), queue.get()});
+  const std::vector<GstElement*> chain{depay.get(),   decoder.get(),       videoScale_.get(),
+                                       convert.get(), videoTileCaps_.get(), queue.get()};
+  LinkChain(chain);
 
+  // The chain is whole, from webrtcbin (still held by our pad probe) to
+  // the queue, before the compositor sees it: the compositor asks its
+  // inputs for their latency whenever one comes or goes, and a chain with
+  // a loose end fails that query.
+  GRef<GstPad> depaySink = GRef<GstPad>::Adopt(gst_element_get_static_pad(depay.get(), "sink"));
+  if (gst_pad_link(pad.get(), depaySink.get()) != GST_PAD_LINK_OK) throw std::runtime_error("cannot link video in");
+  StartChain(chain);
   GRef<GstPad> ghost = Ghost(queue.get(), "src", "video-tile");
   videoTilePad_ = video_.RequestTilePad("video-" + id_);
   if (tile_) VideoComposite::PlaceTile(videoTilePad_.get(), *tile_);
   if (gst_pad_link(ghost.get(), videoTilePad_.get()) != GST_PAD_LINK_OK) {
     throw std::runtime_error("cannot link the video tile of " + id_);
   }
-  StartChain({depay.get(), decoder.get(), videoScale_.get(), convert.get(), videoTileCaps_.get(), queue.get()});
-  GRef<GstPad> depaySink = GRef<GstPad>::Adopt(gst_element_get_static_pad(depay.get(), "sink"));
-  if (gst_pad_link(pad.get(), depaySink.get()) != GST_PAD_LINK_OK) throw std::runtime_error("cannot link video in");
   // Ask the sender for a keyframe now rather than wait for its next one.
   gst_pad_push_event(depaySink.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
   RemoveNameTile();

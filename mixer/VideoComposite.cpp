@@ -10,8 +10,9 @@
 namespace plenum::mixer {
 namespace {
 
-GRef<GstElement> AddElement(GstBin* bin, const char* factory, const std::string& name) {
-  GRef<GstElement> element = MakeElement(factory, name);
+GRef<GstElement> AddElement(GstBin* bin, const char* factory, const std::string& name,
+                            const ConstructProperties& constructProperties = {}) {
+  GRef<GstElement> element = MakeElement(factory, name, constructProperties);
   if (!element) throw std::runtime_error(std::string("missing GStreamer element ") + factory);
   gst_bin_add(bin, element.get());
   return element;
@@ -51,7 +52,12 @@ VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options)
                           options.videoFramerate, 1, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr));
   g_object_set(backgroundCaps.get(), "caps", rawCaps.get(), nullptr);
 
-  compositor_ = AddElement(pipeline, "compositor", "composite");
+  // force-live: the picture goes out on the clock whatever the inputs do.
+  // Without it, a moment when an input cannot answer the latency query (one
+  // being linked or taken away) drops the compositor out of live mode, to
+  // wait until every input has a frame: one that has none yet (a camera
+  // before its first keyframe) then freezes the room's picture.
+  compositor_ = AddElement(pipeline, "compositor", "composite", {{"force-live", "true"}});
   // Tiles come from jitter buffers and decoders that join after the
   // compositor has computed its latency from the background alone; tell it
   // up front how late they may be so their frames are not dropped as late.

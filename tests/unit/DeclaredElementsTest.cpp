@@ -36,6 +36,17 @@ TEST_F(DeclaredElementsTest, TheServerCreatesOnlyDeclaredElements) {
   EXPECT_THROW(MakeElement("x264enc", "test-only"), std::logic_error);
 }
 
+TEST_F(DeclaredElementsTest, ConstructPropertiesAreSetAtCreation) {
+  GRef<GstElement> compositor = MakeElement("compositor", "live", {{"force-live", "true"}});
+  ASSERT_TRUE(compositor);
+  gboolean forceLive = FALSE;
+  g_object_get(compositor.get(), "force-live", &forceLive, nullptr);
+  EXPECT_TRUE(forceLive);
+  EXPECT_STREQ(GST_ELEMENT_NAME(compositor.get()), "live");
+  EXPECT_THROW(MakeElement("compositor", "bad", {{"no-such-property", "1"}}), std::logic_error);
+  EXPECT_THROW(MakeElement("compositor", "bad", {{"force-live", "not-a-boolean"}}), std::logic_error);
+}
+
 TEST_F(DeclaredElementsTest, EveryRowNamesAPackage) {
   for (const DeclaredElement& element : kDeclaredElements) {
     EXPECT_FALSE(std::string(element.package).empty()) << element.factory;

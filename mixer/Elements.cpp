@@ -1,6 +1,7 @@
 #include "mixer/Elements.hpp"
 
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 #include "mixer/DeclaredElements.hpp"
@@ -29,10 +30,10 @@ struct PropertyValues {
 };
 
 void Deserialize(GstElementFactory* factory, const char* name, const char* text, PropertyValues& out) {
-  const GType type = gst_element_factory_get_element_type(factory);
-  GTypeClass* typeClass = static_cast<GTypeClass*>(g_type_class_ref(type));
-  GParamSpec* spec = g_object_class_find_property(G_OBJECT_CLASS(typeClass), name);
-  g_type_class_unref(typeClass);
+  // The class holds the property's spec; keep it while reading it.
+  std::unique_ptr<void, decltype(&g_type_class_unref)> typeClass(
+      g_type_class_ref(gst_element_factory_get_element_type(factory)), &g_type_class_unref);
+  GParamSpec* spec = g_object_class_find_property(G_OBJECT_CLASS(typeClass.get()), name);
   if (!spec) throw std::logic_error(std::string("no property ") + name + " on " + GST_OBJECT_NAME(factory));
   out.values.push_back(G_VALUE_INIT);
   GValue& value = out.values.back();

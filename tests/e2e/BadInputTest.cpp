@@ -12,39 +12,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A syntactically valid WebRTC offer whose only codecs are ones the server
-// does not take: PCMU audio, VP9 video.
-constexpr const char* kUnsupportedOffer =
-    "v=0\r\n"
-    "o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
-    "s=-\r\n"
-    "t=0 0\r\n"
-    "a=group:BUNDLE 0 1\r\n"
-    "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\n"
-    "c=IN IP4 0.0.0.0\r\n"
-    "a=ice-ufrag:Xq3d\r\n"
-    "a=ice-pwd:Ot7Bf0lUSi6GGBsUpUTFdcbs\r\n"
-    "a=ice-options:trickle\r\n"
-    "a=fingerprint:sha-256 "
-    "5C:0B:92:5F:7D:4B:1A:2E:0C:6B:9D:3E:8A:61:77:20:11:3F:AD:4E:9B:C2:58:06:DE:71:34:A9:5B:E0:12:F4\r\n"
-    "a=setup:actpass\r\n"
-    "a=mid:0\r\n"
-    "a=sendrecv\r\n"
-    "a=rtcp-mux\r\n"
-    "a=rtpmap:0 PCMU/8000\r\n"
-    "m=video 9 UDP/TLS/RTP/SAVPF 98\r\n"
-    "c=IN IP4 0.0.0.0\r\n"
-    "a=ice-ufrag:Xq3d\r\n"
-    "a=ice-pwd:Ot7Bf0lUSi6GGBsUpUTFdcbs\r\n"
-    "a=ice-options:trickle\r\n"
-    "a=fingerprint:sha-256 "
-    "5C:0B:92:5F:7D:4B:1A:2E:0C:6B:9D:3E:8A:61:77:20:11:3F:AD:4E:9B:C2:58:06:DE:71:34:A9:5B:E0:12:F4\r\n"
-    "a=setup:actpass\r\n"
-    "a=mid:1\r\n"
-    "a=sendrecv\r\n"
-    "a=rtcp-mux\r\n"
-    "a=rtpmap:98 VP9/90000\r\n"
-    "a=rtcp-fb:98 nack pli\r\n";
+// A valid offer whose only codecs are ones the server does not take: PCMU
+// audio, VP9 video.
+const std::string kUnsupportedOffer =
+    UnreachableOffer({0, "PCMU/8000", {}}, {98, "VP9/90000", {"rtcp-fb:98 nack pli"}});
 
 WsClient::Message Typed(const std::string& type) {
   WsClient::Message message;

@@ -27,38 +27,8 @@ constexpr int kColourTolerance = 60;
 // candidates follow, nobody answers the server's connectivity checks, so
 // its DTLS never starts and the server's sending side for it stays blocked,
 // as it does for any participant until their connection is up.
-constexpr const char* kUnreachableOffer =
-    "v=0\r\n"
-    "o=- 7196573046123911040 2 IN IP4 127.0.0.1\r\n"
-    "s=-\r\n"
-    "t=0 0\r\n"
-    "a=group:BUNDLE 0 1\r\n"
-    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
-    "c=IN IP4 0.0.0.0\r\n"
-    "a=ice-ufrag:Zk4t\r\n"
-    "a=ice-pwd:Vd0Sfq2l8Hb1mXnP3yRtA6cE\r\n"
-    "a=ice-options:trickle\r\n"
-    "a=fingerprint:sha-256 "
-    "5C:0B:92:5F:7D:4B:1A:2E:0C:6B:9D:3E:8A:61:77:20:11:3F:AD:4E:9B:C2:58:06:DE:71:34:A9:5B:E0:12:F4\r\n"
-    "a=setup:actpass\r\n"
-    "a=mid:0\r\n"
-    "a=sendrecv\r\n"
-    "a=rtcp-mux\r\n"
-    "a=rtpmap:111 opus/48000/2\r\n"
-    "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
-    "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
-    "c=IN IP4 0.0.0.0\r\n"
-    "a=ice-ufrag:Zk4t\r\n"
-    "a=ice-pwd:Vd0Sfq2l8Hb1mXnP3yRtA6cE\r\n"
-    "a=ice-options:trickle\r\n"
-    "a=fingerprint:sha-256 "
-    "5C:0B:92:5F:7D:4B:1A:2E:0C:6B:9D:3E:8A:61:77:20:11:3F:AD:4E:9B:C2:58:06:DE:71:34:A9:5B:E0:12:F4\r\n"
-    "a=setup:actpass\r\n"
-    "a=mid:1\r\n"
-    "a=sendrecv\r\n"
-    "a=rtcp-mux\r\n"
-    "a=rtpmap:96 VP8/90000\r\n"
-    "a=rtcp-fb:96 nack pli\r\n";
+const std::string kUnreachableOffer = UnreachableOffer({111, "opus/48000/2", {"fmtp:111 minptime=10;useinbandfec=1"}},
+                                                       {96, "VP8/90000", {"rtcp-fb:96 nack pli"}});
 
 struct Sender {
   std::string name;

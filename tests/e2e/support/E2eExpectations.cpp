@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <sstream>
+#include <utility>
 
 namespace plenum::test {
 
@@ -34,6 +35,32 @@ WsClient::Message JoinMessage(const std::string& room, const std::string& name) 
   join.set("room", room);
   join.set("name", name);
   return join;
+}
+
+std::string UnreachableOffer(const OfferedFormat& audio, const OfferedFormat& video) {
+  std::ostringstream sdp;
+  sdp << "v=0\r\n"
+      << "o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n"
+      << "s=-\r\n"
+      << "t=0 0\r\n"
+      << "a=group:BUNDLE 0 1\r\n";
+  int mid = 0;
+  for (const auto& [kind, format] : {std::pair{"audio", &audio}, std::pair{"video", &video}}) {
+    sdp << "m=" << kind << " 9 UDP/TLS/RTP/SAVPF " << format->payloadType << "\r\n"
+        << "c=IN IP4 0.0.0.0\r\n"
+        << "a=ice-ufrag:Xq3d\r\n"
+        << "a=ice-pwd:Ot7Bf0lUSi6GGBsUpUTFdcbs\r\n"
+        << "a=ice-options:trickle\r\n"
+        << "a=fingerprint:sha-256 5C:0B:92:5F:7D:4B:1A:2E:0C:6B:9D:3E:8A:61:77:20:11:3F:AD:4E:9B:C2:58:06:DE:71:34:A9:"
+           "5B:E0:12:F4\r\n"
+        << "a=setup:actpass\r\n"
+        << "a=mid:" << mid++ << "\r\n"
+        << "a=sendrecv\r\n"
+        << "a=rtcp-mux\r\n"
+        << "a=rtpmap:" << format->payloadType << " " << format->rtpmap << "\r\n";
+    for (const std::string& attribute : format->attributes) sdp << "a=" << attribute << "\r\n";
+  }
+  return sdp.str();
 }
 
 MediaClientOptions ParticipantOptions(const std::string& name, double toneHz, std::uint32_t colourArgb,

@@ -22,6 +22,19 @@ std::string UniqueRoom(const std::string& prefix);
 
 WsClient::Message JoinMessage(const std::string& room, const std::string& name);
 
+// One media format of a hand-written offer: payload type, rtpmap, and any
+// further a= lines for it ("rtcp-fb:96 nack pli").
+struct OfferedFormat {
+  int payloadType;
+  std::string rtpmap;
+  std::vector<std::string> attributes;
+};
+
+// A syntactically valid WebRTC offer, one audio and one video section
+// bundled, from a peer that will never be reached: made-up ICE credentials
+// and fingerprint, and no candidates.
+std::string UnreachableOffer(const OfferedFormat& audio, const OfferedFormat& video);
+
 // Options for a participant sending `toneHz` and `colourArgb`.
 MediaClientOptions ParticipantOptions(const std::string& name, double toneHz, std::uint32_t colourArgb,
                                       VideoCodec codec = VideoCodec::kVp8);

@@ -21,3 +21,5 @@ void InitLog();
   ::plenum::mcu::Logf(::plenum::mcu::LogLevel::Warning, __FILE__, __func__, __LINE__, __VA_ARGS__)
 #define PLENUM_LOG_INFO(...) \
   ::plenum::mcu::Logf(::plenum::mcu::LogLevel::Info, __FILE__, __func__, __LINE__, __VA_ARGS__)
+#define PLENUM_LOG_DEBUG(...) \
+  ::plenum::mcu::Logf(::plenum::mcu::LogLevel::Debug, __FILE__, __func__, __LINE__, __VA_ARGS__)

@@ -4,6 +4,7 @@
 
 #include "mcu/ErrorCode.hpp"
 #include "mcu/Log.hpp"
+#include "mixer/IceCandidate.hpp"
 
 namespace plenum::mcu {
 
@@ -80,8 +81,19 @@ void Room::Offer(const std::string& participant, const std::string& sdp) {
 }
 
 void Room::Candidate(const std::string& participant, const CandidateRequest& candidate) {
-  if (!pipeline_ || candidate.candidate.empty()) return;  // end-of-candidates needs no action
-  pipeline_->AddRemoteCandidate(participant, candidate.sdpMLineIndex, candidate.candidate);
+  if (candidate.candidate.empty()) return;  // end-of-candidates needs no action
+  const std::optional<mixer::ParsedCandidate> parsed = mixer::ParseCandidate(candidate.candidate);
+  if (!parsed) throw ProtocolError(ErrorCode::BadRequest, "the candidate does not follow RFC 8839");
+  // Names are not looked up. An mDNS name (a browser hiding its address)
+  // resolves only on the browser's own link, and a domain name would have
+  // the server resolve whatever a client asks; the client's connectivity
+  // checks reach us anyway and become peer-reflexive candidates.
+  if (parsed->address != mixer::ParsedCandidate::Address::Ip) {
+    PLENUM_LOG_DEBUG("ignore named candidate [participant:%s address:%s]", participant.c_str(),
+                     parsed->connectionAddress.c_str());
+    return;
+  }
+  if (pipeline_) pipeline_->AddRemoteCandidate(participant, candidate.sdpMLineIndex, candidate.candidate);
 }
 
 void Room::OnAnswer(const std::string& participant, const std::string& sdp) {

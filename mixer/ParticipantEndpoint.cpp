@@ -184,12 +184,15 @@ void ParticipantEndpoint::ConfigureIce() {
   if (ice.portMin > 0 && ice.portMax >= ice.portMin) {
     g_object_set(iceAgent.get(), "min-rtp-port", ice.portMin, "max-rtp-port", ice.portMax, nullptr);
   }
+  GObject* rawNice = nullptr;
+  g_object_get(iceAgent.get(), "agent", &rawNice, nullptr);
+  GRef<GObject> nice = GRef<GObject>::Adopt(rawNice);
+  // libnice asks the network's router for port mappings by default (UPnP,
+  // with SSDP sockets on every interface): a server must never do that.
+  if (nice) g_object_set(nice.get(), "upnp", FALSE, nullptr);
   if (!ice.localAddresses.empty()) {
     // libnice gathers on every interface unless told otherwise; naming the
     // addresses keeps media on the ones the administrator chose.
-    GObject* rawNice = nullptr;
-    g_object_get(iceAgent.get(), "agent", &rawNice, nullptr);
-    GRef<GObject> nice = GRef<GObject>::Adopt(rawNice);
     for (const std::string& address : ice.localAddresses) {
       NiceAddress niceAddress;
       nice_address_init(&niceAddress);

@@ -132,6 +132,25 @@ TEST_F(BadInputTest, AnOfferWithoutUsableCodecsIsUnsupportedMedia) {
   EXPECT_TRUE(participant->Media()->WaitConnected(15s)) << participant->Describe(true) << Context();
 }
 
+TEST_F(BadInputTest, ACandidateThatDoesNotParseIsABadRequest) {
+  auto participant = Participant(ParticipantOptions("bad-candidate", 440.0, 0xFFFF0000));
+  const auto joined = participant->Join(UniqueRoom("bad-candidate"), 5s);
+  ASSERT_TRUE(joined && joined->getValue<std::string>("type") == "joined") << participant->Describe() << Context();
+  for (const char* candidate : {"garbage", "candidate:1 1 UDP 1 10.0.0.1 99999 typ host",
+                                "candidate:1 1 UDP 1 10.0.0.1 4000 typ nonsense"}) {
+    SCOPED_TRACE(candidate);
+    WsClient::Message message = Typed("candidate");
+    message.set("candidate", std::string(candidate));
+    message.set("sdpMid", "0");
+    message.set("sdpMLineIndex", 0);
+    participant->Signaling().Send(message);
+    EXPECT_TRUE(ReceivesError(participant->Signaling(), "bad-request", 5s)) << Context();
+  }
+  // Nothing changed: the participant still negotiates and connects.
+  participant->Negotiate();
+  EXPECT_TRUE(participant->Media()->WaitConnected(15s)) << participant->Describe(true) << Context();
+}
+
 TEST_F(BadInputTest, AFrameOver64KiBClosesTheSocketWith1009) {
   auto ws = Connect();
   WsClient::Message join = JoinMessage(UniqueRoom("huge"), std::string(64 * 1024 + 100, 'x'));

@@ -69,6 +69,41 @@ class LeakTest : public ServerTest {
     return usage;
   }
 
+  // A participant that only signals (a valid offer it never connects),
+  // sends one candidate of each kind, and leaves.
+  ::testing::AssertionResult CandidateCycle(int index) {
+    auto ws = Connect();
+    ws->Send(JoinMessage(room_, "candidates-" + std::to_string(index)));
+    if (!ws->WaitFor("joined", 5s)) return ::testing::AssertionFailure() << "cycle " << index << ": no joined";
+    WsClient::Message offer;
+    offer.set("type", "offer");
+    offer.set("sdp", UnreachableOffer({111, "opus/48000/2", {}}, {96, "VP8/90000", {"rtcp-fb:96 nack pli"}}));
+    ws->Send(offer);
+    if (!ws->WaitFor("answer", 10s)) return ::testing::AssertionFailure() << "cycle " << index << ": no answer";
+    for (const char* candidate : {
+             "candidate:1 1 UDP 2122260223 127.0.0.1 9 typ host",          // an address
+             "candidate:2 1 UDP 2122260223 abc.local 40000 typ host",      // mDNS, as browsers hide theirs
+             "candidate:3 1 UDP 2122260223 host.invalid 40000 typ host",   // a domain name
+             "candidate:4 1 TCP 1518280447 127.0.0.1 9 typ host tcptype active",
+         }) {
+      WsClient::Message message;
+      message.set("type", "candidate");
+      message.set("candidate", std::string(candidate));
+      message.set("sdpMid", "0");
+      message.set("sdpMLineIndex", 0);
+      ws->Send(message);
+    }
+    WsClient::Message leave;
+    leave.set("type", "leave");
+    ws->Send(leave);
+    if (!ws->WaitForClose(5s)) return ::testing::AssertionFailure() << "cycle " << index << ": not closed on leave";
+    if (const auto error = ws->WaitFor("error", 0ms))
+      return ::testing::AssertionFailure() << "cycle " << index << ": a candidate was refused";
+    if (!anchor_->Signaling().WaitFor("participant-left", 10s))
+      return ::testing::AssertionFailure() << "cycle " << index << ": anchor not told of the leave";
+    return ::testing::AssertionSuccess();
+  }
+
   std::string room_ = UniqueRoom("leak");
   std::unique_ptr<RoomParticipant> anchor_;
 };
@@ -103,6 +138,27 @@ TEST_F(LeakTest, JoinLeaveCyclesGiveBackThreadsFdsAndMemory) {
   EXPECT_LE(after.rssKiB, baseline.rssKiB + kRssSlackKiB) << Context();
 
   // The room survived it all: the anchor still receives media.
+  EXPECT_TRUE(anchor_->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate / 2, 5s)) << anchor_->Describe(true);
+  anchor_.reset();
+}
+
+// Whatever candidates a participant sent, what it held comes back: an mDNS
+// name used to cost 16 file descriptors and 2 threads for good (a lookup
+// that outlived the participant).
+TEST_F(LeakTest, EveryKindOfCandidateGivesBackThreadsAndFds) {
+  anchor_ = Participant(ParticipantOptions("anchor", 330.0, 0xFFFF0000));
+  ASSERT_TRUE(anchor_->JoinAndConnect(room_, 15s)) << anchor_->Describe() << Context();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(CandidateCycle(i)) << Context();
+  const ProcessUsage baseline = Settled(ReadProcessUsage(Server().Pid()), 5s);
+  constexpr int kCandidateCycles = 20;
+  for (int i = 0; i < kCandidateCycles; ++i) ASSERT_TRUE(CandidateCycle(100 + i)) << Context();
+  const ProcessUsage after = Settled(baseline, 10s);
+  std::printf("candidates: %d sessions; before %s; after %s\n", kCandidateCycles, baseline.Describe().c_str(),
+              after.Describe().c_str());
+  std::printf("file descriptors after: %s\n", DescribeFds(Server().Pid()).c_str());
+  std::fflush(stdout);
+  EXPECT_LE(after.threads, baseline.threads + kThreadSlack) << Context();
+  EXPECT_LE(after.fds, baseline.fds + kFdSlack) << Context();
   EXPECT_TRUE(anchor_->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate / 2, 5s)) << anchor_->Describe(true);
   anchor_.reset();
 }

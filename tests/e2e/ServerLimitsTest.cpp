@@ -2,6 +2,7 @@
 // at once, and that options come from the INI file named by --config.
 
 #include "support/E2eExpectations.hpp"
+#include "support/ProcessUsage.hpp"
 #include "support/ServerTest.hpp"
 
 #include <Poco/TemporaryFile.h>
@@ -17,6 +18,25 @@ using namespace std::chrono_literals;
 constexpr int kOpenSockets = 200;
 
 class ServerLimitsTest : public ServerTest {};
+
+// With --ice-local-address=127.0.0.1 (as ServerProcess starts it), a call
+// leaves the server holding UDP sockets on that address only, and none for
+// UPnP: a server never asks a router to open ports (libnice's UPnP client
+// listened for SSDP on every interface).
+TEST_F(ServerLimitsTest, MediaSocketsOnlyOnTheIceAddressAndNoUpnp) {
+  ASSERT_TRUE(MediaRoomWorks(Server(), 20s)) << Context();
+  auto participant = Participant(ParticipantOptions("footprint", 440.0, 0xFFFF0000));
+  ASSERT_TRUE(participant->JoinAndConnect(UniqueRoom("footprint"), 15s)) << participant->Describe(true) << Context();
+  const std::vector<std::string> sockets = UdpSocketsOf(Server().Pid());
+  std::string all;
+  for (const std::string& socket : sockets) all += " " + socket;
+  EXPECT_FALSE(sockets.empty()) << "no UDP socket at all: is the participant connected?";
+  for (const std::string& socket : sockets) {
+    EXPECT_EQ(socket.rfind(std::string(ServerProcess::kHost) + ":", 0), 0u)
+        << "UDP socket outside the ICE address: " << socket << "; all:" << all;
+    EXPECT_EQ(socket.find(":1900"), std::string::npos) << "an SSDP (UPnP) socket: " << socket << "; all:" << all;
+  }
+}
 
 // Poco's default pool (16 threads) would stall the 17th socket; the pool is
 // sized by max-connections (default 256), so 200 idle sockets are all

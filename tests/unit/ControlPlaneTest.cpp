@@ -115,6 +115,58 @@ TEST(StaticFiles, StaysInsideTheRoot) {
   EXPECT_EQ(signaling::ResolveStaticPath("/srv/web", "/.git/config"), "");
 }
 
+TEST(IceCandidate, ParsesWhatBrowsersAndLibniceSend) {
+  struct Case {
+    const char* line;
+    mixer::ParsedCandidate::Address address;
+    const char* type;
+  };
+  const Case cases[] = {
+      {"candidate:1 1 UDP 2122260223 10.0.0.5 40000 typ host", mixer::ParsedCandidate::Address::Ip, "host"},
+      {"1 1 udp 2122260223 10.0.0.5 40000 typ host generation 0", mixer::ParsedCandidate::Address::Ip, "host"},
+      {"candidate:842163049 1 udp 1677729535 203.0.113.7 61665 typ srflx raddr 10.0.0.5 rport 40000 generation 0 "
+       "ufrag Xq3d network-cost 999",
+       mixer::ParsedCandidate::Address::Ip, "srflx"},
+      {"candidate:3 1 TCP 1518280447 fd00::2 9 typ host tcptype active", mixer::ParsedCandidate::Address::Ip, "host"},
+      {"candidate:1 1 UDP 2122260223 4f9c2a5e-3b1d-4c44-9d1e-0c1a2b3c4d5e.local 40000 typ host",
+       mixer::ParsedCandidate::Address::MulticastDnsName, "host"},
+      {"candidate:1 1 UDP 2122260223 abc.local 40000 typ host", mixer::ParsedCandidate::Address::MulticastDnsName,
+       "host"},
+      {"candidate:4 1 UDP 41885439 turn.example.org 3478 typ relay raddr 0.0.0.0 rport 0",
+       mixer::ParsedCandidate::Address::DomainName, "relay"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.line);
+    const auto parsed = mixer::ParseCandidate(c.line);
+    ASSERT_TRUE(parsed);
+    EXPECT_EQ(parsed->address, c.address);
+    EXPECT_EQ(parsed->type, c.type);
+  }
+}
+
+TEST(IceCandidate, RefusesWhatDoesNotFollowTheGrammar) {
+  for (const char* line : {
+           "",
+           "candidate:",
+           "garbage",
+           "candidate:1 1 UDP 2122260223 10.0.0.5 40000 typ",              // no type
+           "candidate:1 1 UDP 2122260223 10.0.0.5 40000 type host",        // not "typ"
+           "candidate:1 1 SCTP 2122260223 10.0.0.5 40000 typ host",        // transport
+           "candidate:1 0 UDP 2122260223 10.0.0.5 40000 typ host",         // component 0
+           "candidate:1 1 UDP 99999999999 10.0.0.5 40000 typ host",        // priority > 2^32-1
+           "candidate:1 1 UDP 2122260223 10.0.0.5 70000 typ host",         // port
+           "candidate:1 1 UDP 2122260223 10.0.0.5 -1 typ host",            // port
+           "candidate:1 1 UDP 2122260223 10.0.0.5 40000 typ bogus",        // type
+           "candidate:1 1 UDP 2122260223 not_an_address! 40000 typ host",  // address
+           "candidate:1 1 UDP 2122260223 10.0.0.5 40000 typ host generation",  // unpaired extension
+           "candidate:1 1 UDP 2122260223 10.0.0.5 40000 typ srflx raddr 10.0.0.1 rport x",
+           "candidate:f\xff 1 UDP 2122260223 10.0.0.5 40000 typ host",    // foundation
+       }) {
+    EXPECT_FALSE(mixer::ParseCandidate(line)) << line;
+  }
+  EXPECT_FALSE(mixer::ParseCandidate("candidate:1 1 UDP 1 10.0.0.5 40000 typ host " + std::string(2000, 'x') + " y"));
+}
+
 TEST(IceCandidate, PublicAddressForHostCandidatesOnly) {
   EXPECT_EQ(
       mixer::WithPublicAddress("candidate:1 1 UDP 2015363327 10.0.0.5 50000 typ host", "203.0.113.7").value_or(""),

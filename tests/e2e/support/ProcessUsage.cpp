@@ -1,6 +1,11 @@
 #include "support/ProcessUsage.hpp"
 
+#include <arpa/inet.h>
+
 #include <filesystem>
+#include <map>
+#include <set>
+#include <utility>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -32,6 +37,68 @@ ProcessUsage ReadProcessUsage(pid_t pid) {
     usage.fds++;
   if (error) throw std::runtime_error("cannot list " + (proc / "fd").string() + ": " + error.message());
   return usage;
+}
+
+namespace {
+
+// "0100007F:9C5B" (udp) or a 32-digit address (udp6) as "ADDR:PORT".
+std::string FromProcAddress(const std::string& hex, bool v6) {
+  const std::size_t colon = hex.find(':');
+  const std::string address = hex.substr(0, colon);
+  const unsigned port = std::stoul(hex.substr(colon + 1), nullptr, 16);
+  unsigned char bytes[16] = {};
+  const std::size_t words = v6 ? 4 : 1;
+  for (std::size_t w = 0; w < words; ++w) {
+    // Each 32-bit word is printed in host (little-endian) order.
+    const unsigned long word = std::stoul(address.substr(w * 8, 8), nullptr, 16);
+    for (int b = 0; b < 4; ++b) bytes[w * 4 + b] = static_cast<unsigned char>(word >> (8 * b));
+  }
+  char text[INET6_ADDRSTRLEN] = {};
+  inet_ntop(v6 ? AF_INET6 : AF_INET, bytes, text, sizeof text);
+  return v6 ? "[" + std::string(text) + "]:" + std::to_string(port) : std::string(text) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+std::string DescribeFds(pid_t pid) {
+  std::map<std::string, int> kinds;
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    std::error_code linkError;
+    std::string target = std::filesystem::read_symlink(it->path(), linkError).string();
+    if (const auto bracket = target.find(":["); bracket != std::string::npos && target.rfind("anon_inode", 0) != 0)
+      target = target.substr(0, bracket);
+    kinds[target]++;
+  }
+  std::string out;
+  for (const auto& [kind, count] : kinds) out += (out.empty() ? "" : ", ") + kind + ": " + std::to_string(count);
+  return out;
+}
+
+std::vector<std::string> UdpSocketsOf(pid_t pid) {
+  const std::filesystem::path proc = "/proc/" + std::to_string(pid);
+  std::set<std::string> inodes;
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator(proc / "fd", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    std::error_code linkError;
+    const std::string target = std::filesystem::read_symlink(it->path(), linkError).string();
+    if (!linkError && target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
+  }
+  std::vector<std::string> sockets;
+  for (const auto& [table, v6] : {std::pair{"udp", false}, std::pair{"udp6", true}}) {
+    std::ifstream in(proc / "net" / table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+      if (inodes.count(inode)) sockets.push_back(FromProcAddress(local, v6));
+    }
+  }
+  return sockets;
 }
 
 }  // namespace plenum::test

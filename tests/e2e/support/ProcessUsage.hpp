@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace plenum::test {
 
@@ -17,5 +18,13 @@ struct ProcessUsage {
 
 // Throws std::runtime_error if the process is gone.
 ProcessUsage ReadProcessUsage(pid_t pid);
+
+// What the process's file descriptors are, counted by kind ("socket: 12,
+// pipe: 4, anon_inode:[eventfd]: 9"), for failure messages.
+std::string DescribeFds(pid_t pid);
+
+// The local addresses ("127.0.0.1:40123", "[::]:1900") of the UDP sockets
+// the process holds, from its file descriptors and /proc/PID/net/udp{,6}.
+std::vector<std::string> UdpSocketsOf(pid_t pid);
 
 }  // namespace plenum::test

@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core';
 
 import { createRemoteHost } from './remote_host.mjs';
 import {
-  CHROMIUM, CHROMIUM_ARGS, callSteps, finishServer, joinRoom, scaled, startServer,
+  CHROMIUM, CHROMIUM_ARGS, CONNECT_TIMEOUT_MS, callSteps, finishServer, joinRoom, scaled, startServer, waitFor,
 } from './support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -97,10 +97,13 @@ describe('two browsers on another host join over https', () => {
     });
     try {
       for (const name of names) pages.push(await joinRoom(browser, url, room, name, server.output));
-      for (const page of pages) {
+      for (const [i, page] of pages.entries()) {
         assert.ok(page.url().startsWith(`${url}/`), `the page is at ${page.url()}`);
-        const signaling = await page.evaluate(() => window.plenum.ws?.url);
-        assert.ok(signaling?.startsWith(`wss://${SERVER_ADDRESS}:`), `signaling went to ${signaling}`);
+        // The socket opens once the camera and microphone are granted.
+        const signaling = await waitFor(`page ${i + 1} to open its signaling socket`,
+          () => page.evaluate(() => window.plenum.ws?.url ?? null), (seen) => seen !== null,
+          { timeout: CONNECT_TIMEOUT_MS });
+        assert.ok(signaling.startsWith(`wss://${SERVER_ADDRESS}:`), `signaling went to ${signaling}`);
       }
     } catch (error) {
       state.failed = true;

@@ -7,6 +7,7 @@
 #include <Poco/URI.h>
 
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
 #include "mcu/Conference.hpp"
@@ -51,7 +52,25 @@ void SendError(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, mc
   SendJson(response, status, ErrorBody(code, message));
 }
 
+// A body sent without a Content-Length (chunked): 411. The API's bodies are
+// a few bytes of JSON that every client sends with a length, and Poco's
+// chunked reader takes a malformed chunk for the end of the body, so what
+// it reads may not be what the client sent.
+struct LengthRequired : std::runtime_error {
+  LengthRequired() : std::runtime_error("send the body with a Content-Length, not chunked") {}
+};
+
 std::string ReadBody(HTTPServerRequest& request) {
+  if (request.getChunkedTransferEncoding()) throw LengthRequired();
+  // A Content-Length that is not a plain decimal number (Poco takes "-5")
+  // would have the body read to the end of the connection.
+  if (request.has("Content-Length")) {
+    const std::string& length = request.get("Content-Length");
+    if (length.empty() || length.size() > 18 ||
+        length.find_first_not_of("0123456789") != std::string::npos) {
+      throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "Content-Length must be a decimal number");
+    }
+  }
   if (request.getContentLength() > kMaxBodyBytes) {
     throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "the body is limited to 64 KiB");
   }
@@ -63,6 +82,12 @@ std::string ReadBody(HTTPServerRequest& request) {
     if (static_cast<std::streamsize>(body.size()) > kMaxBodyBytes) {
       throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "the body is limited to 64 KiB");
     }
+  }
+  // A connection that ended before Content-Length bytes: what was read is
+  // not the body the client meant, so nothing is done with it.
+  if (in.bad()) throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "the body could not be read whole");
+  if (request.hasContentLength() && static_cast<std::streamsize>(body.size()) != request.getContentLength()) {
+    throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "the body is shorter than its Content-Length");
   }
   return body;
 }
@@ -111,6 +136,8 @@ void RestApi::handleRequest(HTTPServerRequest& request, HTTPServerResponse& resp
     }
   } catch (const mcu::ProtocolError& error) {
     SendError(response, StatusOf(error.code()), error.code(), error.what());
+  } catch (const LengthRequired& error) {
+    SendError(response, HTTPResponse::HTTP_LENGTH_REQUIRED, mcu::ErrorCode::BadRequest, error.what());
   } catch (const mcu::ControlTimeout& error) {
     SendError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, mcu::ErrorCode::Internal, error.what());
   } catch (const std::exception& error) {

@@ -6,6 +6,7 @@
 #include <Poco/Path.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -38,6 +39,9 @@ std::string ResolveStaticPath(const std::string& root, const std::string& uriPat
     // getPathSegments has already dropped "." and resolved ".."; refuse
     // anything that still looks like a way out or a hidden file.
     if (segment.empty() || segment[0] == '.' || segment.find('/') != std::string::npos) return {};
+    // A decoded NUL or other control character ("/app.js%00.html") would
+    // name one file to the filesystem and another to the content type.
+    if (std::any_of(segment.begin(), segment.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; })) return {};
     path.pushDirectory(segment);
   }
   path.makeFile();

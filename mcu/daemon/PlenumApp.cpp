@@ -18,6 +18,7 @@
 #include "mcu/Log.hpp"
 #include "mcu/ServerConfig.hpp"
 #include "mcu/TokenVerifier.hpp"
+#include "mcu/Validation.hpp"
 #include "mixer/MixerInit.hpp"
 #include "signaling/HttpServer.hpp"
 #include "signaling/TlsCertificate.hpp"
@@ -138,6 +139,7 @@ int PlenumApp::main(const std::vector<std::string>& args) {
 }
 
 int PlenumApp::IssueToken() {
+  constexpr int kMaxTtlSeconds = 366 * 24 * 3600;
   const std::string secret = config().getString("token-secret", "");
   const std::string room = config().getString("room", "");
   if (secret.empty() || room.empty()) {
@@ -146,7 +148,25 @@ int PlenumApp::IssueToken() {
   }
   std::optional<std::string> name;
   if (config().has("name")) name = config().getString("name");
-  const int ttl = config().getInt("ttl", 3600);
+  try {
+    // A token for a room no join can name, or one that is born expired, is
+    // an administrator's typo: say so instead of printing it.
+    ValidateRoomId(room);
+    if (name) ValidateName(*name);
+  } catch (const std::exception& error) {
+    std::cerr << "plenum token: " << error.what() << "\n";
+    return EXIT_USAGE;
+  }
+  int ttl = 0;
+  try {
+    ttl = config().getInt("ttl", 3600);
+  } catch (const Poco::Exception&) {
+    ttl = 0;  // not a number: refused below
+  }
+  if (ttl <= 0 || ttl > kMaxTtlSeconds) {
+    std::cerr << "plenum token: --ttl must be a whole number of seconds from 1 to " << kMaxTtlSeconds << "\n";
+    return EXIT_USAGE;
+  }
   std::cout << TokenVerifier(secret).Issue(room, name, std::chrono::seconds(ttl)) << "\n";
   return EXIT_OK;
 }

@@ -1,6 +1,11 @@
 // Validation, configuration, tokens, REST bodies and static paths: the
 // control plane's pure parts.
+#include <Poco/JWT/Signer.h>
+#include <Poco/JWT/Token.h>
+#include <Poco/Timestamp.h>
 #include <gtest/gtest.h>
+
+#include <functional>
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/MapConfiguration.h>
@@ -93,6 +98,63 @@ TEST(Tokens, RoundTripAndRejections) {
   EXPECT_FALSE(mcu::TokenVerifier("").Verify(std::nullopt, "r1"));  // tokens off
 }
 
+// Tokens signed with the right secret whose shape or claims are still wrong.
+TEST(Tokens, StrictShapeAndClaims) {
+  mcu::TokenVerifier verifier("s3cret");
+  const std::string good = verifier.Issue("r1", std::nullopt, std::chrono::seconds(60));
+  EXPECT_FALSE(verifier.Verify(good, "r1"));
+  EXPECT_EQ(CodeOf([&] { verifier.Verify(good + ".extra", "r1"); }), ErrorCode::Unauthorized);
+  EXPECT_EQ(CodeOf([&] { verifier.Verify(good + ".", "r1"); }), ErrorCode::Unauthorized);
+
+  auto signedWith = [](const std::function<void(Poco::JWT::Token&)>& fill, const std::string& algorithm =
+                                                                               Poco::JWT::Signer::ALGO_HS256) {
+    Poco::JWT::Token token;
+    token.setType("JWT");
+    fill(token);
+    return Poco::JWT::Signer("s3cret").sign(token, algorithm);
+  };
+  const double now = static_cast<double>(Poco::Timestamp().epochTime());
+  const std::string stringExp = signedWith([](Poco::JWT::Token& t) {
+    t.payload().set("room", "r1");
+    t.payload().set("exp", "99999999999");
+  });
+  EXPECT_EQ(CodeOf([&] { verifier.Verify(stringExp, "r1"); }), ErrorCode::Unauthorized);
+  const std::string futureNbf = signedWith([&](Poco::JWT::Token& t) {
+    t.payload().set("room", "r1");
+    t.payload().set("exp", now + 600);
+    t.payload().set("nbf", now + 300);
+  });
+  EXPECT_EQ(CodeOf([&] { verifier.Verify(futureNbf, "r1"); }), ErrorCode::Unauthorized);
+  const std::string pastNbf = signedWith([&](Poco::JWT::Token& t) {
+    t.payload().set("room", "r1");
+    t.payload().set("exp", now + 600);
+    t.payload().set("nbf", now - 10);
+  });
+  EXPECT_FALSE(verifier.Verify(pastNbf, "r1"));
+  const std::string stringNbf = signedWith([&](Poco::JWT::Token& t) {
+    t.payload().set("room", "r1");
+    t.payload().set("exp", now + 600);
+    t.payload().set("nbf", "0");
+  });
+  EXPECT_EQ(CodeOf([&] { verifier.Verify(stringNbf, "r1"); }), ErrorCode::Unauthorized);
+  const std::string numberRoom = signedWith([&](Poco::JWT::Token& t) {
+    t.payload().set("room", 1);
+    t.payload().set("exp", now + 600);
+  });
+  EXPECT_EQ(CodeOf([&] { verifier.Verify(numberRoom, "1"); }), ErrorCode::Unauthorized);
+  const std::string hs384 = signedWith(
+      [&](Poco::JWT::Token& t) {
+        t.payload().set("room", "r1");
+        t.payload().set("exp", now + 600);
+      },
+      Poco::JWT::Signer::ALGO_HS384);
+  EXPECT_EQ(CodeOf([&] { verifier.Verify(hs384, "r1"); }), ErrorCode::Unauthorized);
+  // alg none: a header saying so and no signature.
+  EXPECT_EQ(CodeOf([&] { verifier.Verify("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJyb29tIjoicjEiLCJleHAiOjk5OTk5OTk5OTl9.",
+                                         "r1"); }),
+            ErrorCode::Unauthorized);
+}
+
 TEST(RestCodec, RoomSettings) {
   const auto settings = signaling::ParseRoomSettings(R"({"id":"r1","maxParticipants":3})", 16);
   EXPECT_EQ(settings.id, "r1");
@@ -113,6 +175,9 @@ TEST(StaticFiles, StaysInsideTheRoot) {
   EXPECT_EQ(signaling::ResolveStaticPath("/srv/web", "/%2e%2e/secret"), "");
   EXPECT_EQ(signaling::ResolveStaticPath("/srv/web", "/css/../app.js"), "");
   EXPECT_EQ(signaling::ResolveStaticPath("/srv/web", "/.git/config"), "");
+  // A NUL names app.js to the filesystem but an .html file to the content type.
+  EXPECT_EQ(signaling::ResolveStaticPath("/srv/web", "/app.js%00.html"), "");
+  EXPECT_EQ(signaling::ResolveStaticPath("/srv/web", "/app.js%0a"), "");
 }
 
 TEST(IceCandidate, ParsesWhatBrowsersAndLibniceSend) {

@@ -12,6 +12,9 @@ import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+
+const HOLDER_START_TIMEOUT_MS = 10_000;
 
 function run(command, ...args) {
   execFileSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -23,10 +26,15 @@ export async function createRemoteHost({ hostAddress, remoteAddress, prefixLengt
   const remoteLink = `plr${suffix}`;
   const holder = spawn('unshare', ['--net', '--', 'sh', '-c', 'echo ready; read ignored'],
     { stdio: ['pipe', 'pipe', 'inherit'] });
+  const startTimeout = new AbortController();
   const [line] = await Promise.race([
     once(createInterface({ input: holder.stdout }), 'line'),
     once(holder, 'exit').then(([code]) => { throw new Error(`unshare --net exited with ${code}`); }),
-  ]);
+    delay(HOLDER_START_TIMEOUT_MS, null, { signal: startTimeout.signal }).then(() => {
+      holder.kill('SIGKILL');
+      throw new Error(`the namespace holder did not start within ${HOLDER_START_TIMEOUT_MS} ms`);
+    }),
+  ]).finally(() => startTimeout.abort());
   if (line !== 'ready') throw new Error(`unexpected output from the namespace holder: ${line}`);
   // The holder must not keep this process alive: when this process ends in
   // any way, the holder's stdin closes, its `read` returns and it exits.

@@ -4,6 +4,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -11,6 +12,10 @@
 #include <memory>
 
 namespace plenum::signaling {
+
+// OPENSSL_free is a macro; this is the function behind it for strings and
+// buffers OpenSSL hands out.
+inline void FreeOpenSslBuffer(void* pointer) { OPENSSL_free(pointer); }
 
 template <auto Free>
 struct OpenSslFree {

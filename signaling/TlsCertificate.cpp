@@ -71,14 +71,10 @@ std::string Sha256Fingerprint(X509* certificate) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (X509_digest(certificate, EVP_sha256(), digest, &length) != 1) return {};
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string text;
-  for (unsigned int i = 0; i < length; ++i) {
-    if (i > 0) text += ':';
-    text += kHex[digest[i] >> 4];
-    text += kHex[digest[i] & 0xf];
-  }
-  return text;
+  // "AB:CD:...", the form browsers show.
+  std::unique_ptr<char, OpenSslFree<FreeOpenSslBuffer>> hex(
+      OPENSSL_buf2hexstr(digest, static_cast<long>(length)));
+  return hex ? hex.get() : std::string();
 }
 
 std::vector<std::string> SubjectAltNames(X509* certificate) {

@@ -22,6 +22,7 @@
 #include <Poco/Net/X509Certificate.h>
 #include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <sys/stat.h>
@@ -57,13 +58,9 @@ std::string Fingerprint(const Poco::Net::X509Certificate& certificate) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   X509_digest(certificate.certificate(), EVP_sha256(), digest, &length);
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string text;
-  for (unsigned int i = 0; i < length; ++i) {
-    if (i > 0) text += ':';
-    text += kHex[digest[i] >> 4];
-    text += kHex[digest[i] & 0xf];
-  }
+  char* hex = OPENSSL_buf2hexstr(digest, static_cast<long>(length));
+  const std::string text = hex ? hex : "";
+  OPENSSL_free(hex);
   return text;
 }
 

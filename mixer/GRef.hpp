@@ -58,6 +58,12 @@ struct GRefTraits<GSource> {
   static void Unref(GSource* p) { g_source_unref(p); }
 };
 
+template <>
+struct GRefTraits<GArray> {
+  static void Ref(GArray* p) { g_array_ref(p); }
+  static void Unref(GArray* p) { g_array_unref(p); }
+};
+
 template <typename T>
 class GRef {
  public:

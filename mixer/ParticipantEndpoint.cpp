@@ -12,6 +12,7 @@
 #include "mixer/Log.hpp"
 #include "mixer/RoomAudio.hpp"
 #include "mixer/VideoComposite.hpp"
+#include "mixer/WebrtcQuiesce.hpp"
 
 namespace plenum::mixer {
 namespace {
@@ -133,6 +134,7 @@ ParticipantEndpoint::~ParticipantEndpoint() {
   for (GRef<GstPad>* tile : {&nameTilePad_, &videoTilePad_}) {
     if (*tile) gst_pad_set_active(tile->get(), FALSE);
   }
+  DetachIceStateHandlers(webrtc_.get());
   gst_element_set_locked_state(bin_.get(), TRUE);
   gst_element_set_state(bin_.get(), GST_STATE_NULL);
   // Released, which unlinks them, rather than unlinked first (see

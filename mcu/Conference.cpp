@@ -14,7 +14,8 @@
 namespace plenum::mcu {
 
 Conference::Conference(const ServerConfig& config, ControlThread& control)
-    : config_(config), control_(control), tokens_(config.tokenSecret) {}
+    : config_(config), control_(control), tokens_(config.tokenSecret),
+      watchdog_(control, std::chrono::seconds(config.controlStallSeconds)) {}
 
 Conference::~Conference() { Shutdown(); }
 

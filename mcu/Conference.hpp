@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mcu/ControlTimeout.hpp"
+#include "mcu/ControlWatchdog.hpp"
 #include "mcu/Messages.hpp"
 #include "mcu/ParticipantChannel.hpp"
 #include "mcu/RoomListener.hpp"
@@ -45,6 +46,9 @@ class Conference : private RoomListener {
   RoomInfo CreateRoom(const RoomSettings& settings);
   void DeleteRoom(const std::string& room);
   ServerStats Stats();
+  // How long the control thread has been stuck, once that is over
+  // control-stall-seconds; zero while it answers. Never blocks.
+  std::chrono::milliseconds ControlStalled() const { return watchdog_.Stalled(); }
 
   // Ends every session and room (server shutdown). Blocks.
   void Shutdown();
@@ -76,6 +80,7 @@ class Conference : private RoomListener {
 
   // Owned.
   TokenVerifier tokens_;
+  ControlWatchdog watchdog_;
   std::atomic<SessionId> nextSession_{1};
   std::map<SessionId, Session> sessions_;
   std::map<std::string, std::unique_ptr<Room>> rooms_;

@@ -1,5 +1,7 @@
 #include "mcu/ControlThread.hpp"
 
+#include <pthread.h>
+
 namespace plenum::mcu {
 
 ControlThread::ControlThread()
@@ -8,6 +10,7 @@ ControlThread::ControlThread()
   std::promise<void> started;
   auto ready = started.get_future();
   thread_ = std::thread([this, &started] {
+    pthread_setname_np(pthread_self(), "plenum-control");  // named in watchdog reports and by tests
     g_main_context_push_thread_default(context_.get());
     // Signal readiness from inside the loop, so Post() never races the start.
     mixer::PostTo(context_.get(), [&started] { started.set_value(); });

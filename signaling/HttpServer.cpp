@@ -30,7 +30,7 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
       path = "/";
     }
     if (path == "/ws") return new WebSocketSession(conference_);
-    if (path == "/healthz") return new HealthCheck();
+    if (path == "/healthz") return new HealthCheck(conference_);
     if (path == "/metrics") return new Metrics(conference_);
     if (path.rfind("/api/", 0) == 0) return new RestApi(conference_, config_);
     return new StaticFiles(config_.webRoot);

@@ -148,6 +148,12 @@ void RestApi::handleRequest(HTTPServerRequest& request, HTTPServerResponse& resp
 
 void HealthCheck::handleRequest(HTTPServerRequest&, HTTPServerResponse& response) {
   response.setContentType("text/plain");
+  const auto stalled = conference_.ControlStalled();
+  if (stalled.count() > 0) {
+    response.setStatus(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
+    response.send() << "control thread not answering for " << stalled.count() << " ms\n";
+    return;
+  }
   response.send() << "ok\n";
 }
 

@@ -25,9 +25,15 @@ class RestApi : public Poco::Net::HTTPRequestHandler {
   const mcu::ServerConfig& config_;
 };
 
+// 200 "ok" while the control thread answers; 503 once it has been stuck
+// for control-stall-seconds, for systemd or a load balancer to act on.
 class HealthCheck : public Poco::Net::HTTPRequestHandler {
  public:
+  explicit HealthCheck(const mcu::Conference& conference) : conference_(conference) {}
   void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override;
+
+ private:
+  const mcu::Conference& conference_;
 };
 
 class Metrics : public Poco::Net::HTTPRequestHandler {

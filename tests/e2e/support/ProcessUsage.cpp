@@ -39,6 +39,18 @@ ProcessUsage ReadProcessUsage(pid_t pid) {
   return usage;
 }
 
+pid_t ThreadNamed(pid_t pid, const std::string& name) {
+  const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator(tasks, error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    std::ifstream comm(it->path() / "comm");
+    std::string line;
+    if (std::getline(comm, line) && line == name) return static_cast<pid_t>(std::stol(it->path().filename().string()));
+  }
+  return -1;
+}
+
 namespace {
 
 // "0100007F:9C5B" (udp) or a 32-digit address (udp6) as "ADDR:PORT".

@@ -19,6 +19,9 @@ struct ProcessUsage {
 // Throws std::runtime_error if the process is gone.
 ProcessUsage ReadProcessUsage(pid_t pid);
 
+// The id of the process's thread called `name` (its comm), or -1.
+pid_t ThreadNamed(pid_t pid, const std::string& name);
+
 // What the process's file descriptors are, counted by kind ("socket: 12,
 // pipe: 4, anon_inode:[eventfd]: 9"), for failure messages.
 std::string DescribeFds(pid_t pid);

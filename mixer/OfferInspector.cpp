@@ -39,6 +39,17 @@ std::vector<OfferedCodec> CodecsOf(const GstSDPMedia* media) {
     if (g_strcmp0(attribute->key, "rtpmap") != 0) continue;
     if (auto codec = ParseRtpmap(attribute->value)) codecs.push_back(*codec);
   }
+  for (guint i = 0; i < gst_sdp_media_attributes_len(media); ++i) {
+    const GstSDPAttribute* attribute = gst_sdp_media_get_attribute(media, i);
+    if (g_strcmp0(attribute->key, "fmtp") != 0 || !attribute->value) continue;
+    const std::string value = attribute->value;
+    const auto space = value.find(' ');
+    if (space == std::string::npos) continue;
+    const int pt = std::atoi(value.c_str());
+    for (OfferedCodec& codec : codecs) {
+      if (codec.payloadType == pt) codec.fmtp = value.substr(space + 1);
+    }
+  }
   // Keep the offer's preference order, which is the order of the m= line.
   std::vector<OfferedCodec> ordered;
   for (guint i = 0; i < gst_sdp_media_formats_len(media); ++i) {
@@ -50,11 +61,37 @@ std::vector<OfferedCodec> CodecsOf(const GstSDPMedia* media) {
   return ordered;
 }
 
+// The value of `name` in "a=1;name=value;b=2", "" if absent.
+std::string FormatParameter(const std::string& fmtp, const std::string& name) {
+  std::size_t start = 0;
+  while (start < fmtp.size()) {
+    std::size_t end = fmtp.find(';', start);
+    if (end == std::string::npos) end = fmtp.size();
+    std::string item = fmtp.substr(start, end - start);
+    item.erase(0, item.find_first_not_of(' '));
+    if (item.rfind(name + "=", 0) == 0) return item.substr(name.size() + 1);
+    start = end + 1;
+  }
+  return {};
+}
+
+// What the room's H.264 encode produces (constrained baseline, level 3.1,
+// single NAL units and FU-A) can go out on this payload type: packetization
+// mode 1, and a profile a baseline stream is valid for (42 baseline, 4d
+// main or 64 high, whose decoders all take constrained baseline).
+bool CanSendH264(const OfferedCodec& codec) {
+  if (FormatParameter(codec.fmtp, "packetization-mode") != "1") return false;
+  const std::string profile = Upper(FormatParameter(codec.fmtp, "profile-level-id"));
+  return profile.empty() || profile.rfind("42", 0) == 0 || profile.rfind("4D", 0) == 0 ||
+         profile.rfind("64", 0) == 0;
+}
+
 OfferedMedia Inspect(const GstSDPMedia* media, MediaKind kind, unsigned index) {
   OfferedMedia offered;
   offered.kind = kind;
   offered.mlineIndex = index;
   if (const char* mid = gst_sdp_media_get_attribute_val(media, "mid")) offered.mid = mid;
+  int h264PayloadType = 0;
   for (const OfferedCodec& codec : CodecsOf(media)) {
     const bool usable = kind == MediaKind::Audio
                             ? codec.encodingName == "OPUS" && codec.clockRate == 48000
@@ -63,11 +100,18 @@ OfferedMedia Inspect(const GstSDPMedia* media, MediaKind kind, unsigned index) {
     offered.receivable.push_back(codec);
     const bool sendable = kind == MediaKind::Audio || codec.encodingName == "VP8";
     if (sendable && offered.sendPayloadType == 0) offered.sendPayloadType = codec.payloadType;
+    if (codec.encodingName == "H264" && h264PayloadType == 0 && CanSendH264(codec)) h264PayloadType = codec.payloadType;
+  }
+  // VP8 first: the composite is always encoded in VP8, H.264 only on demand.
+  if (offered.sendPayloadType == 0 && h264PayloadType != 0) {
+    offered.sendPayloadType = h264PayloadType;
+    offered.sendVideoCodec = VideoCodec::H264;
   }
   if (offered.sendPayloadType == 0) {
     throw OfferError(OfferError::Kind::Unsupported,
-                     kind == MediaKind::Audio ? "the audio section offers no Opus/48000"
-                                              : "the video section offers no VP8/90000 (the room composite is VP8)");
+                     kind == MediaKind::Audio
+                         ? "the audio section offers no Opus/48000"
+                         : "the video section offers neither VP8/90000 nor H264/90000 with packetization-mode=1");
   }
   return offered;
 }

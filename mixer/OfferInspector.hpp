@@ -26,6 +26,7 @@ struct OfferedCodec {
   int payloadType = 0;
   std::string encodingName;  // as in the rtpmap, upper case: OPUS, VP8, H264
   int clockRate = 0;
+  std::string fmtp;  // the format parameters, "" if none
 };
 
 struct OfferedMedia {
@@ -34,9 +35,12 @@ struct OfferedMedia {
   std::string mid;
   // Codecs the room accepts from this participant, in the offer's order.
   std::vector<OfferedCodec> receivable;
-  // The payload type the room sends with: Opus for audio, VP8 for video
-  // (the composite is VP8, encoded once for the whole room).
+  // The payload type the room sends with: Opus for audio; for video VP8
+  // if offered (the composite's one shared encode), else H.264 in
+  // packetization mode 1 (a second shared encode, made for the room when
+  // its first H.264-only receiver joins).
   int sendPayloadType = 0;
+  VideoCodec sendVideoCodec = VideoCodec::VP8;
 };
 
 struct OfferSummary {
@@ -47,7 +51,7 @@ struct OfferSummary {
 
 // Throws OfferError: Malformed when the text is not an SDP offer we can
 // parse, Unsupported when an audio line lacks Opus or a video line lacks
-// VP8 (or offers nothing we can decode), or the offer has no media at all.
+// both VP8 and H.264 in packetization mode 1, or the offer has no media.
 OfferSummary InspectOffer(const std::string& sdp);
 
 }  // namespace plenum::mixer

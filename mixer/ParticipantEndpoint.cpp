@@ -35,6 +35,32 @@ struct Route {
 
 void DeleteRoute(gpointer data, GClosure*) { delete static_cast<Route*>(data); }
 
+// webrtcbin 1.22 answers an offer's H.264 format only if it matches the caps
+// our payloader sends, and those name our encoder's SPS/PPS in
+// sprop-parameter-sets, which never equal the ones in the client's offer:
+// the section would become receive-only. Receivers need no out-of-band
+// parameter sets (config-interval=-1 sends them before every keyframe), so
+// leave them out of the caps.
+void DropParameterSetsFromCaps(GstElement* payloader) {
+  GRef<GstPad> src = GRef<GstPad>::Adopt(gst_element_get_static_pad(payloader, "src"));
+  gst_pad_add_probe(
+      src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      +[](GstPad*, GstPadProbeInfo* info, gpointer) -> GstPadProbeReturn {
+        GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+        if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+        GstCaps* caps = nullptr;
+        gst_event_parse_caps(event, &caps);
+        GRef<GstCaps> trimmed = GRef<GstCaps>::Adopt(gst_caps_copy(caps));
+        for (guint i = 0; i < gst_caps_get_size(trimmed.get()); ++i) {
+          gst_structure_remove_field(gst_caps_get_structure(trimmed.get(), i), "sprop-parameter-sets");
+        }
+        gst_event_unref(event);
+        GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(trimmed.get());
+        return GST_PAD_PROBE_OK;
+      },
+      nullptr, nullptr);
+}
+
 std::vector<GstElement*> RawPointers(const std::vector<GRef<GstElement>>& elements) {
   std::vector<GstElement*> raw;
   for (const auto& element : elements) raw.push_back(element.get());
@@ -126,7 +152,7 @@ ParticipantEndpoint::~ParticipantEndpoint() {
   if (encodedPad_) {
     GRef<GstPad> peer = GRef<GstPad>::Adopt(gst_pad_get_peer(encodedPad_.get()));
     if (peer) gst_pad_unlink(encodedPad_.get(), peer.get());
-    video_.ReleaseEncodedPad(encodedPad_);
+    video_.ReleaseEncodedPad(videoCodec_, encodedPad_);
   }
   // Flush our compositor pads so no thread of ours stays blocked inside
   // the compositor; stopping the bin then joins every streaming thread in
@@ -355,10 +381,19 @@ void ParticipantEndpoint::BuildOutgoing(const OfferSummary& summary) {
     g_object_set(queue.get(), "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time", guint64{500 * GST_MSECOND},
                  nullptr);
     gst_util_set_object_arg(G_OBJECT(queue.get()), "leaky", "downstream");
-    videoPayloader_ = Add("rtpvp8pay", "video-pay");
+    videoCodec_ = summary.video->sendVideoCodec;
+    if (videoCodec_ == VideoCodec::H264) {
+      videoPayloader_ = Add("rtph264pay", "video-pay");
+      // SPS/PPS with every keyframe, so a receiver can start at any of them.
+      g_object_set(videoPayloader_.get(), "config-interval", -1, nullptr);
+      gst_util_set_object_arg(G_OBJECT(videoPayloader_.get()), "aggregate-mode", "zero-latency");
+      DropParameterSetsFromCaps(videoPayloader_.get());
+    } else {
+      videoPayloader_ = Add("rtpvp8pay", "video-pay");
+      gst_util_set_object_arg(G_OBJECT(videoPayloader_.get()), "picture-id-mode", "15-bit");
+    }
     g_object_set(videoPayloader_.get(), "pt", static_cast<guint>(summary.video->sendPayloadType), "mtu", kRtpMtu,
                  nullptr);
-    gst_util_set_object_arg(G_OBJECT(videoPayloader_.get()), "picture-id-mode", "15-bit");
     LinkChain({queue.get(), videoPayloader_.get()});
     GRef<GstCaps> codecs = CodecPreferences(*summary.video);
     GRef<GstPad> sink = RequestWebrtcSinkPad(codecs.get());
@@ -371,12 +406,12 @@ void ParticipantEndpoint::BuildOutgoing(const OfferSummary& summary) {
     added.insert(added.end(), {queue.get(), videoPayloader_.get()});
     StartChain(added);
     added.clear();
-    encodedPad_ = video_.RequestEncodedPad();
+    encodedPad_ = video_.RequestEncodedPad(videoCodec_);
     if (gst_pad_link(encodedPad_.get(), ghost.get()) != GST_PAD_LINK_OK) {
       throw std::runtime_error("cannot link the composite to " + id_);
     }
     // A new receiver needs a keyframe to start decoding.
-    video_.RequestKeyframe();
+    video_.RequestKeyframe(videoCodec_);
   }
   StartChain(added);
   outgoingBuilt_ = true;
@@ -398,6 +433,10 @@ void ParticipantEndpoint::ApplyOffer(const OfferSummary& summary, const std::str
   if (!message) throw OfferError(OfferError::Kind::Malformed, "the offer cannot be parsed");
 
   const bool first = !outgoingBuilt_;
+  if (!first && videoPayloader_ && summary.video && summary.video->sendVideoCodec != videoCodec_) {
+    throw OfferError(OfferError::Kind::Unsupported,
+                     "the video codec sent to a participant cannot change during its session (join again)");
+  }
   if (first) {
     BuildOutgoing(summary);
   } else {
@@ -538,7 +577,7 @@ void ParticipantEndpoint::OnConnectionState(GstElement* webrtc, GParamSpec*, gpo
     GST_INFO("connect participant [id:%s]", endpoint->id_.c_str());
     // Frames sent while DTLS was still being set up were held or dropped;
     // a keyframe now lets the new receiver start decoding at once.
-    if (endpoint->encodedPad_) endpoint->video_.RequestKeyframe();
+    if (endpoint->encodedPad_) endpoint->video_.RequestKeyframe(endpoint->videoCodec_);
   });
 }
 

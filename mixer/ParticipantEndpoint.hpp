@@ -114,6 +114,7 @@ class ParticipantEndpoint {
   gulong tileResizeProbe_ = 0;
   GRef<GstElement> audioPayloader_;
   GRef<GstElement> videoPayloader_;
+  VideoCodec videoCodec_ = VideoCodec::VP8;  // of the composite we send
   std::vector<GRef<GstElement>> nameTileElements_;
   std::pair<int, int> nameTileSize_;
   std::vector<std::string> mids_;

@@ -40,9 +40,7 @@ void VideoComposite::SetLatencyHeadroom(GstElement* queue) {
   g_object_set(queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time", kLatencyHeadroom, nullptr);
 }
 
-VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options)
-    : options_(options),
-      limiter_(std::make_shared<KeyframeLimiter>(std::chrono::milliseconds(options.keyframeMinIntervalMs))) {
+VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options) : pipeline_(pipeline), options_(options) {
   GRef<GstElement> background = AddElement(pipeline, "videotestsrc", "composite-background");
   g_object_set(background.get(), "is-live", TRUE, "pattern", 2 /* black */, nullptr);
   GRef<GstElement> backgroundCaps = AddElement(pipeline, "capsfilter", "composite-background-caps");
@@ -68,17 +66,18 @@ VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options)
   GRef<GstElement> compositeCaps = AddElement(pipeline, "capsfilter", "composite-caps");
   g_object_set(compositeCaps.get(), "caps", rawCaps.get(), nullptr);
 
-  encoder_ = AddElement(pipeline, "vp8enc", "composite-encoder");
+  rawTee_ = AddElement(pipeline, "tee", "composite-raw-tee");
+  g_object_set(rawTee_.get(), "allow-not-linked", TRUE, nullptr);
+
+  GRef<GstElement> vp8 = AddElement(pipeline, "vp8enc", "composite-encoder");
   // Realtime VP8: one pass, no look-ahead, constant bitrate, bounded
   // keyframe distance so a receiver that lost a keyframe recovers by itself.
-  gst_util_set_object_arg(G_OBJECT(encoder_.get()), "end-usage", "cbr");
-  gst_util_set_object_arg(G_OBJECT(encoder_.get()), "error-resilient", "default");
-  g_object_set(encoder_.get(), "deadline", G_GINT64_CONSTANT(1), "cpu-used", 8, "lag-in-frames", 0, "target-bitrate",
+  gst_util_set_object_arg(G_OBJECT(vp8.get()), "end-usage", "cbr");
+  gst_util_set_object_arg(G_OBJECT(vp8.get()), "error-resilient", "default");
+  g_object_set(vp8.get(), "deadline", G_GINT64_CONSTANT(1), "cpu-used", 8, "lag-in-frames", 0, "target-bitrate",
                options.videoBitrate, "keyframe-max-dist", options.keyframeIntervalSeconds * options.videoFramerate,
                "threads", options.encoderThreads, nullptr);
-
-  tee_ = AddElement(pipeline, "tee", "composite-tee");
-  g_object_set(tee_.get(), "allow-not-linked", TRUE, nullptr);
+  vp8_ = MakeEncode(vp8.get(), "composite-tee");
 
   GRef<GstElement> backgroundQueue = AddElement(pipeline, "queue", "composite-background-queue");
   SetLatencyHeadroom(backgroundQueue.get());
@@ -91,14 +90,28 @@ VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options)
   }
   g_object_set(backgroundPad.get(), "zorder", 0u, nullptr);
   LinkOrThrow(compositor_.get(), compositeCaps.get());
-  LinkOrThrow(compositeCaps.get(), encoder_.get());
-  LinkOrThrow(encoder_.get(), tee_.get());
+  LinkOrThrow(compositeCaps.get(), rawTee_.get());
+  // No queue: VP8 is encoded on the compositor's own thread, as before the
+  // tee existed; only the on-demand H.264 encode gets a thread of its own.
+  LinkOrThrow(rawTee_.get(), vp8.get());
+}
+
+VideoComposite::~VideoComposite() = default;
+
+// `encoder` is the element the tee follows; its src pad gets the probes
+// that keep receivers from reaching the encoder.
+VideoComposite::Encode VideoComposite::MakeEncode(GstElement* encoder, const std::string& teeName) {
+  Encode encode;
+  encode.tee = AddElement(pipeline_, "tee", teeName);
+  g_object_set(encode.tee.get(), "allow-not-linked", TRUE, nullptr);
+  encode.limiter = std::make_shared<KeyframeLimiter>(std::chrono::milliseconds(options_.keyframeMinIntervalMs));
+  LinkOrThrow(encoder, encode.tee.get());
 
   // Every receiver's PLI/FIR arrives here as an upstream force-key-unit
   // event; the limiter decides which reach the encoder.
-  GRef<GstPad> encoderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(encoder_.get(), "src"));
+  GRef<GstPad> encoderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(encoder, "src"));
   gst_pad_add_probe(encoderSrc.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, OnUpstreamEvent,
-                    new std::shared_ptr<KeyframeLimiter>(limiter_),
+                    new std::shared_ptr<KeyframeLimiter>(encode.limiter),
                     [](gpointer data) { delete static_cast<std::shared_ptr<KeyframeLimiter>*>(data); });
   // The encoder must never wait on a receiver. A serialized query (the
   // ALLOCATION query the encoder sends when it negotiates) waits in each
@@ -116,9 +129,53 @@ VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options)
         return GST_QUERY_IS_SERIALIZED(GST_PAD_PROBE_INFO_QUERY(info)) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
       },
       nullptr, nullptr);
+  return encode;
 }
 
-VideoComposite::~VideoComposite() = default;
+void VideoComposite::AddH264Encode() {
+  // Never let x264 hold up the composite (and with it every VP8 receiver):
+  // a frame it has no time for is dropped here.
+  GRef<GstElement> queue = AddElement(pipeline_, "queue", "composite-h264-queue");
+  g_object_set(queue.get(), "max-size-buffers", 2u, "max-size-bytes", 0u, "max-size-time", guint64{0}, nullptr);
+  gst_util_set_object_arg(G_OBJECT(queue.get()), "leaky", "downstream");
+  GRef<GstElement> encoder = AddElement(pipeline_, "x264enc", "composite-h264-encoder");
+  // Realtime H.264 for browsers: no B-frames or look-ahead (zerolatency),
+  // the cheapest preset, the same bitrate and keyframe distance as VP8.
+  gst_util_set_object_arg(G_OBJECT(encoder.get()), "tune", "zerolatency");
+  gst_util_set_object_arg(G_OBJECT(encoder.get()), "speed-preset", "ultrafast");
+  g_object_set(encoder.get(), "bitrate", static_cast<guint>(std::max(options_.videoBitrate / 1000, 1)), "key-int-max",
+               static_cast<guint>(options_.keyframeIntervalSeconds * options_.videoFramerate), "threads",
+               static_cast<guint>(options_.encoderThreads), nullptr);
+  // Constrained baseline: what every WebRTC H.264 decoder must take.
+  GRef<GstElement> profile = AddElement(pipeline_, "capsfilter", "composite-h264-profile");
+  GRef<GstCaps> caps = GRef<GstCaps>::Adopt(gst_caps_from_string(
+      "video/x-h264,profile=constrained-baseline,stream-format=byte-stream,alignment=au"));
+  g_object_set(profile.get(), "caps", caps.get(), nullptr);
+  LinkOrThrow(queue.get(), encoder.get());
+  LinkOrThrow(encoder.get(), profile.get());
+  // The probes go on the capsfilter's src pad: it passes keyframe requests
+  // up to x264enc and the encoder's queries down to it.
+  h264_ = std::make_unique<Encode>(MakeEncode(profile.get(), "composite-h264-tee"));
+
+  // Start the branch, last element first, before the raw tee feeds it.
+  for (GstElement* element : {h264_->tee.get(), profile.get(), encoder.get(), queue.get()}) {
+    gst_element_sync_state_with_parent(element);
+  }
+  GRef<GstPad> rawPad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(rawTee_.get(), "src_%u"));
+  // Linking asks upstream to renegotiate; the composite's caps are fixed.
+  gst_pad_add_probe(
+      rawPad.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      +[](GstPad*, GstPadProbeInfo* info, gpointer) -> GstPadProbeReturn {
+        return GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_RECONFIGURE ? GST_PAD_PROBE_DROP
+                                                                                       : GST_PAD_PROBE_OK;
+      },
+      nullptr, nullptr);
+  GRef<GstPad> queueSink = GRef<GstPad>::Adopt(gst_element_get_static_pad(queue.get(), "sink"));
+  if (gst_pad_link(rawPad.get(), queueSink.get()) != GST_PAD_LINK_OK) {
+    throw std::runtime_error("cannot link the H.264 encode to the composite");
+  }
+  GST_INFO("add h264 encode of the composite");
+}
 
 GstPadProbeReturn VideoComposite::OnUpstreamEvent(GstPad*, GstPadProbeInfo* info, gpointer data) {
   GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
@@ -152,24 +209,31 @@ void VideoComposite::PlaceTile(GstPad* pad, const Rect& rect) {
   g_object_set(pad, "xpos", rect.x, "ypos", rect.y, "width", rect.width, "height", rect.height, nullptr);
 }
 
-GRef<GstPad> VideoComposite::RequestEncodedPad() {
-  GRef<GstPad> pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(tee_.get(), "src_%u"));
+GRef<GstPad> VideoComposite::RequestEncodedPad(VideoCodec codec) {
+  if (codec == VideoCodec::H264 && !h264_) AddH264Encode();
+  GRef<GstPad> pad = GRef<GstPad>::Adopt(gst_element_request_pad_simple(EncodeOf(codec)->tee.get(), "src_%u"));
   if (!pad) throw std::runtime_error("tee refused a pad");
   return pad;
 }
 
-void VideoComposite::ReleaseEncodedPad(const GRef<GstPad>& pad) {
-  if (pad) gst_element_release_request_pad(tee_.get(), pad.get());
+void VideoComposite::ReleaseEncodedPad(VideoCodec codec, const GRef<GstPad>& pad) {
+  Encode* encode = EncodeOf(codec);
+  if (pad && encode) gst_element_release_request_pad(encode->tee.get(), pad.get());
 }
 
-void VideoComposite::RequestKeyframe() {
-  GRef<GstPad> encoderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(encoder_.get(), "src"));
-  // Goes through the same probe, so it obeys the same limit.
-  gst_pad_send_event(encoderSrc.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+void VideoComposite::RequestKeyframe(VideoCodec codec) {
+  Encode* encode = EncodeOf(codec);
+  if (!encode) return;
+  // Sent from the tee's sink side, so it passes the limiter's probe.
+  GRef<GstPad> teeSink = GRef<GstPad>::Adopt(gst_element_get_static_pad(encode->tee.get(), "sink"));
+  gst_pad_push_event(teeSink.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
 void VideoComposite::ServeDeferredKeyframe() {
-  if (limiter_->TakeDeferred(KeyframeLimiter::Clock::now())) RequestKeyframe();
+  for (VideoCodec codec : {VideoCodec::VP8, VideoCodec::H264}) {
+    Encode* encode = EncodeOf(codec);
+    if (encode && encode->limiter->TakeDeferred(KeyframeLimiter::Clock::now())) RequestKeyframe(codec);
+  }
 }
 
 }  // namespace plenum::mixer

@@ -1,12 +1,14 @@
-// The room's one composite picture and its one encoder.
+// The room's one composite picture and its encodes, one per codec.
 //
 //   videotestsrc(black, live) ─┐
-//   participant tiles ─────────┼─ compositor ─ capsfilter ─ vp8enc ─ tee ─┬─ (participant branches)
-//                              ┘                                            └─ ...
+//   participant tiles ─────────┼─ compositor ─ capsfilter ─ tee ─┬─ vp8enc ─ tee ─ (VP8 receivers)
+//                              ┘                                   └─ queue ─ x264enc ─ tee ─ (H.264 receivers)
 //
 // The black live source paces the compositor, so the room has a picture
 // (and receivers a stream) even before anyone sends video. Tiles arrive
 // already scaled (see ParticipantEndpoint); the compositor only places them.
+// VP8 is always encoded; the H.264 encode is added when the room's first
+// receiver that cannot take VP8 arrives, and stays until the room closes.
 #pragma once
 
 #include <gst/gst.h>
@@ -20,6 +22,7 @@
 #include "mixer/GridLayout.hpp"
 #include "mixer/KeyframeLimiter.hpp"
 #include "mixer/MediaOptions.hpp"
+#include "mixer/OfferInspector.hpp"
 
 namespace plenum::mixer {
 
@@ -37,27 +40,38 @@ class VideoComposite {
   // Configures a queue in front of a low-latency tile source.
   static void SetLatencyHeadroom(GstElement* queue);
 
-  // A branch of the encoded VP8 stream for one receiver.
-  GRef<GstPad> RequestEncodedPad();
-  void ReleaseEncodedPad(const GRef<GstPad>& pad);
+  // A branch of the encoded stream in `codec` for one receiver. Control
+  // thread (the first H.264 request changes the pipeline).
+  GRef<GstPad> RequestEncodedPad(VideoCodec codec);
+  void ReleaseEncodedPad(VideoCodec codec, const GRef<GstPad>& pad);
 
-  // Asks the encoder for a keyframe, subject to the rate limit (a deferred
-  // request is served by ServeDeferredKeyframe, which the owner calls on a
-  // timer).
-  void RequestKeyframe();
+  // Asks that codec's encoder for a keyframe, subject to its rate limit (a
+  // deferred request is served by ServeDeferredKeyframe, which the owner
+  // calls on a timer).
+  void RequestKeyframe(VideoCodec codec);
   void ServeDeferredKeyframe();
 
   int width() const { return options_.videoWidth; }
   int height() const { return options_.videoHeight; }
 
  private:
+  // One encode of the composite and the tee its receivers hang off.
+  struct Encode {
+    GRef<GstElement> tee;
+    std::shared_ptr<KeyframeLimiter> limiter;
+  };
+
+  Encode MakeEncode(GstElement* encoder, const std::string& teeName);
+  void AddH264Encode();
+  Encode* EncodeOf(VideoCodec codec) { return codec == VideoCodec::H264 ? h264_.get() : &vp8_; }
   static GstPadProbeReturn OnUpstreamEvent(GstPad* pad, GstPadProbeInfo* info, gpointer data);
 
+  GstBin* pipeline_;
   MediaOptions options_;
   GRef<GstElement> compositor_;
-  GRef<GstElement> encoder_;
-  GRef<GstElement> tee_;
-  std::shared_ptr<KeyframeLimiter> limiter_;
+  GRef<GstElement> rawTee_;
+  Encode vp8_;
+  std::unique_ptr<Encode> h264_;  // made on demand
 };
 
 }  // namespace plenum::mixer

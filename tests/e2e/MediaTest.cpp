@@ -35,6 +35,7 @@ struct Sender {
   double toneHz;
   std::uint32_t colour;
   VideoCodec codec = VideoCodec::kVp8;
+  bool receivesVp8 = true;  // false: offers H.264 only, so gets the composite in H.264
 };
 
 struct MixLevels {
@@ -78,7 +79,9 @@ class MediaTest : public ServerTest {
     std::vector<std::unique_ptr<RoomParticipant>> participants;
     std::vector<RoomParticipant*> raw;
     for (const Sender& sender : senders) {
-      participants.push_back(Participant(ParticipantOptions(sender.name, sender.toneHz, sender.colour, sender.codec)));
+      MediaClientOptions options = ParticipantOptions(sender.name, sender.toneHz, sender.colour, sender.codec);
+      options.receiveVp8 = sender.receivesVp8;
+      participants.push_back(Participant(options));
       raw.push_back(participants.back().get());
     }
     const auto start = Clock::now();
@@ -93,6 +96,15 @@ class MediaTest : public ServerTest {
       EXPECT_NE(std::find(codecs.begin(), codecs.end(), "H264/90000"), codecs.end())
           << "the server's answer to " << senders[i].name << " does not accept H.264 video; answer:\n"
           << raw[i]->Media()->RemoteSdp();
+      if (!senders[i].receivesVp8) {
+        EXPECT_EQ(std::find(codecs.begin(), codecs.end(), "VP8/90000"), codecs.end())
+            << "VP8 in the answer to an H.264-only offer:\n"
+            << raw[i]->Media()->RemoteSdp();
+        const std::string answer = raw[i]->Media()->RemoteSdp();
+        EXPECT_NE(answer.find("packetization-mode=1"), std::string::npos)
+            << "the answer's H.264 lacks packetization-mode=1:\n"
+            << answer;
+      }
     }
 
     // Two seconds of audio at every client once everyone is connected, so
@@ -172,6 +184,15 @@ TEST_F(MediaTest, H264AndVp8SendersSeeEachOther) {
 
 TEST_F(MediaTest, VP8AndH264SendersSeeEachOther) {
   RunRoom({{"vp8-red", 440.0, 0xFFFF0000, VideoCodec::kVp8}, {"h264-blue", 660.0, 0xFF0000FF, VideoCodec::kH264}});
+}
+
+// The contract accepts H.264 senders; one that cannot decode VP8 gets the
+// composite from the room's H.264 encode, made when it joins, while the
+// others keep the VP8 one. It used to be refused with unsupported-media.
+TEST_F(MediaTest, AnH264OnlyClientGetsTheCompositeInH264) {
+  RunRoom({{"vp8-red", 440.0, 0xFFFF0000, VideoCodec::kVp8},
+           {"h264only-green", 660.0, 0xFF00FF00, VideoCodec::kH264, false},
+           {"h264only-blue", 990.0, 0xFF0000FF, VideoCodec::kH264, false}});
 }
 
 // Everyone's connection takes a while to come up, and some never do (a

@@ -63,6 +63,20 @@ TEST_F(OfferInspectorTest, KeepsOfferOrderOfCodecs) {
   EXPECT_EQ(summary.video->sendPayloadType, 96);  // we still send VP8
 }
 
+TEST_F(OfferInspectorTest, H264OnlyOfferGetsTheH264Composite) {
+  const std::string video =
+      "a=rtpmap:100 H264/90000\r\na=fmtp:100 packetization-mode=0;profile-level-id=42e01f\r\n"
+      "a=rtpmap:102 H264/90000\r\na=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n";
+  const OfferSummary summary = InspectOffer(Offer("111", kOpus, "100 102", video));
+  ASSERT_TRUE(summary.video);
+  EXPECT_EQ(summary.video->sendVideoCodec, VideoCodec::H264);
+  EXPECT_EQ(summary.video->sendPayloadType, 102);  // mode 1, not the first listed
+  EXPECT_EQ(summary.video->receivable.size(), 2u);
+  // With VP8 offered too, the room sends VP8, its shared encode.
+  const OfferSummary both = InspectOffer(Offer("111", kOpus, "102 96", kVideo));
+  EXPECT_EQ(both.video->sendVideoCodec, VideoCodec::VP8);
+}
+
 TEST_F(OfferInspectorTest, BundleOnlySectionWithPortZeroCounts) {
   std::string sdp = Offer("111", kOpus, "96", "a=rtpmap:96 VP8/90000\r\na=bundle-only\r\n");
   sdp.replace(sdp.find("m=video 9"), 9, "m=video 0");
@@ -104,8 +118,11 @@ TEST_F(OfferInspectorTest, NoUsableCodecIsUnsupported) {
   };
   expectUnsupported(Offer("0", "a=rtpmap:0 PCMU/8000\r\n", "", ""));
   expectUnsupported(Offer("111", kOpus, "98", "a=rtpmap:98 VP9/90000\r\n"));
-  // H.264 alone cannot carry the VP8 composite back.
+  // H.264 goes out only in packetization mode 1 (mode 0 cannot carry
+  // frames larger than a packet).
   expectUnsupported(Offer("111", kOpus, "102", "a=rtpmap:102 H264/90000\r\n"));
+  expectUnsupported(Offer("111", kOpus, "102",
+                          "a=rtpmap:102 H264/90000\r\na=fmtp:102 packetization-mode=0;profile-level-id=42e01f\r\n"));
   expectUnsupported(Offer("111", kOpus, "", "") + "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n");
 }
 

@@ -47,12 +47,15 @@ std::string VideoSendDescription(const MediaClientOptions& options) {
       options.colourArgb, options.width, options.height, options.framerate);
   if (options.videoCodec == VideoCodec::kH264) {
     // Constrained baseline and SPS/PPS before every IDR: what WebRTC peers
-    // (browsers included) can decode when they join mid-stream.
+    // (browsers included) can decode when they join mid-stream. The mode is
+    // in the filter so that the offer states it even when it is made before
+    // the first frame (without it, RFC 6184 means mode 0).
     return source + Format(
                         " ! x264enc tune=zerolatency speed-preset=ultrafast"
                         " ! video/x-h264,profile=constrained-baseline"
                         " ! rtph264pay pt=%d config-interval=-1 aggregate-mode=zero-latency"
-                        " ! capsfilter caps=\"application/x-rtp,media=video,encoding-name=H264,payload=%d\"",
+                        " ! capsfilter caps=\"application/x-rtp,media=video,encoding-name=H264,payload=%d,"
+                        "packetization-mode=(string)1\"",
                         kH264PayloadType, kH264PayloadType);
   }
   return source + Format(

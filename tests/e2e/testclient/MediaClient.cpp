@@ -192,7 +192,8 @@ void MediaClient::OnDescriptionCreated(GstPromise* promise, SdpType type) {
   // m-line offers VP8 too. webrtcbin cannot express that (it narrows the
   // m-line to what its sink pad carries), so the offer is amended here,
   // before it is applied, so webrtcbin and the peer see the same thing.
-  if (type == SdpType::kOffer && options_.sendVideo && options_.videoCodec == VideoCodec::kH264) {
+  if (type == SdpType::kOffer && options_.sendVideo && options_.videoCodec == VideoCodec::kH264 &&
+      options_.receiveVp8) {
     for (guint i = 0; i < gst_sdp_message_medias_len(description->sdp); ++i) {
       if (std::string(gst_sdp_media_get_media(gst_sdp_message_get_media(description->sdp, i))) == "video")
         AddReceiveCodec(description->sdp, i, kVp8PayloadType, "VP8/90000");

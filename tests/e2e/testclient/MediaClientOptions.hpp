@@ -22,6 +22,10 @@ struct MediaClientOptions {
 
   bool sendVideo = true;
   VideoCodec videoCodec = VideoCodec::kVp8;
+  // An H.264 sender normally offers VP8 too, to receive the room's VP8
+  // composite; false makes it an H.264-only client (as some hardware and
+  // older clients are), which receives H.264.
+  bool receiveVp8 = true;
   std::uint32_t colourArgb = 0xFFFF0000;  // videotestsrc foreground-color
   int width = 320;
   int height = 240;

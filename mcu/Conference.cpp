@@ -15,13 +15,17 @@ namespace plenum::mcu {
 
 Conference::Conference(const ServerConfig& config, ControlThread& control)
     : config_(config), control_(control), tokens_(config.tokenSecret),
-      watchdog_(control, std::chrono::seconds(config.controlStallSeconds)) {}
+      watchdog_(control, std::chrono::seconds(config.controlStallSeconds)),
+      joinSweep_(std::make_unique<ControlTimer>(control, std::chrono::seconds(1), [this] { CloseUnjoinedSessions(); })) {
+}
 
 Conference::~Conference() { Shutdown(); }
 
 SessionId Conference::OpenSession(std::shared_ptr<ParticipantChannel> channel) {
   const SessionId id = nextSession_++;
-  control_.Post([this, id, channel = std::move(channel)] { sessions_[id] = Session{channel, {}, {}}; });
+  control_.Post([this, id, channel = std::move(channel), opened = std::chrono::steady_clock::now()] {
+    sessions_[id] = Session{channel, {}, {}, opened, false};
+  });
   return id;
 }
 
@@ -99,6 +103,7 @@ void Conference::DoJoin(SessionId, Session& session, const JoinRequest& request)
   }
   session.participant = participant.id;
   session.room = request.room;
+  session.everJoined = true;
   session.channel->SendJoined(JoinedEvent{request.room, participant.id, others, false, config_.clientIceServers});
 }
 
@@ -109,6 +114,20 @@ void Conference::DoLeave(Session& session) {
   session.participant.clear();
   session.room.clear();
   ReleaseIfIdle(room);
+}
+
+// A socket that never joins holds a connection (and, today, a thread) for
+// nothing: a port scanner, a stuck client or someone filling the server up.
+void Conference::CloseUnjoinedSessions() {
+  const auto deadline = std::chrono::steady_clock::now() - std::chrono::seconds(config_.joinTimeoutSeconds);
+  for (auto& [id, session] : sessions_) {
+    if (session.everJoined || session.opened > deadline) continue;
+    PLENUM_LOG_INFO("close unjoined session [session:%" PRIu64 "]", id);
+    session.channel->SendError(ErrorCode::NotJoined, "no join within " + std::to_string(config_.joinTimeoutSeconds) +
+                                                         " s; the connection is closed");
+    session.channel->Close();
+    session.everJoined = true;  // closed once; the socket's end removes it
+  }
 }
 
 void Conference::ReleaseIfIdle(const std::string& room) {
@@ -210,6 +229,7 @@ ServerStats Conference::Stats() {
 void Conference::Shutdown() {
   control_.Call<void>(
       [this] {
+        joinSweep_.reset();
         std::vector<std::string> ids;
         for (const auto& [id, room] : rooms_) ids.push_back(id);
         for (const auto& id : ids) CloseRoom(id, ErrorCode::RoomClosed, "the server is shutting down");

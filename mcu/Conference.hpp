@@ -21,6 +21,7 @@
 namespace plenum::mcu {
 
 class ControlThread;
+class ControlTimer;
 class Room;
 struct ServerConfig;
 
@@ -58,6 +59,8 @@ class Conference : private RoomListener {
     std::shared_ptr<ParticipantChannel> channel;
     std::string participant;  // empty until joined
     std::string room;
+    std::chrono::steady_clock::time_point opened;
+    bool everJoined = false;
   };
 
   // Control thread only.
@@ -65,6 +68,7 @@ class Conference : private RoomListener {
   void DoLeave(Session& session);
   void CloseRoom(const std::string& room, ErrorCode code, const std::string& message);
   void ReleaseIfIdle(const std::string& room);
+  void CloseUnjoinedSessions();
   Session* SessionOfParticipant(const std::string& participant);
   std::string NewParticipantId();
 
@@ -84,6 +88,7 @@ class Conference : private RoomListener {
   std::atomic<SessionId> nextSession_{1};
   std::map<SessionId, Session> sessions_;
   std::map<std::string, std::unique_ptr<Room>> rooms_;
+  std::unique_ptr<ControlTimer> joinSweep_;  // every second: CloseUnjoinedSessions
 };
 
 }  // namespace plenum::mcu

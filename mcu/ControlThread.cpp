@@ -20,6 +20,21 @@ ControlThread::ControlThread()
   ready.wait();
 }
 
+ControlTimer::ControlTimer(ControlThread& control, std::chrono::milliseconds interval, std::function<void()> task)
+    : task_(std::move(task)),
+      source_(mixer::GRef<GSource>::Adopt(g_timeout_source_new(static_cast<guint>(interval.count())))) {
+  g_source_set_callback(
+      source_.get(),
+      +[](gpointer self) -> gboolean {
+        static_cast<ControlTimer*>(self)->task_();
+        return G_SOURCE_CONTINUE;
+      },
+      this, nullptr);
+  g_source_attach(source_.get(), control.context());
+}
+
+ControlTimer::~ControlTimer() { g_source_destroy(source_.get()); }
+
 ControlThread::~ControlThread() {
   mixer::PostTo(context_.get(), [loop = loop_.get()] { g_main_loop_quit(loop); });
   thread_.join();

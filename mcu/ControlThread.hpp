@@ -17,6 +17,23 @@
 
 namespace plenum::mcu {
 
+class ControlThread;
+
+// Runs `task` on the control thread every `interval` until destroyed.
+// Destroy it on the control thread (or after the loop has stopped), so a
+// run cannot be under way meanwhile.
+class ControlTimer {
+ public:
+  ControlTimer(ControlThread& control, std::chrono::milliseconds interval, std::function<void()> task);
+  ~ControlTimer();
+  ControlTimer(const ControlTimer&) = delete;
+  ControlTimer& operator=(const ControlTimer&) = delete;
+
+ private:
+  std::function<void()> task_;
+  mixer::GRef<GSource> source_;
+};
+
 class ControlThread {
  public:
   ControlThread();

@@ -61,6 +61,33 @@ TEST_F(ServerLimitsTest, TwoHundredOpenSocketsAreAllServed) {
   EXPECT_EQ(Server().Get("/healthz").status, 200);
 }
 
+class JoinTimeoutTest : public ServerTest {
+ protected:
+  std::vector<std::string> ServerArgs() const override { return {"--join-timeout-seconds=1"}; }
+};
+
+// A socket that never joins is told so and closed (it used to be held, with
+// its thread, for as long as the client liked); one that joined stays.
+TEST_F(JoinTimeoutTest, ASocketThatNeverJoinsIsClosed) {
+  auto idle = Connect();
+  auto member = Connect();
+  member->Send(JoinMessage(UniqueRoom("timeout"), "member"));
+  ASSERT_TRUE(member->WaitFor("joined", 10s)) << Context();
+
+  const auto error = idle->WaitFor("error", 10s);
+  ASSERT_TRUE(error) << "the idle socket was not told" << Context();
+  EXPECT_EQ(error->optValue<std::string>("code", ""), "not-joined");
+  const auto code = idle->WaitForClose(10s);
+  ASSERT_TRUE(code) << "the idle socket was not closed" << Context();
+  EXPECT_EQ(*code, 1000);
+
+  // Well past the timeout, the member is still in and served.
+  EXPECT_FALSE(member->WaitFor("error", 2s)) << Context();
+  EXPECT_TRUE(member->IsOpen()) << Context();
+  EXPECT_TRUE(member->SendRaw(R"({"type":"candidate","candidate":"","sdpMid":"0","sdpMLineIndex":0})"));
+  EXPECT_TRUE(Healthy(Server())) << Context();
+}
+
 class ConfigFileTest : public ServerTest {
  protected:
   std::vector<std::string> ServerArgs() const override {

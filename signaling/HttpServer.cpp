@@ -1,6 +1,7 @@
 #include "signaling/HttpServer.hpp"
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPServerRequest.h>
@@ -36,6 +37,10 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
     return new StaticFiles(config_.webRoot);
   }
 
+  // Tells every open connection to end after its current request, as
+  // HTTPServer::stopAll does (the event is protected).
+  void StopConnections(const void* server) { serverStopped(server, true); }
+
  private:
   const mcu::ServerConfig& config_;
   mcu::Conference& conference_;
@@ -56,6 +61,74 @@ Poco::Net::Context::Ptr ServerTlsContext(const TlsIdentity& identity) {
   return context;
 }
 
+// The client's address as the limits count it.
+std::string AddressOf(const Poco::Net::StreamSocket& socket) {
+  try {
+    return socket.peerAddress().host().toString();
+  } catch (const Poco::Exception&) {
+    return {};  // already gone
+  }
+}
+
+// Rejects at accept time, before the connection costs a thread, a client
+// address that already holds its share.
+class AddressFilter : public Poco::Net::TCPServerConnectionFilter {
+ public:
+  explicit AddressFilter(ConnectionLimits& limits) : limits_(limits) {}
+  bool accept(const Poco::Net::StreamSocket& socket) override { return limits_.HasRoom(AddressOf(socket)); }
+
+ private:
+  ConnectionLimits& limits_;
+};
+
+// An HTTP connection that counts against its client address while open.
+class CountedConnection : public Poco::Net::HTTPServerConnection {
+ public:
+  CountedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+                    Poco::Net::HTTPRequestHandlerFactory::Ptr router, ConnectionLimits& limits, std::string address)
+      : HTTPServerConnection(socket, params, router), limits_(limits), address_(std::move(address)) {}
+  ~CountedConnection() override { limits_.Close(address_); }
+
+ private:
+  ConnectionLimits& limits_;
+  std::string address_;
+};
+
+// Over the limit after all (several were queued at once): say so, close.
+class RefusedConnection : public Poco::Net::TCPServerConnection {
+ public:
+  using TCPServerConnection::TCPServerConnection;
+  void run() override {
+    static const std::string kResponse =
+        "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n"
+        "Content-Length: 42\r\n\r\ntoo many connections from your address\r\n\r\n";
+    try {
+      socket().setSendTimeout(Poco::Timespan(1, 0));
+      socket().sendBytes(kResponse.data(), static_cast<int>(kResponse.size()));
+    } catch (const Poco::Exception&) {
+      // The client is gone or not reading; closing is all that is left.
+    }
+  }
+};
+
+class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr router,
+                    ConnectionLimits& limits)
+      : params_(std::move(params)), router_(std::move(router)), limits_(limits) {}
+
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+    std::string address = AddressOf(socket);
+    if (!limits_.Open(address)) return new RefusedConnection(socket);
+    return new CountedConnection(socket, params_, router_, limits_, std::move(address));
+  }
+
+ private:
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr router_;
+  ConnectionLimits& limits_;
+};
+
 Poco::Net::HTTPServerParams::Ptr ServerParams(int threads) {
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(threads);
@@ -68,21 +141,33 @@ Poco::Net::HTTPServerParams::Ptr ServerParams(int threads) {
 }  // namespace
 
 HttpServer::HttpServer(const mcu::ServerConfig& config, mcu::Conference& conference,
-                       const std::optional<TlsIdentity>& tls) {
+                       const std::optional<TlsIdentity>& tls)
+    : limits_(config.maxConnectionsPerAddress) {
   const int threads = config.maxConnections;
   // Each listener's dispatcher holds a pool thread of its own.
   pool_ = std::make_unique<Poco::ThreadPool>("plenum-http", 4, threads + 2);
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(config.bind, static_cast<Poco::UInt16>(config.port)));
-  plain_ = std::make_unique<Poco::Net::HTTPServer>(new Router(config, conference), *pool_, socket,
-                                                   ServerParams(threads));
+  plain_ = MakeListener(new Router(config, conference), socket, threads);
   if (tls) {
     sslLibrary_ = std::make_unique<SslLibrary>();
     Poco::Net::SecureServerSocket secureSocket(
         Poco::Net::SocketAddress(config.bind, static_cast<Poco::UInt16>(config.tlsPort)), 64,
         ServerTlsContext(*tls));
-    secure_ = std::make_unique<Poco::Net::HTTPServer>(new Router(config, conference), *pool_, secureSocket,
-                                                      ServerParams(threads));
+    secure_ = MakeListener(new Router(config, conference), secureSocket, threads);
   }
+}
+
+HttpServer::Listener HttpServer::MakeListener(Poco::Net::HTTPRequestHandlerFactory::Ptr router,
+                                              const Poco::Net::ServerSocket& socket, int threads) {
+  // Poco's HTTPServer, but with our connection factory, which counts each
+  // connection against its client address.
+  Poco::Net::HTTPServerParams::Ptr params = ServerParams(threads);
+  Listener listener;
+  listener.router = router;
+  listener.server = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(params, router, limits_), *pool_,
+                                                           socket, params);
+  listener.server->setConnectionFilter(new AddressFilter(limits_));
+  return listener;
 }
 
 HttpServer::~HttpServer() { Stop(); }
@@ -92,21 +177,26 @@ HttpServer::SslLibrary::SslLibrary() { Poco::Net::initializeSSL(); }
 HttpServer::SslLibrary::~SslLibrary() { Poco::Net::uninitializeSSL(); }
 
 void HttpServer::Start() {
-  plain_->start();
-  if (secure_) secure_->start();
+  plain_.server->start();
+  if (secure_.server) secure_.server->start();
   running_ = true;
 }
 
 void HttpServer::Stop() {
   if (!running_) return;
   running_ = false;
-  plain_->stopAll(true);
-  if (secure_) secure_->stopAll(true);
+  for (Listener* listener : {&plain_, &secure_}) {
+    if (!listener->server) continue;
+    // What HTTPServer::stopAll(true) does: stop accepting, then tell every
+    // open connection to end its current request.
+    listener->server->stop();
+    static_cast<Router*>(listener->router.get())->StopConnections(listener->server.get());
+  }
   pool_->joinAll();
 }
 
-unsigned short HttpServer::port() const { return plain_->port(); }
+unsigned short HttpServer::port() const { return plain_.server->port(); }
 
-unsigned short HttpServer::tlsPort() const { return secure_ ? secure_->port() : 0; }
+unsigned short HttpServer::tlsPort() const { return secure_.server ? secure_.server->port() : 0; }
 
 }  // namespace plenum::signaling

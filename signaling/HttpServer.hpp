@@ -4,15 +4,19 @@
 // browsers give the camera and microphone only to secure pages, so another
 // machine joins over https). Poco's threaded server blocks one pool thread
 // per open WebSocket, so the pool is sized for the configured number of
-// connections (max-connections), not Poco's default of 16.
+// connections (max-connections), not Poco's default of 16; and one client
+// address may hold at most max-connections-per-address of them.
 #pragma once
 
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 
 #include <memory>
 #include <optional>
 
+#include "signaling/ConnectionLimits.hpp"
 #include "signaling/TlsCertificate.hpp"
 
 namespace plenum::mcu {
@@ -48,10 +52,19 @@ class HttpServer {
     SslLibrary& operator=(const SslLibrary&) = delete;
   };
 
+  struct Listener {
+    Poco::Net::HTTPRequestHandlerFactory::Ptr router;
+    std::unique_ptr<Poco::Net::TCPServer> server;
+  };
+
+  Listener MakeListener(Poco::Net::HTTPRequestHandlerFactory::Ptr router, const Poco::Net::ServerSocket& socket,
+                        int threads);
+
+  ConnectionLimits limits_;
   std::unique_ptr<SslLibrary> sslLibrary_;
   std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> plain_;
-  std::unique_ptr<Poco::Net::HTTPServer> secure_;
+  Listener plain_;
+  Listener secure_;
   bool running_ = false;
 };
 

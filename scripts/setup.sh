@@ -39,6 +39,7 @@ if ((with_tests)); then
     iproute2   # scripts/isolated-net.sh and the cross-address browser test
     ca-certificates  # npm's downloads of the browser tests' packages
     janus      # the benchmark's peer (bench-smoke-janus)
+    clang libclang-rt-14-dev  # the fuzz targets: libFuzzer and the sanitizers' runtimes
   )
   # Node.js may come from elsewhere (a nodesource nodejs bundles npm and
   # conflicts with Debian's npm package): only install it when missing.

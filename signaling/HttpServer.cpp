@@ -144,8 +144,9 @@ HttpServer::HttpServer(const mcu::ServerConfig& config, mcu::Conference& confere
                        const std::optional<TlsIdentity>& tls)
     : limits_(config.maxConnectionsPerAddress) {
   const int threads = config.maxConnections;
-  // Each listener's dispatcher holds a pool thread of its own.
-  pool_ = std::make_unique<Poco::ThreadPool>("plenum-http", 4, threads + 2);
+  // Each listener's dispatcher holds a pool thread of its own, and so does
+  // the reaper. A thread idle for kIdleThreadSeconds may go.
+  pool_ = std::make_unique<Poco::ThreadPool>("plenum-http", 4, threads + 3, kIdleThreadSeconds);
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(config.bind, static_cast<Poco::UInt16>(config.port)));
   plain_ = MakeListener(new Router(config, conference), socket, threads);
   if (tls) {
@@ -179,12 +180,20 @@ HttpServer::SslLibrary::~SslLibrary() { Poco::Net::uninitializeSSL(); }
 void HttpServer::Start() {
   plain_.server->start();
   if (secure_.server) secure_.server->start();
+  // Poco gives idle pool threads back only when it needs a new one: after
+  // a burst of connections (a flood, a crowd leaving) the process would
+  // keep hundreds of idle threads. Collect them on a timer instead.
+  reaper_.setPeriodicInterval(kIdleThreadSeconds * 1000);
+  reaper_.start(Poco::TimerCallback<HttpServer>(*this, &HttpServer::CollectIdleThreads), *pool_);
   running_ = true;
 }
+
+void HttpServer::CollectIdleThreads(Poco::Timer&) { pool_->collect(); }
 
 void HttpServer::Stop() {
   if (!running_) return;
   running_ = false;
+  reaper_.stop();
   for (Listener* listener : {&plain_, &secure_}) {
     if (!listener->server) continue;
     // What HTTPServer::stopAll(true) does: stop accepting, then tell every

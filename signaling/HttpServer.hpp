@@ -12,6 +12,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
+#include <Poco/Timer.h>
 
 #include <memory>
 #include <optional>
@@ -57,6 +58,9 @@ class HttpServer {
     std::unique_ptr<Poco::Net::TCPServer> server;
   };
 
+  static constexpr int kIdleThreadSeconds = 5;
+
+  void CollectIdleThreads(Poco::Timer& timer);
   Listener MakeListener(Poco::Net::HTTPRequestHandlerFactory::Ptr router, const Poco::Net::ServerSocket& socket,
                         int threads);
 
@@ -65,6 +69,7 @@ class HttpServer {
   std::unique_ptr<Poco::ThreadPool> pool_;
   Listener plain_;
   Listener secure_;
+  Poco::Timer reaper_;  // runs CollectIdleThreads on a pool thread
   bool running_ = false;
 };
 

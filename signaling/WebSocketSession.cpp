@@ -7,6 +7,8 @@
 #include <Poco/Net/WebSocket.h>
 #include <poll.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cinttypes>
 #include <memory>
 
@@ -92,6 +94,10 @@ class SessionLoop {
       return;
     }
     if (!(flags & WebSocket::FRAME_FLAG_FIN)) return;  // more fragments follow
+    if (!TakeMessageToken()) {
+      Shutdown(WebSocket::WS_POLICY_VIOLATION, "too many messages");
+      return;
+    }
     std::string text;
     std::swap(text, message_);
     try {
@@ -100,6 +106,18 @@ class SessionLoop {
     } catch (const mcu::ProtocolError& error) {
       Reject(error.code(), error.what());
     }
+  }
+
+  // A token bucket: kMessageBurst tokens, refilled at kMessagesPerSecond.
+  bool TakeMessageToken() {
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - refilledAt_).count();
+    refilledAt_ = now;
+    messageTokens_ = std::min(WebSocketSession::kMessageBurst,
+                              messageTokens_ + elapsed * WebSocketSession::kMessagesPerSecond);
+    if (messageTokens_ < 1.0) return false;
+    messageTokens_ -= 1.0;
+    return true;
   }
 
   void Reject(mcu::ErrorCode code, const std::string& message) {
@@ -125,6 +143,8 @@ class SessionLoop {
   mcu::SessionId id_;
   std::string message_;
   int consecutiveErrors_ = 0;
+  double messageTokens_ = WebSocketSession::kMessageBurst;
+  std::chrono::steady_clock::time_point refilledAt_ = std::chrono::steady_clock::now();
   bool open_ = true;
 };
 

@@ -18,6 +18,12 @@ class WebSocketSession : public Poco::Net::HTTPRequestHandler {
   static constexpr int kMaxFrameBytes = 64 * 1024;
   // Consecutive bad requests after which the client is disconnected (1008).
   static constexpr int kMaxConsecutiveErrors = 10;
+  // Every message costs the control thread work (an offer, a candidate
+  // handed to webrtcbin); a browser sends a few dozen in a whole session.
+  // Beyond a burst of kMessageBurst, kMessagesPerSecond are allowed; a
+  // client that floods faster is disconnected (1008).
+  static constexpr double kMessageBurst = 200;
+  static constexpr double kMessagesPerSecond = 50;
 
   explicit WebSocketSession(mcu::Conference& conference) : conference_(conference) {}
 

@@ -1,4 +1,7 @@
+#include <malloc.h>
+
 #include <csignal>
+#include <cstdlib>
 
 #include "mcu/daemon/PlenumApp.hpp"
 
@@ -21,9 +24,21 @@ void PrepareSignals() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
+// glibc gives each thread that allocates under contention an arena of its
+// own, up to eight per core, and keeps what is freed in each for reuse.
+// A server whose threads come and go (a room's, a connection's) then grows
+// without bound: 300 rooms made and closed cost 17 to 20 MiB more each
+// time here, with four arenas as with the default. Two arenas keep the
+// high-water mark flat (measured by e2e-abuse). MALLOC_ARENA_MAX, if set,
+// still wins.
+void LimitMallocArenas() {
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  LimitMallocArenas();
   PrepareSignals();
   plenum::mcu::PlenumApp app;
   return app.run(argc, argv);

@@ -55,18 +55,8 @@ class LeakTest : public ServerTest {
     return ::testing::AssertionSuccess();
   }
 
-  // The server releases a participant's resources asynchronously after
-  // announcing the leave, and nothing outside it signals when that is done:
-  // sample /proc until the figures are back within bounds or time is up.
   ProcessUsage Settled(const ProcessUsage& baseline, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + Scaled(timeout);
-    ProcessUsage usage = ReadProcessUsage(Server().Pid());
-    while (Clock::now() < deadline &&
-           (usage.threads > baseline.threads + kThreadSlack || usage.fds > baseline.fds + kFdSlack)) {
-      std::this_thread::sleep_for(200ms);
-      usage = ReadProcessUsage(Server().Pid());
-    }
-    return usage;
+    return SettledUsage(Server().Pid(), baseline, kThreadSlack, kFdSlack, timeout);
   }
 
   // A participant connects, then trickles one candidate of each kind (as a

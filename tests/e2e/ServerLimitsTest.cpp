@@ -3,15 +3,11 @@
 
 #include "support/E2eExpectations.hpp"
 #include "support/ProcessUsage.hpp"
+#include "support/RawConnection.hpp"
 #include "support/ServerTest.hpp"
 #include "testclient/TimeoutScale.hpp"
 
 #include <Poco/TemporaryFile.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -31,51 +27,6 @@ class ServerLimitsTest : public ServerTest {
   std::vector<std::string> ServerArgs() const override { return {"--max-connections-per-address=250"}; }
 };
 
-// A TCP connection to the server from a chosen loopback source address
-// (all of 127/8 is this machine), closed when destroyed.
-class RawConnection {
- public:
-  RawConnection(const std::string& source, std::uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    inet_pton(AF_INET, source.c_str(), &from.sin_addr);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    inet_pton(AF_INET, ServerProcess::kHost, &to.sin_addr);
-    connected_ = fd_ >= 0 && bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0 &&
-                 connect(fd_, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0;
-  }
-  ~RawConnection() {
-    if (fd_ >= 0) close(fd_);
-  }
-  RawConnection(const RawConnection&) = delete;
-  RawConnection& operator=(const RawConnection&) = delete;
-
-  bool connected() const { return connected_; }
-  // True while the server has neither closed it nor answered on it.
-  bool Held() const {
-    pollfd p{fd_, POLLIN, 0};
-    return connected_ && poll(&p, 1, 0) == 0;
-  }
-  // Sends a request and returns the first line of the answer ("" if none).
-  std::string Get(const std::string& path) const {
-    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: plenum\r\nConnection: close\r\n\r\n";
-    if (send(fd_, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) return {};
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(Scaled(std::chrono::seconds(5)).count())) != 1) return {};
-    char buffer[256] = {};
-    const ssize_t n = recv(fd_, buffer, sizeof buffer - 1, 0);
-    if (n <= 0) return {};
-    const std::string text(buffer, static_cast<std::size_t>(n));
-    return text.substr(0, text.find("\r\n"));
-  }
-
- private:
-  int fd_;
-  bool connected_ = false;
-};
-
 class PerAddressLimitTest : public ServerTest {
  protected:
   std::vector<std::string> ServerArgs() const override { return {"--max-connections-per-address=16"}; }
@@ -89,7 +40,7 @@ TEST_F(PerAddressLimitTest, OneAddressHoldsItsShareAndOthersAreServed) {
   constexpr int kAttempts = 40;
   std::vector<std::unique_ptr<RawConnection>> flood;
   for (int i = 0; i < kAttempts; ++i) {
-    flood.push_back(std::make_unique<RawConnection>("127.0.0.2", Server().Port()));
+    flood.push_back(std::make_unique<RawConnection>("127.0.0.2", ServerProcess::kHost, Server().Port()));
     ASSERT_TRUE(flood.back()->connected()) << "connection " << i << Context();
   }
   // The refused ones are closed (or told 503) within moments.
@@ -110,7 +61,7 @@ TEST_F(PerAddressLimitTest, OneAddressHoldsItsShareAndOthersAreServed) {
   bool served = false;
   const auto again = std::chrono::steady_clock::now() + Scaled(5s);
   while (!served && std::chrono::steady_clock::now() < again) {
-    RawConnection probe("127.0.0.2", Server().Port());
+    RawConnection probe("127.0.0.2", ServerProcess::kHost, Server().Port());
     served = probe.Get("/healthz") == "HTTP/1.1 200 OK";
     if (!served) std::this_thread::sleep_for(100ms);
   }

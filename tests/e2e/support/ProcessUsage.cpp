@@ -9,6 +9,9 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+
+#include "testclient/TimeoutScale.hpp"
 
 namespace plenum::test {
 
@@ -36,6 +39,18 @@ ProcessUsage ReadProcessUsage(pid_t pid) {
        !error && it != std::filesystem::directory_iterator(); it.increment(error))
     usage.fds++;
   if (error) throw std::runtime_error("cannot list " + (proc / "fd").string() + ": " + error.message());
+  return usage;
+}
+
+ProcessUsage SettledUsage(pid_t pid, const ProcessUsage& baseline, long threadSlack, long fdSlack,
+                          std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + Scaled(timeout);
+  ProcessUsage usage = ReadProcessUsage(pid);
+  while (std::chrono::steady_clock::now() < deadline &&
+         (usage.threads > baseline.threads + threadSlack || usage.fds > baseline.fds + fdSlack)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    usage = ReadProcessUsage(pid);
+  }
   return usage;
 }
 

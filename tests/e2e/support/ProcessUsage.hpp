@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,13 @@ struct ProcessUsage {
 
 // Throws std::runtime_error if the process is gone.
 ProcessUsage ReadProcessUsage(pid_t pid);
+
+// The server releases what a client held asynchronously, and nothing
+// outside it signals when that is done: samples /proc until threads and
+// file descriptors are back within the slack of `baseline`, or `timeout`
+// (scaled with the machine's load) is up; returns the last sample.
+ProcessUsage SettledUsage(pid_t pid, const ProcessUsage& baseline, long threadSlack, long fdSlack,
+                          std::chrono::milliseconds timeout);
 
 // The id of the process's thread called `name` (its comm), or -1.
 pid_t ThreadNamed(pid_t pid, const std::string& name);

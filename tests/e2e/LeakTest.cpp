@@ -89,6 +89,34 @@ class LeakTest : public ServerTest {
     return ::testing::AssertionSuccess();
   }
 
+  // A participant joins, offers, trickles candidates and leaves before its
+  // connection could come up (nobody answers the server's checks).
+  ::testing::AssertionResult UnconnectedCycle(int index) {
+    auto ws = Connect();
+    ws->Send(JoinMessage(room_, "unconnected-" + std::to_string(index)));
+    if (!ws->WaitFor("joined", 5s)) return ::testing::AssertionFailure() << "cycle " << index << ": not joined";
+    WsClient::Message offer;
+    offer.set("type", "offer");
+    offer.set("sdp", UnreachableOffer({111, "opus/48000/2", {"fmtp:111 minptime=10;useinbandfec=1"}},
+                                      {96, "VP8/90000", {"rtcp-fb:96 nack pli"}}));
+    ws->Send(offer);
+    if (!ws->WaitFor("answer", 5s)) return ::testing::AssertionFailure() << "cycle " << index << ": no answer";
+    for (const char* candidate : {"candidate:1 1 UDP 2122260223 127.0.0.1 9 typ host",
+                                  "candidate:2 1 UDP 2122260223 abc.local 40000 typ host"}) {
+      WsClient::Message message;
+      message.set("type", "candidate");
+      message.set("candidate", std::string(candidate));
+      message.set("sdpMid", "0");
+      message.set("sdpMLineIndex", 0);
+      ws->Send(message);
+    }
+    ws->SendRaw(R"({"type":"leave"})");
+    if (!ws->WaitForClose(5s)) return ::testing::AssertionFailure() << "cycle " << index << ": not closed on leave";
+    if (!anchor_->Signaling().WaitFor("participant-left", 10s))
+      return ::testing::AssertionFailure() << "cycle " << index << ": anchor not told of the leave";
+    return ::testing::AssertionSuccess();
+  }
+
   std::string room_ = UniqueRoom("leak");
   std::unique_ptr<RoomParticipant> anchor_;
 };
@@ -139,6 +167,26 @@ TEST_F(LeakTest, EveryKindOfCandidateGivesBackThreadsAndFds) {
   for (int i = 0; i < kCandidateCycles; ++i) ASSERT_TRUE(CandidateCycle(100 + i)) << Context();
   const ProcessUsage after = Settled(baseline, 10s);
   std::printf("candidates: %d sessions; before %s; after %s\n", kCandidateCycles, baseline.Describe().c_str(),
+              after.Describe().c_str());
+  std::printf("file descriptors after: %s\n", DescribeFds(Server().Pid()).c_str());
+  std::fflush(stdout);
+  EXPECT_LE(after.threads, baseline.threads + kThreadSlack) << Context();
+  EXPECT_LE(after.fds, baseline.fds + kFdSlack) << Context();
+  EXPECT_TRUE(anchor_->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate / 2, 5s)) << anchor_->Describe(true);
+  anchor_.reset();
+}
+
+// Leaving before the connection is up (a tab closed mid-join) gives back
+// what the participant held too: its ICE agent was seen to outlive it.
+TEST_F(LeakTest, LeavingBeforeConnectingGivesBackThreadsAndFds) {
+  anchor_ = Participant(ParticipantOptions("anchor", 330.0, 0xFFFF0000));
+  ASSERT_TRUE(anchor_->JoinAndConnect(room_, 15s)) << anchor_->Describe() << Context();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(UnconnectedCycle(i)) << Context();
+  const ProcessUsage baseline = Settled(ReadProcessUsage(Server().Pid()), 5s);
+  constexpr int kUnconnectedCycles = 20;
+  for (int i = 0; i < kUnconnectedCycles; ++i) ASSERT_TRUE(UnconnectedCycle(100 + i)) << Context();
+  const ProcessUsage after = Settled(baseline, 15s);
+  std::printf("unconnected: %d sessions; before %s; after %s\n", kUnconnectedCycles, baseline.Describe().c_str(),
               after.Describe().c_str());
   std::printf("file descriptors after: %s\n", DescribeFds(Server().Pid()).c_str());
   std::fflush(stdout);

@@ -72,6 +72,7 @@ ServerConfig ServerConfig::From(const Poco::Util::AbstractConfiguration& config,
   out.autoCreateRooms = config.getBool("auto-create-rooms", out.autoCreateRooms);
   out.maxConnections = IntIn(config, "max-connections", out.maxConnections, 8, 10000);
   out.maxConnectionsPerAddress = IntIn(config, "max-connections-per-address", out.maxConnectionsPerAddress, 0, 10000);
+  out.headerTimeoutSeconds = IntIn(config, "header-timeout-seconds", out.headerTimeoutSeconds, 1, 600);
   out.joinTimeoutSeconds = IntIn(config, "join-timeout-seconds", out.joinTimeoutSeconds, 1, 3600);
   out.controlStallSeconds = IntIn(config, "control-stall-seconds", out.controlStallSeconds, 1, 600);
   out.apiKey = config.getString("api-key", "");

@@ -32,6 +32,7 @@ struct ServerConfig {
   bool autoCreateRooms = true;
   int maxConnections = 256;  // concurrent HTTP/WebSocket connections
   int maxConnectionsPerAddress = 64;  // 0: no limit (behind a reverse proxy, all share its address)
+  int headerTimeoutSeconds = 10;  // a request's headers must be in by then (slowloris)
   int joinTimeoutSeconds = 10;  // a WebSocket that has not joined by then is closed
   int controlStallSeconds = 5;  // /healthz fails once the control thread has not answered for this long
   std::string apiKey;        // empty: the REST API is open

@@ -12,6 +12,7 @@
 
 #include "mcu/Conference.hpp"
 #include "mcu/ServerConfig.hpp"
+#include "mcu/Log.hpp"
 #include "signaling/RestApi.hpp"
 #include "signaling/StaticFiles.hpp"
 #include "signaling/WebSocketSession.hpp"
@@ -19,11 +20,43 @@
 namespace plenum::signaling {
 namespace {
 
+// Tells the deadlines when the request it wraps is done (Poco deletes a
+// handler when its request has been answered).
+class TimedHandler : public Poco::Net::HTTPRequestHandler {
+ public:
+  TimedHandler(Poco::Net::HTTPRequestHandler* inner, RequestDeadlines& deadlines, RequestDeadlines::Id id)
+      : inner_(inner), deadlines_(deadlines), id_(id) {}
+  ~TimedHandler() override {
+    if (id_ != 0) deadlines_.RequestDone(id_);
+  }
+  void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override {
+    inner_->handleRequest(request, response);
+  }
+
+ private:
+  std::unique_ptr<Poco::Net::HTTPRequestHandler> inner_;
+  RequestDeadlines& deadlines_;
+  RequestDeadlines::Id id_;
+};
+
 class Router : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Router(const mcu::ServerConfig& config, mcu::Conference& conference) : config_(config), conference_(conference) {}
+  Router(const mcu::ServerConfig& config, mcu::Conference& conference, RequestDeadlines& deadlines)
+      : config_(config), conference_(conference), deadlines_(deadlines) {}
 
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
+    // Called once the request's headers are in.
+    const RequestDeadlines::Id connection = CurrentConnection();
+    if (connection != 0) deadlines_.HeadersDone(connection);
+    return new TimedHandler(HandlerFor(request), deadlines_, connection);
+  }
+
+  // Tells every open connection to end after its current request, as
+  // HTTPServer::stopAll does (the event is protected).
+  void StopConnections(const void* server) { serverStopped(server, true); }
+
+ private:
+  Poco::Net::HTTPRequestHandler* HandlerFor(const Poco::Net::HTTPServerRequest& request) {
     std::string path;
     try {
       path = Poco::URI(request.getURI()).getPath();
@@ -37,13 +70,9 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
     return new StaticFiles(config_.webRoot);
   }
 
-  // Tells every open connection to end after its current request, as
-  // HTTPServer::stopAll does (the event is protected).
-  void StopConnections(const void* server) { serverStopped(server, true); }
-
- private:
   const mcu::ServerConfig& config_;
   mcu::Conference& conference_;
+  RequestDeadlines& deadlines_;
 };
 
 Poco::Net::Context::Ptr ServerTlsContext(const TlsIdentity& identity) {
@@ -81,17 +110,36 @@ class AddressFilter : public Poco::Net::TCPServerConnectionFilter {
   ConnectionLimits& limits_;
 };
 
-// An HTTP connection that counts against its client address while open.
+// An HTTP connection that counts against its client address while open,
+// and whose request headers have a deadline.
 class CountedConnection : public Poco::Net::HTTPServerConnection {
  public:
   CountedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
-                    Poco::Net::HTTPRequestHandlerFactory::Ptr router, ConnectionLimits& limits, std::string address)
-      : HTTPServerConnection(socket, params, router), limits_(limits), address_(std::move(address)) {}
+                    Poco::Net::HTTPRequestHandlerFactory::Ptr router, ConnectionLimits& limits, std::string address,
+                    RequestDeadlines& deadlines)
+      : HTTPServerConnection(socket, params, router),
+        limits_(limits),
+        address_(std::move(address)),
+        deadlines_(deadlines) {}
   ~CountedConnection() override { limits_.Close(address_); }
+
+  void run() override {
+    struct Registration {
+      RequestDeadlines& deadlines;
+      RequestDeadlines::Id id;
+      ~Registration() {
+        SetCurrentConnection(0);
+        deadlines.End(id);
+      }
+    } registration{deadlines_, deadlines_.Begin(socket())};
+    SetCurrentConnection(registration.id);
+    HTTPServerConnection::run();
+  }
 
  private:
   ConnectionLimits& limits_;
   std::string address_;
+  RequestDeadlines& deadlines_;
 };
 
 // Over the limit after all (several were queued at once): say so, close.
@@ -114,26 +162,30 @@ class RefusedConnection : public Poco::Net::TCPServerConnection {
 class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
  public:
   ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr router,
-                    ConnectionLimits& limits)
-      : params_(std::move(params)), router_(std::move(router)), limits_(limits) {}
+                    ConnectionLimits& limits, RequestDeadlines& deadlines)
+      : params_(std::move(params)), router_(std::move(router)), limits_(limits), deadlines_(deadlines) {}
 
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
     std::string address = AddressOf(socket);
     if (!limits_.Open(address)) return new RefusedConnection(socket);
-    return new CountedConnection(socket, params_, router_, limits_, std::move(address));
+    return new CountedConnection(socket, params_, router_, limits_, std::move(address), deadlines_);
   }
 
  private:
   Poco::Net::HTTPServerParams::Ptr params_;
   Poco::Net::HTTPRequestHandlerFactory::Ptr router_;
   ConnectionLimits& limits_;
+  RequestDeadlines& deadlines_;
 };
+
+constexpr int kKeepAliveSeconds = 10;  // how long a kept-alive connection may wait for its next request
 
 Poco::Net::HTTPServerParams::Ptr ServerParams(int threads) {
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(threads);
   params->setMaxQueued(threads);
   params->setKeepAlive(true);
+  params->setKeepAliveTimeout(Poco::Timespan(kKeepAliveSeconds, 0));
   params->setTimeout(Poco::Timespan(30, 0));
   return params;
 }
@@ -142,19 +194,20 @@ Poco::Net::HTTPServerParams::Ptr ServerParams(int threads) {
 
 HttpServer::HttpServer(const mcu::ServerConfig& config, mcu::Conference& conference,
                        const std::optional<TlsIdentity>& tls)
-    : limits_(config.maxConnectionsPerAddress) {
+    : limits_(config.maxConnectionsPerAddress),
+      deadlines_(std::chrono::seconds(config.headerTimeoutSeconds), std::chrono::seconds(kKeepAliveSeconds)) {
   const int threads = config.maxConnections;
   // Each listener's dispatcher holds a pool thread of its own, and so does
   // the reaper. A thread idle for kIdleThreadSeconds may go.
   pool_ = std::make_unique<Poco::ThreadPool>("plenum-http", 4, threads + 3, kIdleThreadSeconds);
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(config.bind, static_cast<Poco::UInt16>(config.port)));
-  plain_ = MakeListener(new Router(config, conference), socket, threads);
+  plain_ = MakeListener(new Router(config, conference, deadlines_), socket, threads);
   if (tls) {
     sslLibrary_ = std::make_unique<SslLibrary>();
     Poco::Net::SecureServerSocket secureSocket(
         Poco::Net::SocketAddress(config.bind, static_cast<Poco::UInt16>(config.tlsPort)), 64,
         ServerTlsContext(*tls));
-    secure_ = MakeListener(new Router(config, conference), secureSocket, threads);
+    secure_ = MakeListener(new Router(config, conference, deadlines_), secureSocket, threads);
   }
 }
 
@@ -165,8 +218,8 @@ HttpServer::Listener HttpServer::MakeListener(Poco::Net::HTTPRequestHandlerFacto
   Poco::Net::HTTPServerParams::Ptr params = ServerParams(threads);
   Listener listener;
   listener.router = router;
-  listener.server = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(params, router, limits_), *pool_,
-                                                           socket, params);
+  listener.server = std::make_unique<Poco::Net::TCPServer>(
+      new ConnectionFactory(params, router, limits_, deadlines_), *pool_, socket, params);
   listener.server->setConnectionFilter(new AddressFilter(limits_));
   return listener;
 }
@@ -180,15 +233,19 @@ HttpServer::SslLibrary::~SslLibrary() { Poco::Net::uninitializeSSL(); }
 void HttpServer::Start() {
   plain_.server->start();
   if (secure_.server) secure_.server->start();
-  // Poco gives idle pool threads back only when it needs a new one: after
-  // a burst of connections (a flood, a crowd leaving) the process would
-  // keep hundreds of idle threads. Collect them on a timer instead.
-  reaper_.setPeriodicInterval(kIdleThreadSeconds * 1000);
-  reaper_.start(Poco::TimerCallback<HttpServer>(*this, &HttpServer::CollectIdleThreads), *pool_);
+  reaper_.setPeriodicInterval(1000);
+  reaper_.start(Poco::TimerCallback<HttpServer>(*this, &HttpServer::Housekeep), *pool_);
   running_ = true;
 }
 
-void HttpServer::CollectIdleThreads(Poco::Timer&) { pool_->collect(); }
+void HttpServer::Housekeep(Poco::Timer&) {
+  const int overdue = deadlines_.ShutDownOverdue(RequestDeadlines::Clock::now());
+  if (overdue > 0) PLENUM_LOG_INFO("close connections whose request headers are late [count:%d]", overdue);
+  // Poco gives idle pool threads back only when it needs a new one: after
+  // a burst of connections (a flood, a crowd leaving) the process would
+  // keep hundreds of idle threads. Collect them here instead.
+  if (++housekeepingTicks_ % kIdleThreadSeconds == 0) pool_->collect();
+}
 
 void HttpServer::Stop() {
   if (!running_) return;

@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "signaling/ConnectionLimits.hpp"
+#include "signaling/RequestDeadlines.hpp"
 #include "signaling/TlsCertificate.hpp"
 
 namespace plenum::mcu {
@@ -60,16 +61,19 @@ class HttpServer {
 
   static constexpr int kIdleThreadSeconds = 5;
 
-  void CollectIdleThreads(Poco::Timer& timer);
+  // Every second: late request headers, idle pool threads.
+  void Housekeep(Poco::Timer& timer);
   Listener MakeListener(Poco::Net::HTTPRequestHandlerFactory::Ptr router, const Poco::Net::ServerSocket& socket,
                         int threads);
 
   ConnectionLimits limits_;
+  RequestDeadlines deadlines_;
+  int housekeepingTicks_ = 0;  // reaper thread only
   std::unique_ptr<SslLibrary> sslLibrary_;
   std::unique_ptr<Poco::ThreadPool> pool_;
   Listener plain_;
   Listener secure_;
-  Poco::Timer reaper_;  // runs CollectIdleThreads on a pool thread
+  Poco::Timer reaper_;  // runs Housekeep on a pool thread
   bool running_ = false;
 };
 

@@ -58,6 +58,7 @@ constexpr ServerOption kServerOptions[] = {
     {"auto-create-rooms", "BOOL", "a join may create its room (default true)"},
     {"max-connections", "N", "concurrent HTTP/WebSocket connections (default 256)"},
     {"max-connections-per-address", "N", "connections one client address may hold (default 64; 0: no limit)"},
+    {"header-timeout-seconds", "N", "close a connection whose request headers are not all in by then (default 10)"},
     {"join-timeout-seconds", "N", "close a WebSocket that has not joined a room by then (default 10)"},
     {"control-stall-seconds", "N", "/healthz fails when the control thread is stuck this long (default 5)"},
     {"api-key", "KEY", "require 'Authorization: Bearer KEY' on /api/v1"},

@@ -137,6 +137,37 @@ TEST_F(JoinTimeoutTest, ASocketThatNeverJoinsIsClosed) {
   EXPECT_TRUE(Healthy(Server())) << Context();
 }
 
+class HeaderTimeoutTest : public ServerTest {
+ protected:
+  std::vector<std::string> ServerArgs() const override { return {"--header-timeout-seconds=2"}; }
+};
+
+// Slowloris: a request whose headers come a byte at a time used to hold its
+// connection and thread for ever (Poco's timeout is per read). Now the
+// headers have a deadline; a joined WebSocket and a prompt request do not.
+TEST_F(HeaderTimeoutTest, RequestHeadersThatNeverEndAreCutOff) {
+  auto member = Connect();
+  member->Send(JoinMessage(UniqueRoom("slow"), "member"));
+  ASSERT_TRUE(member->WaitFor("joined", 10s)) << Context();
+
+  RawConnection slow("127.0.0.3", ServerProcess::kHost, Server().Port());
+  ASSERT_TRUE(slow.Send("GET /healthz HTTP/1.1\r\nHost: plenum\r\nX-Slow: "));
+  const auto start = std::chrono::steady_clock::now();
+  while (slow.Held() && std::chrono::steady_clock::now() - start < Scaled(15s)) {
+    slow.Send("x");
+    std::this_thread::sleep_for(300ms);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_FALSE(slow.Held()) << "still open after " << seconds << " s" << Context();
+  std::printf("a request trickling its headers was cut off after %.1f s\n", seconds);
+
+  // The joined socket outlived the deadline, and prompt requests are served.
+  EXPECT_TRUE(member->IsOpen()) << Context();
+  EXPECT_FALSE(member->WaitFor("error", 100ms)) << Context();
+  RawConnection prompt("127.0.0.3", ServerProcess::kHost, Server().Port());
+  EXPECT_EQ(prompt.Get("/healthz"), "HTTP/1.1 200 OK") << Context();
+}
+
 class ConfigFileTest : public ServerTest {
  protected:
   std::vector<std::string> ServerArgs() const override {

@@ -7,6 +7,7 @@
 #include "testclient/TimeoutScale.hpp"
 
 #include <cstdio>
+#include <functional>
 #include <thread>
 
 namespace plenum::test {
@@ -72,12 +73,7 @@ class LeakTest : public ServerTest {
              "candidate:3 1 UDP 2122260223 host.invalid 40000 typ host",  // a domain name
              "candidate:4 1 TCP 1518280447 127.0.0.1 9 typ host tcptype active",
          }) {
-      WsClient::Message message;
-      message.set("type", "candidate");
-      message.set("candidate", std::string(candidate));
-      message.set("sdpMid", "0");
-      message.set("sdpMLineIndex", 0);
-      ws.Send(message);
+      SendCandidate(ws, candidate);
     }
     if (!participant->Leave(5s)) return ::testing::AssertionFailure() << "cycle " << index << ": not closed on leave";
     for (const std::string& type : ws.History()) {
@@ -103,18 +99,43 @@ class LeakTest : public ServerTest {
     if (!ws->WaitFor("answer", 5s)) return ::testing::AssertionFailure() << "cycle " << index << ": no answer";
     for (const char* candidate : {"candidate:1 1 UDP 2122260223 127.0.0.1 9 typ host",
                                   "candidate:2 1 UDP 2122260223 abc.local 40000 typ host"}) {
-      WsClient::Message message;
-      message.set("type", "candidate");
-      message.set("candidate", std::string(candidate));
-      message.set("sdpMid", "0");
-      message.set("sdpMLineIndex", 0);
-      ws->Send(message);
+      SendCandidate(*ws, candidate);
     }
     ws->SendRaw(R"({"type":"leave"})");
     if (!ws->WaitForClose(5s)) return ::testing::AssertionFailure() << "cycle " << index << ": not closed on leave";
     if (!anchor_->Signaling().WaitFor("participant-left", 10s))
       return ::testing::AssertionFailure() << "cycle " << index << ": anchor not told of the leave";
     return ::testing::AssertionSuccess();
+  }
+
+  static void SendCandidate(WsClient& ws, const char* candidate) {
+    WsClient::Message message;
+    message.set("type", "candidate");
+    message.set("candidate", std::string(candidate));
+    message.set("sdpMid", "0");
+    message.set("sdpMLineIndex", 0);
+    ws.Send(message);
+  }
+
+  // With a connected anchor in the room: 3 warm-up cycles, then 20 measured
+  // ones, after which threads and file descriptors are back within slack.
+  void ExpectCyclesGiveBack(const char* label, const std::function<::testing::AssertionResult(int)>& cycle,
+                            std::chrono::milliseconds settle) {
+    constexpr int kMeasuredCycles = 20;
+    anchor_ = Participant(ParticipantOptions("anchor", 330.0, 0xFFFF0000));
+    ASSERT_TRUE(anchor_->JoinAndConnect(room_, 15s)) << anchor_->Describe() << Context();
+    for (int i = 0; i < 3; ++i) ASSERT_TRUE(cycle(i)) << Context();
+    const ProcessUsage baseline = Settled(ReadProcessUsage(Server().Pid()), 5s);
+    for (int i = 0; i < kMeasuredCycles; ++i) ASSERT_TRUE(cycle(100 + i)) << Context();
+    const ProcessUsage after = Settled(baseline, settle);
+    std::printf("%s: %d sessions; before %s; after %s\n", label, kMeasuredCycles, baseline.Describe().c_str(),
+                after.Describe().c_str());
+    std::printf("file descriptors after: %s\n", DescribeFds(Server().Pid()).c_str());
+    std::fflush(stdout);
+    EXPECT_LE(after.threads, baseline.threads + kThreadSlack) << Context();
+    EXPECT_LE(after.fds, baseline.fds + kFdSlack) << Context();
+    EXPECT_TRUE(anchor_->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate / 2, 5s)) << anchor_->Describe(true);
+    anchor_.reset();
   }
 
   std::string room_ = UniqueRoom("leak");
@@ -159,41 +180,13 @@ TEST_F(LeakTest, JoinLeaveCyclesGiveBackThreadsFdsAndMemory) {
 // name used to cost file descriptors and threads for good (a lookup that
 // outlived the participant).
 TEST_F(LeakTest, EveryKindOfCandidateGivesBackThreadsAndFds) {
-  anchor_ = Participant(ParticipantOptions("anchor", 330.0, 0xFFFF0000));
-  ASSERT_TRUE(anchor_->JoinAndConnect(room_, 15s)) << anchor_->Describe() << Context();
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(CandidateCycle(i)) << Context();
-  const ProcessUsage baseline = Settled(ReadProcessUsage(Server().Pid()), 5s);
-  constexpr int kCandidateCycles = 20;
-  for (int i = 0; i < kCandidateCycles; ++i) ASSERT_TRUE(CandidateCycle(100 + i)) << Context();
-  const ProcessUsage after = Settled(baseline, 10s);
-  std::printf("candidates: %d sessions; before %s; after %s\n", kCandidateCycles, baseline.Describe().c_str(),
-              after.Describe().c_str());
-  std::printf("file descriptors after: %s\n", DescribeFds(Server().Pid()).c_str());
-  std::fflush(stdout);
-  EXPECT_LE(after.threads, baseline.threads + kThreadSlack) << Context();
-  EXPECT_LE(after.fds, baseline.fds + kFdSlack) << Context();
-  EXPECT_TRUE(anchor_->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate / 2, 5s)) << anchor_->Describe(true);
-  anchor_.reset();
+  ExpectCyclesGiveBack("candidates", [this](int i) { return CandidateCycle(i); }, 10s);
 }
 
 // Leaving before the connection is up (a tab closed mid-join) gives back
 // what the participant held too: its ICE agent was seen to outlive it.
 TEST_F(LeakTest, LeavingBeforeConnectingGivesBackThreadsAndFds) {
-  anchor_ = Participant(ParticipantOptions("anchor", 330.0, 0xFFFF0000));
-  ASSERT_TRUE(anchor_->JoinAndConnect(room_, 15s)) << anchor_->Describe() << Context();
-  for (int i = 0; i < 3; ++i) ASSERT_TRUE(UnconnectedCycle(i)) << Context();
-  const ProcessUsage baseline = Settled(ReadProcessUsage(Server().Pid()), 5s);
-  constexpr int kUnconnectedCycles = 20;
-  for (int i = 0; i < kUnconnectedCycles; ++i) ASSERT_TRUE(UnconnectedCycle(100 + i)) << Context();
-  const ProcessUsage after = Settled(baseline, 15s);
-  std::printf("unconnected: %d sessions; before %s; after %s\n", kUnconnectedCycles, baseline.Describe().c_str(),
-              after.Describe().c_str());
-  std::printf("file descriptors after: %s\n", DescribeFds(Server().Pid()).c_str());
-  std::fflush(stdout);
-  EXPECT_LE(after.threads, baseline.threads + kThreadSlack) << Context();
-  EXPECT_LE(after.fds, baseline.fds + kFdSlack) << Context();
-  EXPECT_TRUE(anchor_->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate / 2, 5s)) << anchor_->Describe(true);
-  anchor_.reset();
+  ExpectCyclesGiveBack("unconnected", [this](int i) { return UnconnectedCycle(i); }, 15s);
 }
 
 }  // namespace

@@ -23,9 +23,16 @@ StoppedThread::StoppedThread(pid_t tid) : tid_(tid) {
     Release(std::chrono::seconds(1));
     throw std::runtime_error(error);
   }
+  // The stop is reported within moments; bounded all the same.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   int status = 0;
-  if (waitpid(tid_, &status, __WALL) != tid_ || !WIFSTOPPED(status)) {
-    const std::string error = Errno("waitpid for the interrupted thread");
+  pid_t reported = 0;
+  while ((reported = waitpid(tid_, &status, __WALL | WNOHANG)) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (reported != tid_ || !WIFSTOPPED(status)) {
+    const std::string error = reported == 0 ? std::string("the thread did not stop within 5 s")
+                                            : Errno("waitpid for the interrupted thread");
     Release(std::chrono::seconds(1));
     throw std::runtime_error(error);
   }

@@ -1,5 +1,7 @@
 #include "mcu/Conference.hpp"
 
+#include <malloc.h>
+
 #include <glib.h>
 
 #include <cinttypes>
@@ -16,7 +18,10 @@ namespace plenum::mcu {
 Conference::Conference(const ServerConfig& config, ControlThread& control)
     : config_(config), control_(control), tokens_(config.tokenSecret),
       watchdog_(control, std::chrono::seconds(config.controlStallSeconds)),
-      joinSweep_(std::make_unique<ControlTimer>(control, std::chrono::seconds(1), [this] { CloseUnjoinedSessions(); })) {
+      joinSweep_(std::make_unique<ControlTimer>(control, std::chrono::seconds(1), [this] {
+        CloseUnjoinedSessions();
+        TrimFreedMemory();
+      })) {
 }
 
 Conference::~Conference() { Shutdown(); }
@@ -132,7 +137,21 @@ void Conference::CloseUnjoinedSessions() {
 
 void Conference::ReleaseIfIdle(const std::string& room) {
   auto it = rooms_.find(room);
-  if (it != rooms_.end() && it->second->empty() && !it->second->persistent()) rooms_.erase(it);
+  if (it != rooms_.end() && it->second->empty() && !it->second->persistent()) {
+    rooms_.erase(it);
+    roomClosedAt_ = std::chrono::steady_clock::now();
+  }
+}
+
+// A room's pipeline frees megabytes, but glibc keeps freed heap for reuse,
+// so after a busy hour the process would hold its high-water mark for ever
+// (130 MiB after 500 joins and leaves, against 65 at start). Once rooms
+// have stopped closing for a few seconds, give it back to the system.
+void Conference::TrimFreedMemory() {
+  constexpr auto kQuiet = std::chrono::seconds(3);
+  if (!roomClosedAt_ || std::chrono::steady_clock::now() - *roomClosedAt_ < kQuiet) return;
+  roomClosedAt_.reset();
+  malloc_trim(0);
 }
 
 void Conference::CloseRoom(const std::string& roomId, ErrorCode code, const std::string& message) {
@@ -146,6 +165,7 @@ void Conference::CloseRoom(const std::string& roomId, ErrorCode code, const std:
     session.room.clear();
   }
   rooms_.erase(it);  // tears the pipeline down
+  roomClosedAt_ = std::chrono::steady_clock::now();
 }
 
 Conference::Session* Conference::SessionOfParticipant(const std::string& participant) {

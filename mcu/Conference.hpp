@@ -69,6 +69,7 @@ class Conference : private RoomListener {
   void CloseRoom(const std::string& room, ErrorCode code, const std::string& message);
   void ReleaseIfIdle(const std::string& room);
   void CloseUnjoinedSessions();
+  void TrimFreedMemory();
   Session* SessionOfParticipant(const std::string& participant);
   std::string NewParticipantId();
 
@@ -88,7 +89,8 @@ class Conference : private RoomListener {
   std::atomic<SessionId> nextSession_{1};
   std::map<SessionId, Session> sessions_;
   std::map<std::string, std::unique_ptr<Room>> rooms_;
-  std::unique_ptr<ControlTimer> joinSweep_;  // every second: CloseUnjoinedSessions
+  std::unique_ptr<ControlTimer> joinSweep_;  // every second: CloseUnjoinedSessions, TrimFreedMemory
+  std::optional<std::chrono::steady_clock::time_point> roomClosedAt_;  // since the last trim
 };
 
 }  // namespace plenum::mcu

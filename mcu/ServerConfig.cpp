@@ -70,8 +70,10 @@ ServerConfig ServerConfig::From(const Poco::Util::AbstractConfiguration& config,
   out.recordingsDir = config.getString("recordings-dir", out.recordingsDir);
   out.maxParticipants = IntIn(config, "max-participants", out.maxParticipants, 1, kMaxParticipantsLimit);
   out.autoCreateRooms = config.getBool("auto-create-rooms", out.autoCreateRooms);
-  out.maxConnections = IntIn(config, "max-connections", out.maxConnections, 8, 10000);
-  out.maxConnectionsPerAddress = IntIn(config, "max-connections-per-address", out.maxConnectionsPerAddress, 0, 10000);
+  out.maxConnections = IntIn(config, "max-connections", out.maxConnections, 8, 100000);
+  out.maxConnectionsPerAddress = IntIn(config, "max-connections-per-address", out.maxConnectionsPerAddress, 0, 100000);
+  out.joinsPerSecondPerAddress =
+      IntIn(config, "joins-per-second-per-address", out.joinsPerSecondPerAddress, 0, 100000);
   out.headerTimeoutSeconds = IntIn(config, "header-timeout-seconds", out.headerTimeoutSeconds, 1, 600);
   out.joinTimeoutSeconds = IntIn(config, "join-timeout-seconds", out.joinTimeoutSeconds, 1, 3600);
   out.controlStallSeconds = IntIn(config, "control-stall-seconds", out.controlStallSeconds, 1, 600);

@@ -30,8 +30,9 @@ struct ServerConfig {
   std::string recordingsDir = "./recordings";
   int maxParticipants = 16;  // default for rooms not made through REST with their own
   bool autoCreateRooms = true;
-  int maxConnections = 256;  // concurrent HTTP/WebSocket connections
+  int maxConnections = 2048;  // concurrent HTTP/WebSocket connections
   int maxConnectionsPerAddress = 64;  // 0: no limit (behind a reverse proxy, all share its address)
+  int joinsPerSecondPerAddress = 10;  // WebSockets one address may open a second, after a burst of 5 s' worth; 0: no limit
   int headerTimeoutSeconds = 10;  // a request's headers must be in by then (slowloris)
   int joinTimeoutSeconds = 10;  // a WebSocket that has not joined by then is closed
   int controlStallSeconds = 5;  // /healthz fails once the control thread has not answered for this long

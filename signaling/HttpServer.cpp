@@ -15,7 +15,8 @@
 #include "mcu/Log.hpp"
 #include "signaling/RestApi.hpp"
 #include "signaling/StaticFiles.hpp"
-#include "signaling/WebSocketSession.hpp"
+#include "signaling/WebSocketHub.hpp"
+#include "signaling/WebSocketUpgrade.hpp"
 
 namespace plenum::signaling {
 namespace {
@@ -41,8 +42,9 @@ class TimedHandler : public Poco::Net::HTTPRequestHandler {
 
 class Router : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Router(const mcu::ServerConfig& config, mcu::Conference& conference, RequestDeadlines& deadlines)
-      : config_(config), conference_(conference), deadlines_(deadlines) {}
+  Router(const mcu::ServerConfig& config, mcu::Conference& conference, RequestDeadlines& deadlines,
+         WebSocketHub& hub, AddressRate& openings)
+      : config_(config), conference_(conference), deadlines_(deadlines), hub_(hub), openings_(openings) {}
 
   Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest& request) override {
     // Called once the request's headers are in.
@@ -63,7 +65,7 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
     } catch (const Poco::Exception&) {
       path = "/";
     }
-    if (path == "/ws") return new WebSocketSession(conference_);
+    if (path == "/ws") return new WebSocketUpgrade(hub_, openings_);
     if (path == "/healthz") return new HealthCheck(conference_);
     if (path == "/metrics") return new Metrics(conference_);
     if (path.rfind("/api/", 0) == 0) return new RestApi(conference_, config_);
@@ -73,6 +75,8 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
   const mcu::ServerConfig& config_;
   mcu::Conference& conference_;
   RequestDeadlines& deadlines_;
+  WebSocketHub& hub_;
+  AddressRate& openings_;
 };
 
 Poco::Net::Context::Ptr ServerTlsContext(const TlsIdentity& identity) {
@@ -99,8 +103,8 @@ std::string AddressOf(const Poco::Net::StreamSocket& socket) {
   }
 }
 
-// Rejects at accept time, before the connection costs a thread, a client
-// address that already holds its share.
+// Rejects at accept time, before the connection costs a thread, when the
+// server is full or the client address already holds its share.
 class AddressFilter : public Poco::Net::TCPServerConnectionFilter {
  public:
   explicit AddressFilter(ConnectionLimits& limits) : limits_(limits) {}
@@ -110,18 +114,15 @@ class AddressFilter : public Poco::Net::TCPServerConnectionFilter {
   ConnectionLimits& limits_;
 };
 
-// An HTTP connection that counts against its client address while open,
-// and whose request headers have a deadline.
+// An HTTP connection that counts against the limits while open (or until
+// a WebSocket upgrade takes its slot to the hub), and whose request
+// headers have a deadline.
 class CountedConnection : public Poco::Net::HTTPServerConnection {
  public:
   CountedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
-                    Poco::Net::HTTPRequestHandlerFactory::Ptr router, ConnectionLimits& limits, std::string address,
+                    Poco::Net::HTTPRequestHandlerFactory::Ptr router, ConnectionSlot slot,
                     RequestDeadlines& deadlines)
-      : HTTPServerConnection(socket, params, router),
-        limits_(limits),
-        address_(std::move(address)),
-        deadlines_(deadlines) {}
-  ~CountedConnection() override { limits_.Close(address_); }
+      : HTTPServerConnection(socket, params, router), slot_(std::move(slot)), deadlines_(deadlines) {}
 
   void run() override {
     struct Registration {
@@ -129,16 +130,17 @@ class CountedConnection : public Poco::Net::HTTPServerConnection {
       RequestDeadlines::Id id;
       ~Registration() {
         SetCurrentConnection(0);
+        SetCurrentConnectionSlot(nullptr);
         deadlines.End(id);
       }
     } registration{deadlines_, deadlines_.Begin(socket())};
     SetCurrentConnection(registration.id);
+    SetCurrentConnectionSlot(&slot_);
     HTTPServerConnection::run();
   }
 
  private:
-  ConnectionLimits& limits_;
-  std::string address_;
+  ConnectionSlot slot_;
   RequestDeadlines& deadlines_;
 };
 
@@ -149,7 +151,7 @@ class RefusedConnection : public Poco::Net::TCPServerConnection {
   void run() override {
     static const std::string kResponse =
         "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n"
-        "Content-Length: 42\r\n\r\ntoo many connections from your address\r\n\r\n";
+        "Content-Length: 22\r\n\r\ntoo many connections\r\n";
     try {
       socket().setSendTimeout(Poco::Timespan(1, 0));
       socket().sendBytes(kResponse.data(), static_cast<int>(kResponse.size()));
@@ -168,7 +170,7 @@ class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
     std::string address = AddressOf(socket);
     if (!limits_.Open(address)) return new RefusedConnection(socket);
-    return new CountedConnection(socket, params_, router_, limits_, std::move(address), deadlines_);
+    return new CountedConnection(socket, params_, router_, ConnectionSlot(limits_, std::move(address)), deadlines_);
   }
 
  private:
@@ -194,20 +196,24 @@ Poco::Net::HTTPServerParams::Ptr ServerParams(int threads) {
 
 HttpServer::HttpServer(const mcu::ServerConfig& config, mcu::Conference& conference,
                        const std::optional<TlsIdentity>& tls)
-    : limits_(config.maxConnectionsPerAddress),
-      deadlines_(std::chrono::seconds(config.headerTimeoutSeconds), std::chrono::seconds(kKeepAliveSeconds)) {
-  const int threads = config.maxConnections;
+    : limits_(config.maxConnections, config.maxConnectionsPerAddress),
+      openings_(config.joinsPerSecondPerAddress, kJoinBurstSeconds * config.joinsPerSecondPerAddress),
+      deadlines_(std::chrono::seconds(config.headerTimeoutSeconds), std::chrono::seconds(kKeepAliveSeconds)),
+      hub_(std::make_unique<WebSocketHub>(conference)) {
+  // Threads serve HTTP requests only (a WebSocket goes to the hub once
+  // upgraded): up to kMaxHttpThreads, made when needed, reaped when idle.
+  const int threads = std::min(config.maxConnections, kMaxHttpThreads);
   // Each listener's dispatcher holds a pool thread of its own, and so does
   // the reaper. A thread idle for kIdleThreadSeconds may go.
   pool_ = std::make_unique<Poco::ThreadPool>("plenum-http", 4, threads + 3, kIdleThreadSeconds);
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(config.bind, static_cast<Poco::UInt16>(config.port)));
-  plain_ = MakeListener(new Router(config, conference, deadlines_), socket, threads);
+  plain_ = MakeListener(new Router(config, conference, deadlines_, *hub_, openings_), socket, threads);
   if (tls) {
     sslLibrary_ = std::make_unique<SslLibrary>();
     Poco::Net::SecureServerSocket secureSocket(
         Poco::Net::SocketAddress(config.bind, static_cast<Poco::UInt16>(config.tlsPort)), 64,
         ServerTlsContext(*tls));
-    secure_ = MakeListener(new Router(config, conference, deadlines_), secureSocket, threads);
+    secure_ = MakeListener(new Router(config, conference, deadlines_, *hub_, openings_), secureSocket, threads);
   }
 }
 
@@ -231,6 +237,7 @@ HttpServer::SslLibrary::SslLibrary() { Poco::Net::initializeSSL(); }
 HttpServer::SslLibrary::~SslLibrary() { Poco::Net::uninitializeSSL(); }
 
 void HttpServer::Start() {
+  hub_->Start();
   plain_.server->start();
   if (secure_.server) secure_.server->start();
   reaper_.setPeriodicInterval(1000);
@@ -259,6 +266,7 @@ void HttpServer::Stop() {
     static_cast<Router*>(listener->router.get())->StopConnections(listener->server.get());
   }
   pool_->joinAll();
+  hub_->Stop();
 }
 
 unsigned short HttpServer::port() const { return plain_.server->port(); }

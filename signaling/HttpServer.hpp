@@ -2,10 +2,12 @@
 // and metrics, and the browser client, served over plain HTTP (`port`, for
 // this machine and a reverse proxy in front) and over HTTPS (`tls-port`:
 // browsers give the camera and microphone only to secure pages, so another
-// machine joins over https). Poco's threaded server blocks one pool thread
-// per open WebSocket, so the pool is sized for the configured number of
-// connections (max-connections), not Poco's default of 16; and one client
-// address may hold at most max-connections-per-address of them.
+// machine joins over https). Poco's threaded server serves each HTTP
+// connection on a pool thread while a request is read and answered; a
+// WebSocket leaves for the hub's one thread as soon as it is upgraded. At
+// most max-connections are open at once, at most
+// max-connections-per-address from one client address, and one address
+// opens at most joins-per-second-per-address WebSockets a second.
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -17,6 +19,7 @@
 #include <memory>
 #include <optional>
 
+#include "signaling/AddressRate.hpp"
 #include "signaling/ConnectionLimits.hpp"
 #include "signaling/RequestDeadlines.hpp"
 #include "signaling/TlsCertificate.hpp"
@@ -27,6 +30,8 @@ struct ServerConfig;
 }  // namespace plenum::mcu
 
 namespace plenum::signaling {
+
+class WebSocketHub;
 
 class HttpServer {
  public:
@@ -60,6 +65,9 @@ class HttpServer {
   };
 
   static constexpr int kIdleThreadSeconds = 5;
+  static constexpr int kMaxHttpThreads = 256;
+  // An address may open this many seconds' worth of WebSockets at once.
+  static constexpr int kJoinBurstSeconds = 5;
 
   // Every second: late request headers, idle pool threads.
   void Housekeep(Poco::Timer& timer);
@@ -67,7 +75,9 @@ class HttpServer {
                         int threads);
 
   ConnectionLimits limits_;
+  AddressRate openings_;
   RequestDeadlines deadlines_;
+  std::unique_ptr<WebSocketHub> hub_;
   int housekeepingTicks_ = 0;  // reaper thread only
   std::unique_ptr<SslLibrary> sslLibrary_;
   std::unique_ptr<Poco::ThreadPool> pool_;

@@ -1,4 +1,5 @@
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -35,10 +36,22 @@ void LimitMallocArenas() {
   if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
 }
 
+// Each participant holds a WebSocket and, in its media engine, a dozen
+// more descriptors; the usual soft limit of 1024 would stop a server at
+// about 60 people. Raise it to the hard limit, as servers do (systemd's
+// default hard limit is 524288; LimitNOFILE= in the unit changes it).
+void RaiseDescriptorLimit() {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= files.rlim_max) return;
+  files.rlim_cur = files.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &files);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   LimitMallocArenas();
+  RaiseDescriptorLimit();
   PrepareSignals();
   plenum::mcu::PlenumApp app;
   return app.run(argc, argv);

@@ -67,14 +67,7 @@ class LeakTest : public ServerTest {
     if (!participant->JoinAndConnect(room_, 15s))
       return ::testing::AssertionFailure() << "cycle " << index << ": " << participant->Describe(true);
     WsClient& ws = participant->Signaling();
-    for (const char* candidate : {
-             "candidate:1 1 UDP 2122260223 127.0.0.1 9 typ host",         // an address
-             "candidate:2 1 UDP 2122260223 abc.local 40000 typ host",     // mDNS, as browsers hide theirs
-             "candidate:3 1 UDP 2122260223 host.invalid 40000 typ host",  // a domain name
-             "candidate:4 1 TCP 1518280447 127.0.0.1 9 typ host tcptype active",
-         }) {
-      SendCandidate(ws, candidate);
-    }
+    for (const std::string& candidate : EveryKindOfCandidate()) SendCandidate(ws, candidate);
     if (!participant->Leave(5s)) return ::testing::AssertionFailure() << "cycle " << index << ": not closed on leave";
     for (const std::string& type : ws.History()) {
       if (type == "error") return ::testing::AssertionFailure() << "cycle " << index << ": a candidate was refused";
@@ -93,8 +86,7 @@ class LeakTest : public ServerTest {
     if (!ws->WaitFor("joined", 5s)) return ::testing::AssertionFailure() << "cycle " << index << ": not joined";
     WsClient::Message offer;
     offer.set("type", "offer");
-    offer.set("sdp", UnreachableOffer({111, "opus/48000/2", {"fmtp:111 minptime=10;useinbandfec=1"}},
-                                      {96, "VP8/90000", {"rtcp-fb:96 nack pli"}}));
+    offer.set("sdp", UnreachableOpusVp8Offer());
     ws->Send(offer);
     if (!ws->WaitFor("answer", 5s)) return ::testing::AssertionFailure() << "cycle " << index << ": no answer";
     for (const char* candidate : {"candidate:1 1 UDP 2122260223 127.0.0.1 9 typ host",
@@ -106,15 +98,6 @@ class LeakTest : public ServerTest {
     if (!anchor_->Signaling().WaitFor("participant-left", 10s))
       return ::testing::AssertionFailure() << "cycle " << index << ": anchor not told of the leave";
     return ::testing::AssertionSuccess();
-  }
-
-  static void SendCandidate(WsClient& ws, const char* candidate) {
-    WsClient::Message message;
-    message.set("type", "candidate");
-    message.set("candidate", std::string(candidate));
-    message.set("sdpMid", "0");
-    message.set("sdpMLineIndex", 0);
-    ws.Send(message);
   }
 
   // With a connected anchor in the room: 3 warm-up cycles, then 20 measured

@@ -27,8 +27,7 @@ constexpr int kColourTolerance = 60;
 // candidates follow, nobody answers the server's connectivity checks, so
 // its DTLS never starts and the server's sending side for it stays blocked,
 // as it does for any participant until their connection is up.
-const std::string kUnreachableOffer = UnreachableOffer({111, "opus/48000/2", {"fmtp:111 minptime=10;useinbandfec=1"}},
-                                                       {96, "VP8/90000", {"rtcp-fb:96 nack pli"}});
+const std::string kUnreachableOffer = UnreachableOpusVp8Offer();
 
 struct Sender {
   std::string name;

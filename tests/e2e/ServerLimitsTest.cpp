@@ -8,8 +8,10 @@
 #include "testclient/TimeoutScale.hpp"
 
 #include <Poco/TemporaryFile.h>
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 #include <vector>
@@ -19,12 +21,25 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kOpenSockets = 200;
+constexpr int kOpenSockets = 1000;
+constexpr long kThreadSlack = 8;
 
-class ServerLimitsTest : public ServerTest {
+class ServerLimitsTest : public ServerTest {};
+
+class ManySocketsTest : public ServerTest {
  protected:
-  // All of this suite's sockets come from 127.0.0.1.
-  std::vector<std::string> ServerArgs() const override { return {"--max-connections-per-address=250"}; }
+  void SetUp() override {
+    // A thousand sockets and then some, in this process.
+    rlimit files{};
+    getrlimit(RLIMIT_NOFILE, &files);
+    files.rlim_cur = std::min<rlim_t>(files.rlim_max, 8192);
+    setrlimit(RLIMIT_NOFILE, &files);
+    ServerTest::SetUp();
+  }
+  // All from 127.0.0.1, and idle for as long as the test takes.
+  std::vector<std::string> ServerArgs() const override {
+    return {"--max-connections-per-address=0", "--joins-per-second-per-address=0", "--join-timeout-seconds=300"};
+  }
 };
 
 class PerAddressLimitTest : public ServerTest {
@@ -87,27 +102,88 @@ TEST_F(ServerLimitsTest, MediaSocketsOnlyOnTheIceAddressAndNoUpnp) {
   }
 }
 
-// Poco's default pool (16 threads) would stall the 17th socket; the pool is
-// sized by max-connections (default 256), so 200 idle sockets are all
-// served and the server still has room for a real participant.
-TEST_F(ServerLimitsTest, TwoHundredOpenSocketsAreAllServed) {
-  std::vector<std::unique_ptr<WsClient>> sockets;
+// Each WebSocket used to hold an HTTP thread for its whole life (and the
+// pool's size capped the server at 256 of them). Now one thread serves
+// them all: a thousand open WebSockets, every one answered, cost the server
+// their descriptors but no thread each, and a participant still joins.
+TEST_F(ManySocketsTest, AThousandOpenWebSocketsAreServedWithoutAThreadEach) {
+  const ProcessUsage before = ReadProcessUsage(Server().Pid());
+  std::vector<std::unique_ptr<RawConnection>> sockets;
   for (int i = 0; i < kOpenSockets; ++i) {
-    sockets.push_back(Connect());
+    sockets.push_back(std::make_unique<RawConnection>("127.0.0.1", ServerProcess::kHost, Server().Port()));
+    ASSERT_TRUE(sockets.back()->SendWebSocketMessage("/ws", R"({"type":"offer","sdp":"v=0"})"))
+        << "socket " << i << " of " << kOpenSockets << " not upgraded; " << Context();
   }
   for (int i = 0; i < kOpenSockets; ++i) {
-    sockets[i]->SendRaw(R"({"type":"offer","sdp":"v=0"})");
+    const std::string answer = sockets[i]->Receive(10s);
+    ASSERT_NE(answer.find("not-joined"), std::string::npos)
+        << "socket " << i << " of " << kOpenSockets << " got [" << answer << "]; " << Context();
   }
-  for (int i = 0; i < kOpenSockets; ++i) {
-    const auto error = sockets[i]->WaitFor("error", 10s);
-    ASSERT_TRUE(error) << "socket " << i << " of " << kOpenSockets << " got no answer; " << Context();
-    EXPECT_EQ(error->optValue<std::string>("code", ""), "not-joined");
-  }
+  const ProcessUsage during = ReadProcessUsage(Server().Pid());
+  std::printf("%d open WebSockets: server %s, before them %s\n", kOpenSockets, during.Describe().c_str(),
+              before.Describe().c_str());
+  EXPECT_GE(during.fds, before.fds + kOpenSockets) << "the sockets are not all open; " << Context();
+  EXPECT_LE(during.threads, before.threads + kThreadSlack) << "threads grow with open sockets; " << Context();
 
   auto extra = Connect();
   extra->Send(JoinMessage(UniqueRoom("limits"), "one-more"));
   EXPECT_TRUE(extra->WaitFor("joined", 10s)) << Context();
   EXPECT_EQ(Server().Get("/healthz").status, 200);
+}
+
+// A client may send its first message right behind the handshake, in the
+// same packet, without waiting for the 101: the HTTP layer has read it
+// already, and it must not be lost on the way to the hub.
+TEST_F(ServerLimitsTest, AJoinSentWithTheHandshakeIsAnswered) {
+  RawConnection eager("127.0.0.1", ServerProcess::kHost, Server().Port());
+  const std::string join = R"({"type":"join","room":")" + UniqueRoom("eager") + R"(","name":"eager"})";
+  ASSERT_EQ(eager.Upgrade("/ws", RawConnection::TextFrame(join)).rfind("HTTP/1.1 101", 0), 0u) << Context();
+  std::string received;
+  const auto deadline = std::chrono::steady_clock::now() + Scaled(10s);
+  while (received.find("\"joined\"") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    received += eager.Receive(1s);
+  EXPECT_NE(received.find("\"joined\""), std::string::npos) << "got [" << received << "]; " << Context();
+}
+
+class JoinRateTest : public ServerTest {
+ protected:
+  // 2 a second after a burst of 10.
+  std::vector<std::string> ServerArgs() const override { return {"--joins-per-second-per-address=2"}; }
+};
+
+// One address opening WebSockets (each a join to come) as fast as it can
+// gets its burst, then 429 with Retry-After; another address is not
+// affected, and the first gets its rate back as time passes.
+TEST_F(JoinRateTest, OneAddressOpensOnlySoManyWebSocketsASecond) {
+  constexpr int kAttempts = 30;
+  constexpr int kBurst = 10;
+  int upgraded = 0;
+  int refused = 0;
+  std::vector<std::unique_ptr<RawConnection>> opened;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kAttempts; ++i) {
+    opened.push_back(std::make_unique<RawConnection>("127.0.0.5", ServerProcess::kHost, Server().Port()));
+    const std::string status = opened.back()->Upgrade("/ws");
+    if (status.rfind("HTTP/1.1 101", 0) == 0) ++upgraded;
+    if (status.rfind("HTTP/1.1 429", 0) == 0) ++refused;
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(upgraded + refused, kAttempts) << Context();
+  EXPECT_GE(upgraded, kBurst) << Context();
+  EXPECT_LE(upgraded, kBurst + static_cast<int>(2 * seconds) + 1) << "in " << seconds << " s; " << Context();
+
+  auto other = Connect();  // from 127.0.0.1
+  other->Send(JoinMessage(UniqueRoom("rate"), "other"));
+  EXPECT_TRUE(other->WaitFor("joined", 10s)) << Context();
+
+  bool again = false;
+  const auto deadline = std::chrono::steady_clock::now() + Scaled(5s);
+  while (!again && std::chrono::steady_clock::now() < deadline) {
+    RawConnection later("127.0.0.5", ServerProcess::kHost, Server().Port());
+    again = later.Upgrade("/ws").rfind("HTTP/1.1 101", 0) == 0;
+    if (!again) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(again) << "127.0.0.5 is still refused" << Context();
 }
 
 class JoinTimeoutTest : public ServerTest {

@@ -63,6 +63,30 @@ std::string UnreachableOffer(const OfferedFormat& audio, const OfferedFormat& vi
   return sdp.str();
 }
 
+std::string UnreachableOpusVp8Offer() {
+  return UnreachableOffer({111, "opus/48000/2", {"fmtp:111 minptime=10;useinbandfec=1"}},
+                          {96, "VP8/90000", {"rtcp-fb:96 nack pli"}});
+}
+
+void SendCandidate(WsClient& ws, const std::string& candidate) {
+  WsClient::Message message;
+  message.set("type", "candidate");
+  message.set("candidate", candidate);
+  message.set("sdpMid", "0");
+  message.set("sdpMLineIndex", 0);
+  ws.Send(message);
+}
+
+const std::vector<std::string>& EveryKindOfCandidate() {
+  static const std::vector<std::string> kinds = {
+      "candidate:1 1 UDP 2122260223 127.0.0.1 9 typ host",         // an address
+      "candidate:2 1 UDP 2122260223 abc.local 40000 typ host",     // mDNS, as browsers hide theirs
+      "candidate:3 1 UDP 2122260223 host.invalid 40000 typ host",  // a domain name
+      "candidate:4 1 TCP 1518280447 127.0.0.1 9 typ host tcptype active",
+  };
+  return kinds;
+}
+
 MediaClientOptions ParticipantOptions(const std::string& name, double toneHz, std::uint32_t colourArgb,
                                       VideoCodec codec) {
   MediaClientOptions options;

@@ -34,6 +34,15 @@ struct OfferedFormat {
 // bundled, from a peer that will never be reached: made-up ICE credentials
 // and fingerprint, and no candidates.
 std::string UnreachableOffer(const OfferedFormat& audio, const OfferedFormat& video);
+// The usual one: Opus and VP8, as a browser offers them.
+std::string UnreachableOpusVp8Offer();
+
+// Trickles one candidate line for the first section ("" ends candidates).
+void SendCandidate(WsClient& ws, const std::string& candidate);
+
+// One candidate of each kind a browser may trickle: an address, an mDNS
+// name (browsers hide their addresses that way), another domain name, TCP.
+const std::vector<std::string>& EveryKindOfCandidate();
 
 // Options for a participant sending `toneHz` and `colourArgb`.
 MediaClientOptions ParticipantOptions(const std::string& name, double toneHz, std::uint32_t colourArgb,

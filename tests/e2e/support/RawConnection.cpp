@@ -47,12 +47,38 @@ std::string RawConnection::Get(const std::string& path) const {
   return text.substr(0, text.find("\r\n"));
 }
 
-bool RawConnection::SendWebSocketMessage(const std::string& path, const std::string& text) const {
+std::string RawConnection::Upgrade(const std::string& path, const std::string& behind) const {
   const std::string handshake = "GET " + path +
                                 " HTTP/1.1\r\nHost: plenum\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  if (!Send(handshake + behind)) return {};
+  pollfd p{fd_, POLLIN, 0};
+  if (poll(&p, 1, static_cast<int>(Scaled(std::chrono::seconds(5)).count())) != 1) return {};
+  // The answer's headers only: what follows them is the server's first
+  // frames, left for Receive.
+  std::string answer;
+  char byte = 0;
+  while (answer.size() < 4096 && answer.find("\r\n\r\n") == std::string::npos && recv(fd_, &byte, 1, 0) == 1)
+    answer += byte;
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+bool RawConnection::WaitUntilClosed(std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + Scaled(timeout);
+  char buffer[4096];
+  while (connected_) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left.count())) != 1) return false;
+    if (recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT) <= 0) return true;  // closed (or reset)
+  }
+  return false;
+}
+
+std::string RawConnection::TextFrame(const std::string& text) {
   // One final text frame, masked as a client's must be (key 0: the payload
-  // is unchanged), with a 16-bit length.
+  // is unchanged).
   std::string frame;
   frame += static_cast<char>(0x81);
   if (text.size() < 126) {
@@ -64,15 +90,19 @@ bool RawConnection::SendWebSocketMessage(const std::string& path, const std::str
   }
   frame += std::string(4, '\0');
   frame += text;
-  // The server's 101 is read before the frame goes: bytes sent behind the
-  // request could be swallowed by the HTTP layer's read-ahead.
-  if (!Send(handshake)) return false;
+  return frame;
+}
+
+bool RawConnection::SendWebSocketMessage(const std::string& path, const std::string& text) const {
+  return Upgrade(path).rfind("HTTP/1.1 101", 0) == 0 && Send(TextFrame(text));
+}
+
+std::string RawConnection::Receive(std::chrono::milliseconds timeout) const {
   pollfd p{fd_, POLLIN, 0};
-  if (poll(&p, 1, static_cast<int>(Scaled(std::chrono::seconds(5)).count())) != 1) return false;
-  char answer[1024];
-  const ssize_t n = recv(fd_, answer, sizeof answer, 0);
-  if (n <= 0 || std::string(answer, static_cast<std::size_t>(n)).rfind("HTTP/1.1 101", 0) != 0) return false;
-  return Send(frame);
+  if (poll(&p, 1, static_cast<int>(Scaled(timeout).count())) != 1) return {};
+  char buffer[4096];
+  const ssize_t n = recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+  return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
 }
 
 }  // namespace plenum::test

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -24,10 +25,20 @@ class RawConnection {
   // Sends a request and returns the first line of the answer ("" if none
   // within 5 s, scaled with the machine's load).
   std::string Get(const std::string& path) const;
-  // Makes this a WebSocket (RFC 6455 handshake) and sends one masked text
-  // message; after the handshake's answer it reads nothing more, as a
-  // client that never reads.
+  // Sends a WebSocket handshake (RFC 6455), with `behind` in the same
+  // write, and returns the first line of the answer ("HTTP/1.1 101 ...";
+  // "" if none within 5 s, scaled).
+  std::string Upgrade(const std::string& path, const std::string& behind = "") const;
+  // Makes this a WebSocket and sends one masked text message; after the
+  // handshake's answer it reads nothing more, as a client that never reads.
   bool SendWebSocketMessage(const std::string& path, const std::string& text) const;
+  // Whatever has arrived within `timeout` (scaled), up to 4 KiB; "" if nothing.
+  std::string Receive(std::chrono::milliseconds timeout) const;
+  // Reads and discards until the server closes the connection; false if it
+  // has not within `timeout` (scaled).
+  bool WaitUntilClosed(std::chrono::milliseconds timeout) const;
+  // A client's text frame (masked) carrying `text`.
+  static std::string TextFrame(const std::string& text);
 
  private:
   int fd_;

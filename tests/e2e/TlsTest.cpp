@@ -22,11 +22,20 @@
 #include <Poco/Net/X509Certificate.h>
 #include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include "signaling/OpenSslOwners.hpp"
+#include "support/RawConnection.hpp"
+#include "testclient/TimeoutScale.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -175,6 +184,102 @@ TEST_F(TlsTest, SignalingAndTheApiWorkOverTls) {
   Poco::StreamCopier::copyToString(api->receiveResponse(roomsResponse), roomsBody);
   EXPECT_EQ(roomsResponse.getStatus(), Poco::Net::HTTPResponse::HTTP_OK) << roomsBody;
   EXPECT_NE(roomsBody.find("\"rooms\""), std::string::npos) << roomsBody;
+}
+
+// A TLS client on memory BIOs over a RawConnection, so that the test
+// decides which encrypted bytes go out when.
+class ManualTlsClient {
+ public:
+  explicit ManualTlsClient(std::uint16_t port)
+      : connection_("127.0.0.1", ServerProcess::kHost, port), context_(SSL_CTX_new(TLS_client_method())) {
+    SSL_CTX_set_verify(context_.get(), SSL_VERIFY_NONE, nullptr);
+    ssl_.reset(SSL_new(context_.get()));
+    incoming_ = BIO_new(BIO_s_mem());
+    outgoing_ = BIO_new(BIO_s_mem());
+    SSL_set_bio(ssl_.get(), incoming_, outgoing_);  // the SSL owns both now
+    SSL_set_connect_state(ssl_.get());
+  }
+
+  // Handshake, then `bytes` in full; false on failure.
+  bool HandshakeAndSend(const std::string& bytes) {
+    for (int round = 0; round < 20 && SSL_do_handshake(ssl_.get()) != 1; ++round) {
+      if (!Flush() || !Pump()) return false;
+    }
+    return SSL_is_init_finished(ssl_.get()) && Write(bytes) && Flush();
+  }
+  // Encrypts `bytes` and returns the records, unsent.
+  std::string Seal(const std::string& bytes) {
+    Write(bytes);
+    return Pending();
+  }
+  bool SendRaw(const std::string& records) { return connection_.Send(records); }
+  // Decrypted bytes that arrive within `timeout` (scaled), appended until
+  // `marker` is among them.
+  std::string ReadUntil(const std::string& marker, std::chrono::milliseconds timeout) {
+    std::string plain;
+    const auto deadline = std::chrono::steady_clock::now() + Scaled(timeout);
+    char buffer[4096];
+    while (plain.find(marker) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      const int n = SSL_read(ssl_.get(), buffer, sizeof buffer);
+      if (n > 0) {
+        plain.append(buffer, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (!Pump()) break;
+    }
+    return plain;
+  }
+
+ private:
+  bool Write(const std::string& bytes) { return SSL_write(ssl_.get(), bytes.data(), static_cast<int>(bytes.size())) > 0; }
+  std::string Pending() {
+    std::string records;
+    char buffer[4096];
+    int n = 0;
+    while ((n = BIO_read(outgoing_, buffer, sizeof buffer)) > 0) records.append(buffer, static_cast<std::size_t>(n));
+    return records;
+  }
+  bool Flush() {
+    const std::string records = Pending();
+    return records.empty() || connection_.Send(records);
+  }
+  bool Pump() {
+    const std::string bytes = connection_.Receive(5s);
+    if (bytes.empty()) return false;
+    BIO_write(incoming_, bytes.data(), static_cast<int>(bytes.size()));
+    return true;
+  }
+
+  RawConnection connection_;
+  std::unique_ptr<SSL_CTX, signaling::OpenSslFree<SSL_CTX_free>> context_;
+  std::unique_ptr<SSL, signaling::OpenSslFree<SSL_free>> ssl_;
+  BIO* incoming_ = nullptr;  // owned by ssl_
+  BIO* outgoing_ = nullptr;  // owned by ssl_
+};
+
+// One thread serves every WebSocket, TLS ones too: a wss client that stops
+// in the middle of a TLS record must hold up no one (Poco's TLS socket
+// would wait for the rest of the record for as long as its timeout), and
+// its message is handled once the rest arrives.
+TEST_F(TlsTest, AWssClientStoppingMidRecordHoldsUpNoOne) {
+  ServerProcess server;
+  ManualTlsClient stalled(server.TlsPort());
+  const std::string upgrade =
+      "GET /ws HTTP/1.1\r\nHost: plenum\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  ASSERT_TRUE(stalled.HandshakeAndSend(upgrade)) << server.OutputTail();
+  ASSERT_NE(stalled.ReadUntil("\r\n\r\n", 5s).find("101"), std::string::npos) << server.OutputTail();
+  const std::string records = stalled.Seal(RawConnection::TextFrame(R"({"type":"offer","sdp":"v=0"})"));
+  ASSERT_TRUE(stalled.SendRaw(records.substr(0, records.size() / 2)));
+
+  WsClient plain(ServerProcess::kHost, server.Port());
+  plain.Send(JoinMessage(UniqueRoom("wss-stall"), "plain"));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(plain.WaitFor("joined", 5s)) << server.OutputTail();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, Scaled(3s)) << "a stalled TLS client held up another";
+
+  ASSERT_TRUE(stalled.SendRaw(records.substr(records.size() / 2)));
+  EXPECT_NE(stalled.ReadUntil("not-joined", 5s).find("not-joined"), std::string::npos) << server.OutputTail();
 }
 
 TEST_F(TlsTest, TlsCanBeTurnedOff) {

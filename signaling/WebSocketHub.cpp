@@ -73,7 +73,8 @@ void WebSocketHub::Stop() {
   }
   WakeHub();
   if (thread_.joinable()) thread_.join();
-  adoptions_.clear();
+  std::lock_guard lock(mutex_);
+  adoptions_.clear();  // handed over after the thread's last look: closed unserved
 }
 
 void WebSocketHub::WakeHub() {

@@ -240,8 +240,8 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 	if (o.target == "plenum") {
 		std::vector<std::string> args{"--port=0", "--tls-port=off", "--bind=127.0.0.1", "--ice-local-address=127.0.0.1", "--video-width=640",
 			"--video-height=360", "--video-framerate=30", "--max-participants=" + std::to_string(n + 1),
-			// Every bot connects from 127.0.0.1.
-			"--max-connections-per-address=0"};
+			// Every bot connects from 127.0.0.1, all at once.
+			"--max-connections-per-address=0", "--joins-per-second-per-address=0"};
 		args.insert(args.end(), o.serverArgs.begin(), o.serverArgs.end());
 		std::string joined;
 		for (const auto& a : o.serverArgs)

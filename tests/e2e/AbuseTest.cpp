@@ -10,7 +10,6 @@
 #include "support/ServerTest.hpp"
 #include "testclient/TimeoutScale.hpp"
 
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -53,11 +52,7 @@ double PerSecond(std::uint64_t count, Clock::duration span) {
 class AbuseTest : public ServerTest {
  protected:
   void SetUp() override {
-    // A thousand sockets and then some, in this process.
-    rlimit files{};
-    getrlimit(RLIMIT_NOFILE, &files);
-    files.rlim_cur = std::min<rlim_t>(files.rlim_max, 8192);
-    setrlimit(RLIMIT_NOFILE, &files);
+    AllowOpenFiles(8192);
     ServerTest::SetUp();
   }
   // The churn joins from the call's own address (127.0.0.1) faster than

@@ -8,7 +8,6 @@
 #include "testclient/TimeoutScale.hpp"
 
 #include <Poco/TemporaryFile.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -29,11 +28,7 @@ class ServerLimitsTest : public ServerTest {};
 class ManySocketsTest : public ServerTest {
  protected:
   void SetUp() override {
-    // A thousand sockets and then some, in this process.
-    rlimit files{};
-    getrlimit(RLIMIT_NOFILE, &files);
-    files.rlim_cur = std::min<rlim_t>(files.rlim_max, 8192);
-    setrlimit(RLIMIT_NOFILE, &files);
+    AllowOpenFiles(8192);
     ServerTest::SetUp();
   }
   // All from 127.0.0.1, and idle for as long as the test takes.

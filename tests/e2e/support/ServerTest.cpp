@@ -2,11 +2,20 @@
 
 #include "support/E2eExpectations.hpp"
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <csignal>
 
 namespace plenum::test {
+
+void AllowOpenFiles(unsigned long files) {
+  rlimit limit{};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, std::max<rlim_t>(limit.rlim_cur, files));
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
 
 std::shared_ptr<ServerProcess> SharedServerTest::shared_;
 

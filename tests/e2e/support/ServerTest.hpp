@@ -12,6 +12,10 @@
 
 namespace plenum::test {
 
+// Lets this process hold up to `files` descriptors (a thousand sockets and
+// then some, for the tests that open that many), within the hard limit.
+void AllowOpenFiles(unsigned long files);
+
 // A test with its own plenum server, started in SetUp and stopped in
 // TearDown, where the server must exit on SIGTERM within 10 s.
 class ServerTest : public ::testing::Test {

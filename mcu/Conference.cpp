@@ -15,8 +15,8 @@
 
 namespace plenum::mcu {
 
-Conference::Conference(const ServerConfig& config, ControlThread& control)
-    : config_(config), control_(control), tokens_(config.tokenSecret),
+Conference::Conference(const ServerConfig& config, ControlThread& control, ArchiveKeyInfo archiveKey)
+    : config_(config), archiveKey_(std::move(archiveKey)), control_(control), tokens_(config.tokenSecret),
       watchdog_(control, std::chrono::seconds(config.controlStallSeconds)),
       joinSweep_(std::make_unique<ControlTimer>(control, std::chrono::seconds(1), [this] {
         CloseUnjoinedSessions();

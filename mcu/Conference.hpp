@@ -29,7 +29,8 @@ using SessionId = uint64_t;
 
 class Conference : private RoomListener {
  public:
-  Conference(const ServerConfig& config, ControlThread& control);
+  // `archiveKey`: the public half of the key that signs recordings.
+  Conference(const ServerConfig& config, ControlThread& control, ArchiveKeyInfo archiveKey);
   ~Conference() override;
   Conference(const Conference&) = delete;
   Conference& operator=(const Conference&) = delete;
@@ -50,6 +51,9 @@ class Conference : private RoomListener {
   // How long the control thread has been stuck, once that is over
   // control-stall-seconds; zero while it answers. Never blocks.
   std::chrono::milliseconds ControlStalled() const { return watchdog_.Stalled(); }
+
+  // Never blocks; any thread.
+  const ArchiveKeyInfo& ArchiveKey() const { return archiveKey_; }
 
   // Ends every session and room (server shutdown). Blocks.
   void Shutdown();
@@ -81,6 +85,7 @@ class Conference : private RoomListener {
 
   // Passed by argument.
   const ServerConfig& config_;
+  const ArchiveKeyInfo archiveKey_;
   ControlThread& control_;
 
   // Owned.

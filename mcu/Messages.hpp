@@ -54,6 +54,13 @@ struct RoomInfo {
   std::vector<ParticipantInfo> participants;
 };
 
+// The public half of the server's archive key (GET /api/v1/archive-key).
+struct ArchiveKeyInfo {
+  std::string algorithm;  // "ed25519"
+  std::string publicKeyPem;
+  std::string fingerprint;  // SHA-256 of the DER public key, hex
+};
+
 struct ServerStats {
   size_t rooms = 0;
   size_t activeRooms = 0;  // with a running pipeline

@@ -29,6 +29,7 @@ packages+=(
   g++ meson ninja-build pkg-config
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libnice-dev libpoco-dev libssl-dev
+  libjson-glib-dev  # the archives' JSON (recorder/ never sees Poco)
   gstreamer1.0-tools  # gst-inspect-1.0, for an administrator looking into media
 )
 if ((with_tests)); then

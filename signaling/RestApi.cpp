@@ -125,6 +125,13 @@ void RestApi::handleRequest(HTTPServerRequest& request, HTTPServerResponse& resp
       conference_.DeleteRoom(path[3]);
       response.setStatusAndReason(HTTPResponse::HTTP_NO_CONTENT);
       response.send();
+    } else if (path.size() == 3 && path[2] == "archive-key" && method == "GET") {
+      const mcu::ArchiveKeyInfo& key = conference_.ArchiveKey();
+      Poco::JSON::Object body;
+      body.set("algorithm", key.algorithm);
+      body.set("publicKey", key.publicKeyPem);
+      body.set("fingerprint", key.fingerprint);
+      SendJson(response, HTTPResponse::HTTP_OK, body);
     } else if ((rooms && path.size() >= 5) || (path.size() >= 3 && path[2] == "recordings")) {
       SendError(response, HTTPResponse::HTTP_NOT_IMPLEMENTED, mcu::ErrorCode::Internal,
                 "recordings and broadcasts are not available in this version");

@@ -16,12 +16,19 @@
 #include <memory>
 #include <set>
 
-#include "signaling/OpenSslOwners.hpp"
+#include "common/OpenSslOwners.hpp"
 
 namespace plenum::signaling {
 namespace {
 
 namespace fs = std::filesystem;
+using common::BioPtr;
+using common::BignumPtr;
+using common::EvpPkeyPtr;
+using common::FreeOpenSslBuffer;
+using common::OpenSslFree;
+using common::X509ExtensionPtr;
+using common::X509Ptr;
 
 constexpr long kSelfSignedValiditySeconds = 10L * 365 * 24 * 3600;
 constexpr long kBackdateSeconds = 3600;  // tolerate a client clock a little behind

@@ -8,7 +8,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <thread>
@@ -18,6 +20,8 @@
 #include "mcu/Log.hpp"
 #include "mcu/ServerConfig.hpp"
 #include "mcu/TokenVerifier.hpp"
+#include "recorder/ArchiveKey.hpp"
+#include "recorder/ArchiveVerifier.hpp"
 #include "mcu/Validation.hpp"
 #include "mixer/MixerInit.hpp"
 #include "signaling/HttpServer.hpp"
@@ -81,6 +85,8 @@ constexpr ServerOption kServerOptions[] = {
     {"room", "ROOM", "token: the room the token admits to"},
     {"name", "NAME", "token: the name it imposes"},
     {"ttl", "SECONDS", "token: lifetime (default 3600)"},
+    // For `plenum verify`.
+    {"public-key", "FILE", "verify: require that this Ed25519 public key (PEM) signed"},
 };
 
 }  // namespace
@@ -117,7 +123,7 @@ void PlenumApp::PrintHelp() {
   help.setUsage(
       "[OPTIONS]        run the server (http on 8080, https on 8443)\n"
       "       plenum token --room=ROOM [--name=NAME] [--ttl=SECONDS]\n"
-      "       plenum verify DIRECTORY");
+      "       plenum verify DIRECTORY [--public-key=FILE]");
   help.setHeader("Plenum: an on-premises WebRTC conference server (MCU).");
   help.format(std::cout);
 }
@@ -132,15 +138,45 @@ int PlenumApp::main(const std::vector<std::string>& args) {
     return EXIT_OK;
   }
   if (!args.empty() && args[0] == "token") return IssueToken();
-  if (!args.empty() && args[0] == "verify") {
-    std::cerr << "plenum verify: this build has no recorder yet, so there is nothing to verify\n";
-    return EXIT_UNAVAILABLE;
-  }
+  if (!args.empty() && args[0] == "verify") return VerifyArchive(args);
   if (!args.empty()) {
     std::cerr << "plenum: unknown command '" << args[0] << "' (see --help)\n";
     return EXIT_USAGE;
   }
   return RunServer();
+}
+
+// Exit codes of `plenum verify`: 0 intact; 1 changed (the problem named);
+// 2 a recording the server never sealed (it died; its next start seals
+// it); 64 usage.
+int PlenumApp::VerifyArchive(const std::vector<std::string>& args) {
+  if (args.size() != 2) {
+    std::cerr << "plenum verify: usage: plenum verify DIRECTORY [--public-key=FILE]\n";
+    return EXIT_USAGE;
+  }
+  std::optional<std::string> pinned;
+  const std::string keyFile = config().getString("public-key", "");
+  if (!keyFile.empty()) {
+    std::ifstream in(keyFile);
+    if (!in) {
+      std::cerr << "plenum verify: cannot read " << keyFile << "\n";
+      return EXIT_USAGE;
+    }
+    pinned = std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  const recorder::ArchiveVerification result = recorder::VerifyArchive(args[1], pinned);
+  switch (result.outcome) {
+    case recorder::ArchiveVerification::Outcome::Intact:
+      std::cout << args[1] << ": intact, " << result.state << ", " << result.entries
+                << " journal entries, signed by " << result.signer << "\n";
+      return 0;
+    case recorder::ArchiveVerification::Outcome::Unsealed:
+      std::cout << args[1] << ": interrupted, " << result.problem << "\n";
+      return 2;
+    case recorder::ArchiveVerification::Outcome::Tampered: break;
+  }
+  std::cout << args[1] << ": NOT INTACT: " << result.problem << "\n";
+  return 1;
 }
 
 int PlenumApp::IssueToken() {
@@ -246,8 +282,20 @@ int PlenumApp::RunServer() {
     ReportTlsIdentity(*tls);
   }
 
+  ArchiveKeyInfo archiveKey;
+  try {
+    bool created = false;
+    const recorder::ArchiveKey key = recorder::ArchiveKey::LoadOrCreate(serverConfig.dataDir, &created);
+    archiveKey = ArchiveKeyInfo{"ed25519", key.publicKeyPem(), key.fingerprint()};
+    std::cout << "plenum: archive key " << key.path() << (created ? " (made now)" : "")
+              << ", SHA-256 fingerprint " << key.fingerprint() << std::endl;
+  } catch (const std::exception& error) {
+    std::cerr << "plenum: cannot use the archive key: " << error.what() << "\n";
+    return EXIT_CONFIG;
+  }
+
   ControlThread control;
-  Conference conference(serverConfig, control);
+  Conference conference(serverConfig, control, archiveKey);
   std::unique_ptr<signaling::HttpServer> http;
   try {
     http = std::make_unique<signaling::HttpServer>(serverConfig, conference, tls);

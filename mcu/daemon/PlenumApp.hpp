@@ -16,6 +16,7 @@ class PlenumApp : public Poco::Util::ServerApplication {
  private:
   int RunServer();
   int IssueToken();
+  int VerifyArchive(const std::vector<std::string>& args);
   void PrintHelp();
 
   bool helpRequested_ = false;

@@ -33,7 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "signaling/OpenSslOwners.hpp"
+#include "common/OpenSslOwners.hpp"
 #include "support/RawConnection.hpp"
 #include "testclient/TimeoutScale.hpp"
 
@@ -251,8 +251,8 @@ class ManualTlsClient {
   }
 
   RawConnection connection_;
-  std::unique_ptr<SSL_CTX, signaling::OpenSslFree<SSL_CTX_free>> context_;
-  std::unique_ptr<SSL, signaling::OpenSslFree<SSL_free>> ssl_;
+  common::SslContextPtr context_;
+  common::SslPtr ssl_;
   BIO* incoming_ = nullptr;  // owned by ssl_
   BIO* outgoing_ = nullptr;  // owned by ssl_
 };

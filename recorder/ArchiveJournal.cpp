@@ -1,0 +1,149 @@
+#include "recorder/ArchiveJournal.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <stdexcept>
+
+#include "recorder/ArchiveKey.hpp"
+#include "recorder/ArchiveManifest.hpp"
+#include "recorder/Sha256.hpp"
+
+namespace plenum::recorder {
+namespace {
+
+namespace fs = std::filesystem;
+
+void WriteDurably(std::FILE* file, const std::string& text, const std::string& what) {
+  if (std::fwrite(text.data(), 1, text.size(), file) != text.size() || std::fflush(file) != 0 ||
+      ::fsync(fileno(file)) != 0)
+    throw std::runtime_error("cannot write " + what + ": " + std::strerror(errno));
+}
+
+// The media files of an archive: everything but the journal and the
+// manifest (and a manifest being written), by path relative to it.
+std::vector<std::string> MediaFiles(const std::string& directory) {
+  std::vector<std::string> files;
+  for (const auto& item : fs::recursive_directory_iterator(directory)) {
+    if (!item.is_regular_file()) continue;
+    const std::string path = fs::relative(item.path(), directory).generic_string();
+    if (path == kJournalFile || path == kManifestFile || path == std::string(kManifestFile) + ".tmp") continue;
+    files.push_back(path);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+std::string NowRfc3339() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(millis));
+  return text;
+}
+
+std::unique_ptr<ArchiveJournal> ArchiveJournal::Create(const std::string& directory) {
+  const std::string path = directory + "/" + kJournalFile;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));
+  std::FILE* file = ::fdopen(fd, "w");
+  if (!file) {
+    ::close(fd);
+    throw std::runtime_error("cannot open " + path);
+  }
+  return std::unique_ptr<ArchiveJournal>(new ArchiveJournal(directory, file));
+}
+
+ArchiveJournal::ArchiveJournal(std::string directory, std::FILE* file) : directory_(std::move(directory)), file_(file) {}
+
+ArchiveJournal::~ArchiveJournal() { std::fclose(file_); }
+
+void ArchiveJournal::Append(const std::string& type, JsonObject* fields) {
+  // Members in a fixed order: sequence, time, type, the event's own, prev.
+  JsonObjectPtr entry(json_object_new());
+  json_object_set_int_member(entry.get(), "seq", entries_);
+  json_object_set_string_member(entry.get(), "at", NowRfc3339().c_str());
+  json_object_set_string_member(entry.get(), "type", type.c_str());
+  if (fields) {
+    JsonObjectIter iter;
+    const gchar* name = nullptr;
+    JsonNode* value = nullptr;
+    json_object_iter_init(&iter, fields);
+    while (json_object_iter_next(&iter, &name, &value))
+      json_object_set_member(entry.get(), name, json_node_copy(value));
+  }
+  json_object_set_string_member(entry.get(), "prev", head_.c_str());
+  JsonNodePtr node(json_node_new(JSON_NODE_OBJECT));
+  json_node_set_object(node.get(), entry.get());
+  const std::string line = CompactJson(node.get());
+  WriteDurably(file_, line + "\n", directory_ + "/" + kJournalFile);
+  head_ = Sha256Hex(line);
+  ++entries_;
+}
+
+void SealArchive(ArchiveJournal& journal, const ArchiveKey& key, const std::string& state) {
+  const std::string& directory = journal.directory();
+  JsonArray* files = json_array_new();
+  for (const std::string& path : MediaFiles(directory)) {
+    const std::string full = directory + "/" + path;
+    const auto digest = FileSha256Hex(full);
+    if (!digest) {
+      json_array_unref(files);
+      throw std::runtime_error("cannot read " + full);
+    }
+    JsonObject* file = json_object_new();
+    json_object_set_string_member(file, "path", path.c_str());
+    json_object_set_int_member(file, "size", static_cast<gint64>(fs::file_size(full)));
+    json_object_set_string_member(file, "sha256", digest->c_str());
+    json_array_add_object_element(files, file);
+  }
+  JsonObjectPtr fields(json_object_new());
+  json_object_set_string_member(fields.get(), "state", state.c_str());
+  json_object_set_array_member(fields.get(), "files", files);
+  journal.Append("sealed", fields.get());
+
+  JournalContents contents = ReadJournal(directory);
+  if (!contents.problem.empty()) throw std::runtime_error("the journal does not read back: " + contents.problem);
+  JsonNodePtr manifest = ManifestFromJournal(contents.entries, contents.head);
+  JsonObject* signature = json_object_new();
+  json_object_set_string_member(signature, "algorithm", "ed25519");
+  json_object_set_string_member(signature, "key", key.fingerprint().c_str());
+  json_object_set_string_member(signature, "publicKey", key.publicKeyPem().c_str());
+  json_object_set_string_member(signature, "signs", "chain.head");
+  json_object_set_string_member(signature, "value", key.Sign(contents.head).c_str());
+  json_object_set_object_member(json_node_get_object(manifest.get()), "signature", signature);
+
+  JsonGeneratorPtr generator(json_generator_new());
+  json_generator_set_pretty(generator.get(), TRUE);
+  json_generator_set_root(generator.get(), manifest.get());
+  gchar* text = json_generator_to_data(generator.get(), nullptr);
+  const std::string pretty = std::string(text) + "\n";
+  g_free(text);
+  const std::string temporary = directory + "/" + kManifestFile + ".tmp";
+  std::FILE* file = std::fopen(temporary.c_str(), "w");
+  if (!file) throw std::runtime_error("cannot write " + temporary + ": " + std::strerror(errno));
+  try {
+    WriteDurably(file, pretty, temporary);
+  } catch (...) {
+    std::fclose(file);
+    throw;
+  }
+  std::fclose(file);
+  fs::rename(temporary, directory + "/" + kManifestFile);
+}
+
+}  // namespace plenum::recorder

@@ -1,0 +1,61 @@
+// A recording's journal: one JSON object per line in journal.jsonl, each
+// naming the SHA-256 of the line before it ("prev"), written and fsync'd as
+// things happen. A crash leaves a chain that verifies up to the last line
+// written; the last line of a finished recording seals it (its files with
+// their sizes and hashes), and manifest.json signs the chain's head.
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "recorder/JsonOwners.hpp"
+
+namespace plenum::recorder {
+
+class ArchiveKey;
+
+constexpr const char* kJournalFile = "journal.jsonl";
+constexpr const char* kManifestFile = "manifest.json";
+// The "prev" of the first entry.
+inline const std::string kChainStart(64, '0');
+
+class ArchiveJournal {
+ public:
+  // Starts `directory`'s journal (the directory exists; the journal must
+  // not). Throws std::runtime_error naming the file.
+  static std::unique_ptr<ArchiveJournal> Create(const std::string& directory);
+  ~ArchiveJournal();
+  ArchiveJournal(const ArchiveJournal&) = delete;
+  ArchiveJournal& operator=(const ArchiveJournal&) = delete;
+
+  // Appends an entry of `type` with the members of `fields` (may be null),
+  // stamped with its sequence number and the time, flushed and fsync'd.
+  // Throws std::runtime_error when the disk refuses it.
+  void Append(const std::string& type, JsonObject* fields);
+
+  const std::string& directory() const { return directory_; }
+  const std::string& head() const { return head_; }
+  int entries() const { return entries_; }
+
+ private:
+  ArchiveJournal(std::string directory, std::FILE* file);
+
+  std::string directory_;
+  std::FILE* file_;
+  std::string head_ = kChainStart;
+  int entries_ = 0;
+};
+
+// Ends a recording: hashes every media file of the directory, appends the
+// "sealed" entry (state, files), and writes manifest.json, derived from the
+// journal and signed with `key` (written to a temporary file, fsync'd,
+// renamed). Throws std::runtime_error.
+void SealArchive(ArchiveJournal& journal, const ArchiveKey& key, const std::string& state);
+
+// The time now as RFC 3339 UTC with milliseconds.
+std::string NowRfc3339();
+
+}  // namespace plenum::recorder

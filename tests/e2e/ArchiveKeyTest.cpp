@@ -1,0 +1,138 @@
+// The archive key and `plenum verify` as an auditor uses them: the server
+// makes its Ed25519 key at first start (private, kept), serves the public
+// half at /api/v1/archive-key, and `plenum verify` accepts an archive that
+// key signed, names what was changed in one that was tampered with, tells
+// a never-sealed one apart, and refuses another signer when a key is
+// pinned. (The archives here are sealed with the server's own key by the
+// recorder library; recording a room comes with the recorder's media.)
+
+#include "support/E2eExpectations.hpp"
+#include "testclient/ChildProcess.hpp"
+#include "testclient/ServerProcess.hpp"
+#include "testclient/TemporaryDirectory.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "recorder/ArchiveJournal.hpp"
+#include "recorder/ArchiveKey.hpp"
+
+namespace plenum::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+constexpr const char* kFingerprintMarker = "SHA-256 fingerprint ";
+constexpr int kExitUsage = 64;
+
+struct CommandRun {
+  int status = -1;
+  std::string output;
+};
+
+CommandRun Plenum(const std::vector<std::string>& args) {
+  ChildProcess process(ServerProcess::BinaryFromEnvironment(), args);
+  CommandRun run;
+  if (const auto status = process.WaitExit(10s); status && WIFEXITED(*status)) run.status = WEXITSTATUS(*status);
+  process.Terminate();
+  run.output = process.OutputTail();
+  return run;
+}
+
+// The fingerprint on the server's "archive key" line.
+std::string ReportedArchiveKey(const ServerProcess& server) {
+  const auto line = server.Process().WaitForLine(
+      [](const std::string& l) { return l.find("archive key") != std::string::npos; }, 0ms);
+  if (!line) return {};
+  const std::size_t at = line->find(kFingerprintMarker);
+  return at == std::string::npos ? std::string() : line->substr(at + std::char_traits<char>::length(kFingerprintMarker));
+}
+
+void MakeArchive(const std::string& directory, const recorder::ArchiveKey& key, bool seal) {
+  fs::create_directories(fs::path(directory) / "composite");
+  std::ofstream(fs::path(directory) / "composite" / "segment-000.webm") << std::string(4096, 'v');
+  auto journal = recorder::ArchiveJournal::Create(directory);
+  recorder::JsonObjectPtr started(json_object_new());
+  json_object_set_string_member(started.get(), "recording", "rec-e2e");
+  json_object_set_string_member(started.get(), "room", "audit");
+  journal->Append("recording-started", started.get());
+  if (seal) recorder::SealArchive(*journal, key, "finished");
+}
+
+TEST(ArchiveKeyTest, TheKeyIsMadeOnceServedAndSignsWhatVerifyAccepts) {
+  TemporaryDirectory data("plenum-archive-data");
+  std::string fingerprint, publicKey;
+  {
+    ServerProcess server({"--data-dir=" + data.Path()});
+    fingerprint = ReportedArchiveKey(server);
+    ASSERT_EQ(fingerprint.size(), 64u) << server.OutputTail();
+    EXPECT_NE(server.OutputTail().find("(made now)"), std::string::npos) << server.OutputTail();
+    struct stat info {};
+    ASSERT_EQ(::stat((data.Path() + "/archive/ed25519.pem").c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600u);
+
+    const HttpResult answer = server.Get("/api/v1/archive-key");
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    const auto json = answer.Json();
+    ASSERT_TRUE(json) << answer.body;
+    EXPECT_EQ(json->optValue<std::string>("algorithm", ""), "ed25519");
+    EXPECT_EQ(json->optValue<std::string>("fingerprint", ""), fingerprint);
+    publicKey = json->optValue<std::string>("publicKey", "");
+    EXPECT_NE(publicKey.find("BEGIN PUBLIC KEY"), std::string::npos) << answer.body;
+  }
+  {
+    ServerProcess again({"--data-dir=" + data.Path()});
+    EXPECT_EQ(ReportedArchiveKey(again), fingerprint) << "a second start did not keep the key";
+    EXPECT_EQ(again.OutputTail().find("(made now)"), std::string::npos) << again.OutputTail();
+  }
+
+  // An auditor pins the served key and verifies archives with it.
+  TemporaryDirectory work("plenum-archive-work");
+  const std::string pinned = work.Path() + "/plenum-archive.pem";
+  std::ofstream(pinned) << publicKey;
+  const recorder::ArchiveKey key = recorder::ArchiveKey::LoadOrCreate(data.Path());
+  const std::string archive = work.Path() + "/rec-e2e";
+  fs::create_directories(archive);
+  MakeArchive(archive, key, true);
+
+  CommandRun run = Plenum({"verify", archive, "--public-key=" + pinned});
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("intact, finished"), std::string::npos) << run.output;
+
+  TemporaryDirectory otherData("plenum-archive-other");
+  const recorder::ArchiveKey otherKey = recorder::ArchiveKey::LoadOrCreate(otherData.Path());
+  const std::string otherPem = work.Path() + "/other.pem";
+  std::ofstream(otherPem) << otherKey.publicKeyPem();
+  run = Plenum({"verify", archive, "--public-key=" + otherPem});
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_NE(run.output.find("signed by another key"), std::string::npos) << run.output;
+
+  {
+    std::fstream media(archive + "/composite/segment-000.webm", std::ios::in | std::ios::out | std::ios::binary);
+    media.seekp(1000);
+    media.put('X');
+  }
+  run = Plenum({"verify", archive, "--public-key=" + pinned});
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_NE(run.output.find("NOT INTACT: changed file composite/segment-000.webm"), std::string::npos) << run.output;
+
+  const std::string unsealed = work.Path() + "/rec-crashed";
+  fs::create_directories(unsealed);
+  MakeArchive(unsealed, key, false);
+  run = Plenum({"verify", unsealed});
+  EXPECT_EQ(run.status, 2) << run.output;
+  EXPECT_NE(run.output.find("interrupted"), std::string::npos) << run.output;
+
+  EXPECT_EQ(Plenum({"verify"}).status, kExitUsage);
+  run = Plenum({"verify", work.Path() + "/nothing-here"});
+  EXPECT_EQ(run.status, 1) << run.output;
+  EXPECT_NE(run.output.find("is not a directory"), std::string::npos) << run.output;
+}
+
+}  // namespace
+}  // namespace plenum::test

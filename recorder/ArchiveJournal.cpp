@@ -65,10 +65,23 @@ std::unique_ptr<ArchiveJournal> ArchiveJournal::Create(const std::string& direct
     ::close(fd);
     throw std::runtime_error("cannot open " + path);
   }
-  return std::unique_ptr<ArchiveJournal>(new ArchiveJournal(directory, file));
+  return std::unique_ptr<ArchiveJournal>(new ArchiveJournal(directory, file, kChainStart, 0));
 }
 
-ArchiveJournal::ArchiveJournal(std::string directory, std::FILE* file) : directory_(std::move(directory)), file_(file) {}
+std::unique_ptr<ArchiveJournal> ArchiveJournal::Resume(const std::string& directory) {
+  const JournalContents contents = ReadJournal(directory);
+  if (!contents.problem.empty()) throw std::runtime_error(contents.problem);
+  const std::string path = directory + "/" + kJournalFile;
+  if (::truncate(path.c_str(), static_cast<off_t>(contents.validBytes)) != 0)
+    throw std::runtime_error("cannot repair " + path + ": " + std::strerror(errno));
+  std::FILE* file = std::fopen(path.c_str(), "a");
+  if (!file) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  return std::unique_ptr<ArchiveJournal>(
+      new ArchiveJournal(directory, file, contents.head, static_cast<int>(contents.entries.size())));
+}
+
+ArchiveJournal::ArchiveJournal(std::string directory, std::FILE* file, std::string head, int entries)
+    : directory_(std::move(directory)), file_(file), head_(std::move(head)), entries_(entries) {}
 
 ArchiveJournal::~ArchiveJournal() { std::fclose(file_); }
 

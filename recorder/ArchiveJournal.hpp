@@ -27,6 +27,11 @@ class ArchiveJournal {
   // Starts `directory`'s journal (the directory exists; the journal must
   // not). Throws std::runtime_error naming the file.
   static std::unique_ptr<ArchiveJournal> Create(const std::string& directory);
+  // Continues `directory`'s journal after a crash: a last line cut short is
+  // cut off, and appends chain on from the last whole entry. Throws
+  // std::runtime_error when the journal does not chain (it is not the
+  // server's to repair then) or cannot be written.
+  static std::unique_ptr<ArchiveJournal> Resume(const std::string& directory);
   ~ArchiveJournal();
   ArchiveJournal(const ArchiveJournal&) = delete;
   ArchiveJournal& operator=(const ArchiveJournal&) = delete;
@@ -41,7 +46,7 @@ class ArchiveJournal {
   int entries() const { return entries_; }
 
  private:
-  ArchiveJournal(std::string directory, std::FILE* file);
+  ArchiveJournal(std::string directory, std::FILE* file, std::string head, int entries);
 
   std::string directory_;
   std::FILE* file_;

@@ -62,6 +62,7 @@ JournalContents ReadJournal(const std::string& directory) {
       return contents;
     }
     contents.head = Sha256Hex(line);
+    contents.validBytes += line.size() + (in.eof() ? 0 : 1);
     contents.entries.emplace_back(json_node_copy(root));
     ++index;
   }

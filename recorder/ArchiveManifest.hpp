@@ -2,6 +2,7 @@
 // writes and what verification recomputes, so the two cannot disagree.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@ struct JournalContents {
   std::string head;                  // SHA-256 of the last line (the chain start if none)
   std::string problem;               // empty if every line parses and chains
   bool tornTail = false;             // the last line was cut short (a crash mid-write) and is left out
+  std::size_t validBytes = 0;        // length of the lines that chain, newlines included
 };
 
 // Reads `directory`/journal.jsonl and checks the chain: each line parses as

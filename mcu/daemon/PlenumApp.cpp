@@ -21,6 +21,7 @@
 #include "mcu/ServerConfig.hpp"
 #include "mcu/TokenVerifier.hpp"
 #include "recorder/ArchiveKey.hpp"
+#include "recorder/ArchiveRecovery.hpp"
 #include "recorder/ArchiveVerifier.hpp"
 #include "mcu/Validation.hpp"
 #include "mixer/MixerInit.hpp"
@@ -289,6 +290,11 @@ int PlenumApp::RunServer() {
     archiveKey = ArchiveKeyInfo{"ed25519", key.publicKeyPem(), key.fingerprint()};
     std::cout << "plenum: archive key " << key.path() << (created ? " (made now)" : "")
               << ", SHA-256 fingerprint " << key.fingerprint() << std::endl;
+    // Recordings the last run was writing when it died.
+    for (const recorder::RecoveredArchive& archive : recorder::SealInterruptedArchives(serverConfig.recordingsDir, key)) {
+      (archive.sealed ? std::cout : std::cerr) << "plenum: interrupted recording " << archive.directory << ": "
+                                               << archive.detail << std::endl;
+    }
   } catch (const std::exception& error) {
     std::cerr << "plenum: cannot use the archive key: " << error.what() << "\n";
     return EXIT_CONFIG;

@@ -134,5 +134,28 @@ TEST(ArchiveKeyTest, TheKeyIsMadeOnceServedAndSignsWhatVerifyAccepts) {
   EXPECT_NE(run.output.find("is not a directory"), std::string::npos) << run.output;
 }
 
+// A recording the server was writing when it died is closed at its next
+// start: sealed as interrupted over what it holds, logged, and verifiable.
+TEST(ArchiveKeyTest, AnInterruptedRecordingIsSealedAtTheNextStart) {
+  TemporaryDirectory data("plenum-archive-data");
+  TemporaryDirectory recordings("plenum-archive-recordings");
+  const recorder::ArchiveKey key = recorder::ArchiveKey::LoadOrCreate(data.Path());
+  const std::string archive = recordings.Path() + "/rec-died";
+  fs::create_directories(archive);
+  MakeArchive(archive, key, false);
+  ASSERT_EQ(Plenum({"verify", archive}).status, 2);
+
+  ServerProcess server({"--data-dir=" + data.Path(), "--recordings-dir=" + recordings.Path()});
+  EXPECT_NE(server.OutputTail().find("interrupted recording " + archive + ": sealed as interrupted"),
+            std::string::npos)
+      << server.OutputTail();
+  const std::string pem = data.Path() + "/auditor.pem";
+  std::ofstream(pem) << key.publicKeyPem();
+  const CommandRun pinned = Plenum({"verify", archive, "--public-key=" + pem});
+  EXPECT_EQ(pinned.status, 0) << pinned.output;
+  EXPECT_EQ(Plenum({"verify", archive, "--public-key=" + data.Path() + "/no-such.pem"}).status, kExitUsage);
+  EXPECT_NE(pinned.output.find("intact, interrupted"), std::string::npos) << pinned.output;
+}
+
 }  // namespace
 }  // namespace plenum::test

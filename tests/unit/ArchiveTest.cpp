@@ -12,6 +12,7 @@
 #include "recorder/ArchiveJournal.hpp"
 #include "recorder/ArchiveKey.hpp"
 #include "recorder/ArchiveManifest.hpp"
+#include "recorder/ArchiveRecovery.hpp"
 #include "recorder/ArchiveVerifier.hpp"
 #include "recorder/Sha256.hpp"
 
@@ -264,6 +265,45 @@ TEST(Archive, ACrashedRecordingIsUnsealedButItsChainHolds) {
   EXPECT_EQ(result.outcome, Outcome::Unsealed) << result.problem;
   EXPECT_EQ(result.state, "interrupted");
   EXPECT_EQ(result.entries, 3);
+}
+
+// The next start seals what the last run left open, over what it holds,
+// and leaves alone what is finished or does not chain.
+TEST(Archive, InterruptedRecordingsAreSealedAsInterruptedAndVerify) {
+  TemporaryDirectory data, recordings;
+  const ArchiveKey key = ArchiveKey::LoadOrCreate(data.path());
+  const std::string finished = recordings.path() + "/finished";
+  const std::string crashed = recordings.path() + "/crashed";
+  const std::string torn = recordings.path() + "/torn";
+  const std::string broken = recordings.path() + "/broken";
+  for (const std::string& dir : {finished, crashed, torn, broken}) fs::create_directories(dir);
+  MakeArchive(finished, key);
+  MakeArchive(crashed, key, false);
+  MakeArchive(torn, key, false);
+  std::ofstream(fs::path(torn) / kJournalFile, std::ios::app) << R"({"seq":3,"at")";
+  MakeArchive(broken, key, false);
+  std::vector<std::string> lines = Lines(Read(fs::path(broken) / kJournalFile));
+  std::swap(lines[1], lines[2]);
+  Write(fs::path(broken) / kJournalFile, Unlines(lines));
+  const std::string finishedManifest = Read(fs::path(finished) / kManifestFile);
+
+  const std::vector<RecoveredArchive> recovered = SealInterruptedArchives(recordings.path(), key);
+  ASSERT_EQ(recovered.size(), 3u);
+  for (const RecoveredArchive& archive : recovered) {
+    if (archive.directory == broken) {
+      EXPECT_FALSE(archive.sealed);
+      EXPECT_NE(archive.detail.find("out of sequence"), std::string::npos) << archive.detail;
+      continue;
+    }
+    EXPECT_TRUE(archive.sealed) << archive.directory << ": " << archive.detail;
+    const ArchiveVerification result = VerifyArchive(archive.directory, key.publicKeyPem());
+    EXPECT_EQ(result.outcome, Outcome::Intact) << archive.directory << ": " << result.problem;
+    EXPECT_EQ(result.state, "interrupted");
+    EXPECT_EQ(result.entries, 5) << "three written, one saying so, the seal";
+  }
+  EXPECT_EQ(Read(fs::path(finished) / kManifestFile), finishedManifest) << "a finished archive was touched";
+  EXPECT_EQ(VerifyArchive(broken, std::nullopt).outcome, Outcome::Tampered);
+  EXPECT_TRUE(SealInterruptedArchives(recordings.path(), key).size() == 1) << "only the broken one stays open";
 }
 
 }  // namespace

@@ -1,0 +1,57 @@
+#include "recorder/ArchiveRecovery.hpp"
+
+#include <filesystem>
+
+#include "recorder/ArchiveJournal.hpp"
+#include "recorder/ArchiveManifest.hpp"
+
+namespace plenum::recorder {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool IsSealed(const JournalContents& contents) {
+  if (contents.entries.empty() || contents.tornTail) return false;
+  JsonObject* last = json_node_get_object(contents.entries.back().get());
+  JsonNode* type = json_object_get_member(last, "type");
+  return type && JSON_NODE_HOLDS_VALUE(type) && json_node_get_value_type(type) == G_TYPE_STRING &&
+         std::string(json_node_get_string(type)) == "sealed";
+}
+
+}  // namespace
+
+std::vector<RecoveredArchive> SealInterruptedArchives(const std::string& recordingsDir, const ArchiveKey& key) {
+  std::vector<RecoveredArchive> recovered;
+  std::error_code error;
+  if (!fs::is_directory(recordingsDir, error)) return recovered;
+  for (const auto& item : fs::directory_iterator(recordingsDir, error)) {
+    const std::string directory = item.path().string();
+    if (!item.is_directory() || !fs::exists(item.path() / kJournalFile)) continue;
+    const JournalContents contents = ReadJournal(directory);
+    if (contents.problem.empty() && IsSealed(contents)) continue;
+    RecoveredArchive result{directory, false, {}};
+    if (!contents.problem.empty()) {
+      result.detail = "left unsealed: " + contents.problem;
+      recovered.push_back(std::move(result));
+      continue;
+    }
+    try {
+      auto journal = ArchiveJournal::Resume(directory);
+      JsonObjectPtr fields(json_object_new());
+      json_object_set_string_member(fields.get(), "reason",
+                                    contents.tornTail ? "the server stopped mid-write; the last entry was cut off"
+                                                      : "the server stopped without closing the recording");
+      journal->Append("recording-interrupted", fields.get());
+      SealArchive(*journal, key, "interrupted");
+      result.sealed = true;
+      result.detail = "sealed as interrupted after " + std::to_string(contents.entries.size()) + " entries" +
+                      (contents.tornTail ? " (a last entry cut short was dropped)" : "");
+    } catch (const std::exception& failure) {
+      result.detail = std::string("cannot seal: ") + failure.what();
+    }
+    recovered.push_back(std::move(result));
+  }
+  return recovered;
+}
+
+}  // namespace plenum::recorder

@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include <algorithm>
 #include <cinttypes>
 
 #include "mcu/ControlThread.hpp"
@@ -12,15 +13,22 @@
 #include "mcu/Room.hpp"
 #include "mcu/ServerConfig.hpp"
 #include "mcu/Validation.hpp"
+#include "recorder/ArchiveStore.hpp"
 
 namespace plenum::mcu {
 
-Conference::Conference(const ServerConfig& config, ControlThread& control, ArchiveKeyInfo archiveKey)
-    : config_(config), archiveKey_(std::move(archiveKey)), control_(control), tokens_(config.tokenSecret),
+Conference::Conference(const ServerConfig& config, ControlThread& control, ArchiveKeyInfo archiveKey,
+                       recorder::ArchiveStore& archives)
+    : config_(config),
+      archiveKey_(std::move(archiveKey)),
+      archives_(archives),
+      control_(control),
+      tokens_(config.tokenSecret),
       watchdog_(control, std::chrono::seconds(config.controlStallSeconds)),
       joinSweep_(std::make_unique<ControlTimer>(control, std::chrono::seconds(1), [this] {
         CloseUnjoinedSessions();
         TrimFreedMemory();
+        SweepExpiredRecordings();
       })) {
 }
 
@@ -133,6 +141,47 @@ void Conference::CloseUnjoinedSessions() {
     session.channel->Close();
     session.everJoined = true;  // closed once; the socket's end removes it
   }
+}
+
+namespace {
+
+RecordingInfo ToInfo(const recorder::ArchiveSummary& archive) {
+  return RecordingInfo{archive.id,      archive.room,      archive.state, archive.startedAt,
+                       archive.endedAt, archive.directory, archive.hold,  archive.manifestJson};
+}
+
+}  // namespace
+
+std::vector<RecordingInfo> Conference::ListRecordings() const {
+  std::vector<RecordingInfo> list;
+  for (const auto& archive : archives_.List()) list.push_back(ToInfo(archive));
+  return list;
+}
+
+RecordingInfo Conference::GetRecording(const std::string& id) const {
+  const auto archive = archives_.Get(id);
+  if (!archive) throw ProtocolError(ErrorCode::NotFound, "no recording " + id);
+  return ToInfo(*archive);
+}
+
+RecordingInfo Conference::SetRecordingHold(const std::string& id, bool hold) {
+  const auto archive = archives_.SetHold(id, hold);
+  if (!archive) throw ProtocolError(ErrorCode::NotFound, "no recording " + id);
+  PLENUM_LOG_INFO("%s legal hold [recording:%s]", hold ? "place" : "release", id.c_str());
+  if (!hold) sweepSoon_ = true;  // retention applies again at once
+  return ToInfo(*archive);
+}
+
+// Retention: finished recordings older than retention-days go, unless held.
+// Looked at every minute (more often for a retention that short).
+void Conference::SweepExpiredRecordings() {
+  if (config_.retentionDays <= 0) return;
+  const auto retention = std::chrono::seconds(static_cast<long long>(config_.retentionDays * 86400));
+  const auto now = std::chrono::steady_clock::now();
+  if (now < nextRetentionSweep_ && !sweepSoon_.exchange(false)) return;
+  nextRetentionSweep_ = now + std::clamp<std::chrono::seconds>(retention / 4, std::chrono::seconds(1), std::chrono::seconds(60));
+  for (const std::string& id : archives_.DeleteExpired(std::chrono::system_clock::now(), retention))
+    PLENUM_LOG_INFO("delete expired recording [recording:%s retention-days:%g]", id.c_str(), config_.retentionDays);
 }
 
 void Conference::ReleaseIfIdle(const std::string& room) {

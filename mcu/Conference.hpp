@@ -18,6 +18,10 @@
 #include "mcu/RoomListener.hpp"
 #include "mcu/TokenVerifier.hpp"
 
+namespace plenum::recorder {
+class ArchiveStore;
+}
+
 namespace plenum::mcu {
 
 class ControlThread;
@@ -29,8 +33,10 @@ using SessionId = uint64_t;
 
 class Conference : private RoomListener {
  public:
-  // `archiveKey`: the public half of the key that signs recordings.
-  Conference(const ServerConfig& config, ControlThread& control, ArchiveKeyInfo archiveKey);
+  // `archiveKey`: the public half of the key that signs recordings;
+  // `archives`: the recordings directory.
+  Conference(const ServerConfig& config, ControlThread& control, ArchiveKeyInfo archiveKey,
+             recorder::ArchiveStore& archives);
   ~Conference() override;
   Conference(const Conference&) = delete;
   Conference& operator=(const Conference&) = delete;
@@ -54,6 +60,11 @@ class Conference : private RoomListener {
 
   // Never blocks; any thread.
   const ArchiveKeyInfo& ArchiveKey() const { return archiveKey_; }
+  // Archives on disk; any thread (file I/O, not the control thread). Throw
+  // ProtocolError(not-found).
+  std::vector<RecordingInfo> ListRecordings() const;
+  RecordingInfo GetRecording(const std::string& id) const;
+  RecordingInfo SetRecordingHold(const std::string& id, bool hold);
 
   // Ends every session and room (server shutdown). Blocks.
   void Shutdown();
@@ -74,6 +85,7 @@ class Conference : private RoomListener {
   void ReleaseIfIdle(const std::string& room);
   void CloseUnjoinedSessions();
   void TrimFreedMemory();
+  void SweepExpiredRecordings();
   Session* SessionOfParticipant(const std::string& participant);
   std::string NewParticipantId();
 
@@ -86,6 +98,9 @@ class Conference : private RoomListener {
   // Passed by argument.
   const ServerConfig& config_;
   const ArchiveKeyInfo archiveKey_;
+  recorder::ArchiveStore& archives_;
+  std::chrono::steady_clock::time_point nextRetentionSweep_{};  // control thread
+  std::atomic<bool> sweepSoon_{false};                          // a hold was released
   ControlThread& control_;
 
   // Owned.

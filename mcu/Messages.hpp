@@ -61,6 +61,18 @@ struct ArchiveKeyInfo {
   std::string fingerprint;  // SHA-256 of the DER public key, hex
 };
 
+// A recording as the API shows it (PROTOCOL.md section 2, Recording).
+struct RecordingInfo {
+  std::string id;
+  std::string room;
+  std::string state;  // recording, finished, failed, interrupted
+  std::string startedAt;
+  std::string endedAt;  // empty while recording
+  std::string directory;
+  bool hold = false;
+  std::string manifestJson;  // once sealed
+};
+
 struct ServerStats {
   size_t rooms = 0;
   size_t activeRooms = 0;  // with a running pipeline

@@ -68,6 +68,13 @@ ServerConfig ServerConfig::From(const Poco::Util::AbstractConfiguration& config,
   if (out.dataDir.empty()) throw std::invalid_argument("data-dir must name a directory");
   out.webRoot = config.getString("web-root", defaultWebRoot);
   out.recordingsDir = config.getString("recordings-dir", out.recordingsDir);
+  try {
+    out.retentionDays = config.getDouble("retention-days", out.retentionDays);
+  } catch (const Poco::Exception&) {
+    throw std::invalid_argument("retention-days must be a number of days (0: keep recordings)");
+  }
+  if (!(out.retentionDays >= 0 && out.retentionDays <= 36500))
+    throw std::invalid_argument("retention-days must be from 0 (keep) to 36500");
   out.maxParticipants = IntIn(config, "max-participants", out.maxParticipants, 1, kMaxParticipantsLimit);
   out.autoCreateRooms = config.getBool("auto-create-rooms", out.autoCreateRooms);
   out.maxConnections = IntIn(config, "max-connections", out.maxConnections, 8, 100000);

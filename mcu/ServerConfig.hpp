@@ -28,6 +28,7 @@ struct ServerConfig {
   std::string dataDir = "./data";  // the server's own state (its TLS certificate)
   std::string webRoot;
   std::string recordingsDir = "./recordings";
+  double retentionDays = 0;  // finished recordings older than this are deleted unless held; 0: kept
   int maxParticipants = 16;  // default for rooms not made through REST with their own
   bool autoCreateRooms = true;
   int maxConnections = 2048;  // concurrent HTTP/WebSocket connections

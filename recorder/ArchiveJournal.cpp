@@ -43,11 +43,9 @@ std::vector<std::string> MediaFiles(const std::string& directory) {
 
 }  // namespace
 
-std::string NowRfc3339() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+std::string FormatRfc3339(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count() % 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char text[40];
@@ -55,6 +53,8 @@ std::string NowRfc3339() {
   std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(millis));
   return text;
 }
+
+std::string NowRfc3339() { return FormatRfc3339(std::chrono::system_clock::now()); }
 
 std::unique_ptr<ArchiveJournal> ArchiveJournal::Create(const std::string& directory) {
   const std::string path = directory + "/" + kJournalFile;
@@ -85,11 +85,11 @@ ArchiveJournal::ArchiveJournal(std::string directory, std::FILE* file, std::stri
 
 ArchiveJournal::~ArchiveJournal() { std::fclose(file_); }
 
-void ArchiveJournal::Append(const std::string& type, JsonObject* fields) {
+void ArchiveJournal::Append(const std::string& type, JsonObject* fields, const std::string& at) {
   // Members in a fixed order: sequence, time, type, the event's own, prev.
   JsonObjectPtr entry(json_object_new());
   json_object_set_int_member(entry.get(), "seq", entries_);
-  json_object_set_string_member(entry.get(), "at", NowRfc3339().c_str());
+  json_object_set_string_member(entry.get(), "at", at.c_str());
   json_object_set_string_member(entry.get(), "type", type.c_str());
   if (fields) {
     JsonObjectIter iter;
@@ -108,7 +108,8 @@ void ArchiveJournal::Append(const std::string& type, JsonObject* fields) {
   ++entries_;
 }
 
-void SealArchive(ArchiveJournal& journal, const ArchiveKey& key, const std::string& state) {
+void SealArchive(ArchiveJournal& journal, const ArchiveKey& key, const std::string& state,
+                 const std::string& endedAt) {
   const std::string& directory = journal.directory();
   JsonArray* files = json_array_new();
   for (const std::string& path : MediaFiles(directory)) {
@@ -127,7 +128,7 @@ void SealArchive(ArchiveJournal& journal, const ArchiveKey& key, const std::stri
   JsonObjectPtr fields(json_object_new());
   json_object_set_string_member(fields.get(), "state", state.c_str());
   json_object_set_array_member(fields.get(), "files", files);
-  journal.Append("sealed", fields.get());
+  journal.Append("sealed", fields.get(), endedAt);
 
   JournalContents contents = ReadJournal(directory);
   if (!contents.problem.empty()) throw std::runtime_error("the journal does not read back: " + contents.problem);

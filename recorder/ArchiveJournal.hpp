@@ -7,6 +7,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -16,6 +17,10 @@
 namespace plenum::recorder {
 
 class ArchiveKey;
+
+// A time as RFC 3339 UTC with milliseconds ("2026-11-30T23:59:59.123Z").
+std::string FormatRfc3339(std::chrono::system_clock::time_point time);
+std::string NowRfc3339();
 
 constexpr const char* kJournalFile = "journal.jsonl";
 constexpr const char* kManifestFile = "manifest.json";
@@ -37,9 +42,10 @@ class ArchiveJournal {
   ArchiveJournal& operator=(const ArchiveJournal&) = delete;
 
   // Appends an entry of `type` with the members of `fields` (may be null),
-  // stamped with its sequence number and the time, flushed and fsync'd.
-  // Throws std::runtime_error when the disk refuses it.
-  void Append(const std::string& type, JsonObject* fields);
+  // stamped with its sequence number and the time (now, or `at` for an
+  // event that happened earlier), flushed and fsync'd. Throws
+  // std::runtime_error when the disk refuses it.
+  void Append(const std::string& type, JsonObject* fields, const std::string& at = NowRfc3339());
 
   const std::string& directory() const { return directory_; }
   const std::string& head() const { return head_; }
@@ -58,9 +64,9 @@ class ArchiveJournal {
 // "sealed" entry (state, files), and writes manifest.json, derived from the
 // journal and signed with `key` (written to a temporary file, fsync'd,
 // renamed). Throws std::runtime_error.
-void SealArchive(ArchiveJournal& journal, const ArchiveKey& key, const std::string& state);
-
-// The time now as RFC 3339 UTC with milliseconds.
-std::string NowRfc3339();
+// `endedAt`: when the recording ended (now, unless it ended earlier, as one
+// interrupted by a crash did).
+void SealArchive(ArchiveJournal& journal, const ArchiveKey& key, const std::string& state,
+                 const std::string& endedAt = NowRfc3339());
 
 }  // namespace plenum::recorder

@@ -1,5 +1,7 @@
 #include "recorder/ArchiveRecovery.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 #include "recorder/ArchiveJournal.hpp"
@@ -16,6 +18,15 @@ bool IsSealed(const JournalContents& contents) {
   JsonNode* type = json_object_get_member(last, "type");
   return type && JSON_NODE_HOLDS_VALUE(type) && json_node_get_value_type(type) == G_TYPE_STRING &&
          std::string(json_node_get_string(type)) == "sealed";
+}
+
+// The newest modification time of the archive's files, RFC 3339.
+std::string LastWritten(const std::string& directory) {
+  fs::file_time_type newest = fs::file_time_type::min();
+  for (const auto& item : fs::recursive_directory_iterator(directory)) {
+    if (item.is_regular_file()) newest = std::max(newest, item.last_write_time());
+  }
+  return FormatRfc3339(std::chrono::file_clock::to_sys(newest));
 }
 
 }  // namespace
@@ -36,13 +47,16 @@ std::vector<RecoveredArchive> SealInterruptedArchives(const std::string& recordi
       continue;
     }
     try {
+      // It ended when it was last written to, not now (read before the
+      // repair below touches the journal).
+      const std::string endedAt = LastWritten(directory);
       auto journal = ArchiveJournal::Resume(directory);
       JsonObjectPtr fields(json_object_new());
       json_object_set_string_member(fields.get(), "reason",
                                     contents.tornTail ? "the server stopped mid-write; the last entry was cut off"
                                                       : "the server stopped without closing the recording");
       journal->Append("recording-interrupted", fields.get());
-      SealArchive(*journal, key, "interrupted");
+      SealArchive(*journal, key, "interrupted", endedAt);
       result.sealed = true;
       result.detail = "sealed as interrupted after " + std::to_string(contents.entries.size()) + " entries" +
                       (contents.tornTail ? " (a last entry cut short was dropped)" : "");

@@ -110,6 +110,7 @@ void RestApi::handleRequest(HTTPServerRequest& request, HTTPServerResponse& resp
   try {
     const std::vector<std::string> path = PathSegments(request.getURI());  // api, v1, ...
     const bool rooms = path.size() >= 3 && path[2] == "rooms";
+    const bool recordings = path.size() >= 3 && path[2] == "recordings";
     if (rooms && path.size() == 3 && method == "GET") {
       Poco::JSON::Array list;
       for (const auto& room : conference_.ListRooms()) list.add(RoomToJson(room));
@@ -132,9 +133,25 @@ void RestApi::handleRequest(HTTPServerRequest& request, HTTPServerResponse& resp
       body.set("publicKey", key.publicKeyPem);
       body.set("fingerprint", key.fingerprint);
       SendJson(response, HTTPResponse::HTTP_OK, body);
-    } else if ((rooms && path.size() >= 5) || (path.size() >= 3 && path[2] == "recordings")) {
+    } else if (recordings && path.size() == 3 && method == "GET") {
+      Poco::JSON::Array list;
+      for (const auto& recording : conference_.ListRecordings()) list.add(RecordingToJson(recording, false));
+      Poco::JSON::Object body;
+      body.set("recordings", list);
+      SendJson(response, HTTPResponse::HTTP_OK, body);
+    } else if (recordings && path.size() == 4 && method == "GET") {
+      SendJson(response, HTTPResponse::HTTP_OK, RecordingToJson(conference_.GetRecording(path[3]), true));
+    } else if (recordings && path.size() == 5 && path[4] == "hold" && (method == "POST" || method == "DELETE")) {
+      SendJson(response, HTTPResponse::HTTP_OK,
+               RecordingToJson(conference_.SetRecordingHold(path[3], method == "POST"), false));
+    } else if (recordings && path.size() <= 4) {
+      SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
+                "method " + method + " is not allowed here");
+    } else if (recordings) {
+      SendError(response, HTTPResponse::HTTP_NOT_FOUND, mcu::ErrorCode::NotFound, "no such endpoint");
+    } else if (rooms && path.size() >= 5) {
       SendError(response, HTTPResponse::HTTP_NOT_IMPLEMENTED, mcu::ErrorCode::Internal,
-                "recordings and broadcasts are not available in this version");
+                "recording rooms and broadcasts are not available in this version");
     } else if (rooms) {
       SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
                 "method " + method + " is not allowed here");

@@ -77,6 +77,25 @@ Object RoomToJson(const mcu::RoomInfo& room) {
   return object;
 }
 
+Object RecordingToJson(const mcu::RecordingInfo& recording, bool withManifest) {
+  Object object;
+  object.set("id", recording.id);
+  object.set("room", recording.room);
+  object.set("state", recording.state);
+  object.set("startedAt", recording.startedAt);
+  if (!recording.endedAt.empty()) object.set("endedAt", recording.endedAt);
+  object.set("directory", recording.directory);
+  object.set("hold", recording.hold);
+  if (withManifest && !recording.manifestJson.empty()) {
+    try {
+      object.set("manifest", Poco::JSON::Parser().parse(recording.manifestJson));
+    } catch (const Poco::Exception&) {
+      object.set("error", "manifest.json does not parse; run plenum verify on " + recording.directory);
+    }
+  }
+  return object;
+}
+
 std::string ErrorBody(mcu::ErrorCode code, const std::string& message) {
   Object error;
   error.set("code", mcu::ToString(code));

@@ -16,6 +16,8 @@ namespace plenum::signaling {
 mcu::RoomSettings ParseRoomSettings(const std::string& body, int defaultMaxParticipants);
 
 Poco::JSON::Object RoomToJson(const mcu::RoomInfo& room);
+// PROTOCOL.md's Recording; the manifest (parsed) only when asked for one.
+Poco::JSON::Object RecordingToJson(const mcu::RecordingInfo& recording, bool withManifest);
 std::string ErrorBody(mcu::ErrorCode code, const std::string& message);
 std::string FormatTime(mcu::TimePoint time);
 

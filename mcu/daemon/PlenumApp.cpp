@@ -22,6 +22,7 @@
 #include "mcu/TokenVerifier.hpp"
 #include "recorder/ArchiveKey.hpp"
 #include "recorder/ArchiveRecovery.hpp"
+#include "recorder/ArchiveStore.hpp"
 #include "recorder/ArchiveVerifier.hpp"
 #include "mcu/Validation.hpp"
 #include "mixer/MixerInit.hpp"
@@ -58,6 +59,7 @@ constexpr ServerOption kServerOptions[] = {
     {"data-dir", "DIR", "the server's own files, e.g. its TLS certificate (default ./data)"},
     {"bind", "ADDR", "address to listen on (default 0.0.0.0)"},
     {"recordings-dir", "DIR", "where recordings are written (default ./recordings)"},
+    {"retention-days", "DAYS", "delete finished recordings older than this unless held (default 0: keep)"},
     {"web-root", "DIR", "the browser client's files"},
     {"max-participants", "N", "default room capacity (default 16)"},
     {"auto-create-rooms", "BOOL", "a join may create its room (default true)"},
@@ -300,8 +302,16 @@ int PlenumApp::RunServer() {
     return EXIT_CONFIG;
   }
 
+  std::unique_ptr<recorder::ArchiveStore> archives;
+  try {
+    archives = std::make_unique<recorder::ArchiveStore>(serverConfig.recordingsDir, serverConfig.dataDir + "/archive");
+  } catch (const std::exception& error) {
+    std::cerr << "plenum: cannot keep the archives' audit journal: " << error.what() << "\n";
+    return EXIT_CONFIG;
+  }
+
   ControlThread control;
-  Conference conference(serverConfig, control, archiveKey);
+  Conference conference(serverConfig, control, archiveKey, *archives);
   std::unique_ptr<signaling::HttpServer> http;
   try {
     http = std::make_unique<signaling::HttpServer>(serverConfig, conference, tls);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -13,6 +14,7 @@
 #include "recorder/ArchiveKey.hpp"
 #include "recorder/ArchiveManifest.hpp"
 #include "recorder/ArchiveRecovery.hpp"
+#include "recorder/ArchiveStore.hpp"
 #include "recorder/ArchiveVerifier.hpp"
 #include "recorder/Sha256.hpp"
 
@@ -67,14 +69,15 @@ JsonObjectPtr Fields(std::initializer_list<std::pair<const char*, const char*>> 
 }
 
 // A finished recording of a room with one participant and two media files.
-void MakeArchive(const std::string& directory, const ArchiveKey& key, bool seal = true) {
+void MakeArchive(const std::string& directory, const ArchiveKey& key, bool seal = true,
+                 const std::string& endedAt = NowRfc3339()) {
   Write(fs::path(directory) / "composite" / "segment-000.webm", std::string(5000, 'c'));
   Write(fs::path(directory) / "participants" / "p1-1.webm", std::string(3000, 'p'));
   auto journal = ArchiveJournal::Create(directory);
   journal->Append("recording-started", Fields({{"recording", "rec-1"}, {"room", "council"}}).get());
   journal->Append("participant-joined", Fields({{"participant", "p1"}, {"name", "Ann"}}).get());
   journal->Append("participant-left", Fields({{"participant", "p1"}}).get());
-  if (seal) SealArchive(*journal, key, "finished");
+  if (seal) SealArchive(*journal, key, "finished", endedAt);
 }
 
 TEST(ArchiveKey, IsMadeOnceKeptPrivateAndSigns) {
@@ -304,6 +307,59 @@ TEST(Archive, InterruptedRecordingsAreSealedAsInterruptedAndVerify) {
   EXPECT_EQ(Read(fs::path(finished) / kManifestFile), finishedManifest) << "a finished archive was touched";
   EXPECT_EQ(VerifyArchive(broken, std::nullopt).outcome, Outcome::Tampered);
   EXPECT_TRUE(SealInterruptedArchives(recordings.path(), key).size() == 1) << "only the broken one stays open";
+}
+
+std::vector<std::string> AuditTypes(const std::string& stateDir) {
+  const JournalContents audit = ReadJournal(stateDir + "/audit");
+  EXPECT_TRUE(audit.problem.empty()) << audit.problem;
+  std::vector<std::string> types;
+  for (const JsonNodePtr& entry : audit.entries)
+    types.push_back(json_object_get_string_member(json_node_get_object(entry.get()), "type"));
+  return types;
+}
+
+// Retention deletes finished recordings past it, never a held or an open
+// one; every hold, release and deletion is in the audit journal, which a
+// restart continues.
+TEST(ArchiveStore, ListsHoldsAndDeletesOnlyWhatRetentionAllows) {
+  TemporaryDirectory data, recordings;
+  const ArchiveKey key = ArchiveKey::LoadOrCreate(data.path());
+  const std::string tenDaysAgo = FormatRfc3339(std::chrono::system_clock::now() - std::chrono::hours(240));
+  for (const char* id : {"old-held", "old", "new", "open"}) fs::create_directories(recordings.path() + "/" + id);
+  MakeArchive(recordings.path() + "/old-held", key, true, tenDaysAgo);
+  MakeArchive(recordings.path() + "/old", key, true, tenDaysAgo);
+  MakeArchive(recordings.path() + "/new", key);
+  MakeArchive(recordings.path() + "/open", key, false);
+  const std::string stateDir = data.path() + "/archive";
+  const auto day = std::chrono::hours(24);
+  {
+    ArchiveStore store(recordings.path(), stateDir);
+    const std::vector<ArchiveSummary> all = store.List();
+    ASSERT_EQ(all.size(), 4u);
+    for (const ArchiveSummary& archive : all) {
+      EXPECT_EQ(archive.room, "council") << archive.id;
+      EXPECT_EQ(archive.state, archive.id == "open" ? "recording" : "finished") << archive.id;
+      EXPECT_EQ(archive.manifestJson.empty(), archive.id == "open") << archive.id;
+    }
+    EXPECT_EQ(store.Get("old")->endedAt, tenDaysAgo);
+    EXPECT_FALSE(store.Get("missing"));
+    EXPECT_FALSE(store.Get("../old"));
+    EXPECT_FALSE(store.SetHold("../old", true));
+
+    ASSERT_TRUE(store.SetHold("old-held", true)->hold);
+    EXPECT_EQ(store.DeleteExpired(std::chrono::system_clock::now(), day), std::vector<std::string>{"old"});
+    for (const char* kept : {"old-held", "new", "open"}) EXPECT_TRUE(fs::exists(recordings.path() + "/" + kept)) << kept;
+    EXPECT_FALSE(fs::exists(recordings.path() + "/old"));
+
+    EXPECT_FALSE(store.SetHold("old-held", false)->hold);
+    EXPECT_EQ(store.DeleteExpired(std::chrono::system_clock::now(), day), std::vector<std::string>{"old-held"});
+  }
+  ArchiveStore restarted(recordings.path(), stateDir);
+  EXPECT_TRUE(restarted.SetHold("new", true)->hold);
+  EXPECT_TRUE(restarted.Get("new")->hold) << "a hold outlives the store";
+  EXPECT_EQ(AuditTypes(stateDir), (std::vector<std::string>{"hold", "deleted", "release", "deleted", "hold"}));
+  EXPECT_EQ(VerifyArchive(recordings.path() + "/new", key.publicKeyPem()).outcome, Outcome::Intact)
+      << "a hold changed the archive";
 }
 
 }  // namespace

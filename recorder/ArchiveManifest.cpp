@@ -4,20 +4,10 @@
 #include <map>
 
 #include "recorder/ArchiveJournal.hpp"
+#include "recorder/JsonFields.hpp"
 #include "recorder/Sha256.hpp"
 
 namespace plenum::recorder {
-namespace {
-
-std::string StringMember(JsonObject* object, const char* name) {
-  JsonNode* node = json_object_get_member(object, name);
-  return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING
-             ? json_node_get_string(node)
-             : std::string();
-}
-
-}  // namespace
-
 std::string CompactJson(JsonNode* node) {
   JsonGeneratorPtr generator(json_generator_new());
   json_generator_set_root(generator.get(), node);

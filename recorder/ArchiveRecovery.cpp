@@ -6,6 +6,7 @@
 
 #include "recorder/ArchiveJournal.hpp"
 #include "recorder/ArchiveManifest.hpp"
+#include "recorder/JsonFields.hpp"
 
 namespace plenum::recorder {
 namespace {
@@ -13,11 +14,8 @@ namespace {
 namespace fs = std::filesystem;
 
 bool IsSealed(const JournalContents& contents) {
-  if (contents.entries.empty() || contents.tornTail) return false;
-  JsonObject* last = json_node_get_object(contents.entries.back().get());
-  JsonNode* type = json_object_get_member(last, "type");
-  return type && JSON_NODE_HOLDS_VALUE(type) && json_node_get_value_type(type) == G_TYPE_STRING &&
-         std::string(json_node_get_string(type)) == "sealed";
+  return !contents.entries.empty() && !contents.tornTail &&
+         StringMember(json_node_get_object(contents.entries.back().get()), "type") == "sealed";
 }
 
 // The newest modification time of the archive's files, RFC 3339.

@@ -9,18 +9,12 @@
 
 #include "recorder/ArchiveJournal.hpp"
 #include "recorder/ArchiveManifest.hpp"
+#include "recorder/JsonFields.hpp"
 
 namespace plenum::recorder {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string StringMember(JsonObject* object, const char* name) {
-  JsonNode* node = object ? json_object_get_member(object, name) : nullptr;
-  return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING
-             ? json_node_get_string(node)
-             : std::string();
-}
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -7,6 +7,7 @@
 #include "recorder/ArchiveJournal.hpp"
 #include "recorder/ArchiveKey.hpp"
 #include "recorder/ArchiveManifest.hpp"
+#include "recorder/JsonFields.hpp"
 #include "recorder/Sha256.hpp"
 
 namespace plenum::recorder {
@@ -14,19 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using Outcome = ArchiveVerification::Outcome;
-
-std::string StringMember(JsonObject* object, const char* name) {
-  JsonNode* node = object ? json_object_get_member(object, name) : nullptr;
-  return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_STRING
-             ? json_node_get_string(node)
-             : std::string();
-}
-
-gint64 IntMember(JsonObject* object, const char* name) {
-  JsonNode* node = json_object_get_member(object, name);
-  return node && JSON_NODE_HOLDS_VALUE(node) && json_node_get_value_type(node) == G_TYPE_INT64 ? json_node_get_int(node)
-                                                                                                : -1;
-}
 
 ArchiveVerification Fail(ArchiveVerification result, std::string problem) {
   result.outcome = Outcome::Tampered;

@@ -103,6 +103,36 @@ std::string DescribeFds(pid_t pid) {
   return out;
 }
 
+std::string DescribeSockets(pid_t pid) {
+  const std::filesystem::path proc = "/proc/" + std::to_string(pid);
+  std::set<std::string> inodes;
+  std::error_code error;
+  for (auto it = std::filesystem::directory_iterator(proc / "fd", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    std::error_code linkError;
+    const std::string target = std::filesystem::read_symlink(it->path(), linkError).string();
+    if (!linkError && target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
+  }
+  std::string out;
+  for (const auto& [table, v6] : {std::pair{"tcp", false}, std::pair{"tcp6", true}, std::pair{"udp", false},
+                                  std::pair{"udp6", true}}) {
+    std::ifstream in(proc / "net" / table);
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+      if (!inodes.count(inode)) continue;
+      out += std::string("\n  ") + table + " " + FromProcAddress(local, v6) + " -> " + FromProcAddress(remote, v6) +
+             " state " + state + " queues " + queues;
+      inodes.erase(inode);
+    }
+  }
+  if (!inodes.empty()) out += "\n  and " + std::to_string(inodes.size()) + " other sockets (unix, netlink)";
+  return out;
+}
+
 std::vector<std::string> UdpSocketsOf(pid_t pid) {
   const std::filesystem::path proc = "/proc/" + std::to_string(pid);
   std::set<std::string> inodes;

@@ -34,6 +34,11 @@ pid_t ThreadNamed(pid_t pid, const std::string& name);
 // pipe: 4, anon_inode:[eventfd]: 9"), for failure messages.
 std::string DescribeFds(pid_t pid);
 
+// Each TCP and UDP socket the process holds: addresses, state (hex, as
+// /proc/net/tcp shows it: 01 established, 08 close-wait, 0A listen) and
+// queues, a line each, for failure messages.
+std::string DescribeSockets(pid_t pid);
+
 // The local addresses ("127.0.0.1:40123", "[::]:1900") of the UDP sockets
 // the process holds, from its file descriptors and /proc/PID/net/udp{,6}.
 std::vector<std::string> UdpSocketsOf(pid_t pid);

@@ -180,8 +180,14 @@ void Conference::SweepExpiredRecordings() {
   const auto now = std::chrono::steady_clock::now();
   if (now < nextRetentionSweep_ && !sweepSoon_.exchange(false)) return;
   nextRetentionSweep_ = now + std::clamp<std::chrono::seconds>(retention / 4, std::chrono::seconds(1), std::chrono::seconds(60));
-  for (const std::string& id : archives_.DeleteExpired(std::chrono::system_clock::now(), retention))
-    PLENUM_LOG_INFO("delete expired recording [recording:%s retention-days:%g]", id.c_str(), config_.retentionDays);
+  try {
+    for (const std::string& id : archives_.DeleteExpired(std::chrono::system_clock::now(), retention))
+      PLENUM_LOG_INFO("delete expired recording [recording:%s retention-days:%g]", id.c_str(), config_.retentionDays);
+  } catch (const std::exception& error) {
+    // An unreadable directory or a full disk: retention waits for the next
+    // sweep; the server carries on.
+    PLENUM_LOG_WARNING("fail retention sweep [error:%s]", error.what());
+  }
 }
 
 void Conference::ReleaseIfIdle(const std::string& room) {

@@ -292,10 +292,17 @@ int PlenumApp::RunServer() {
     archiveKey = ArchiveKeyInfo{"ed25519", key.publicKeyPem(), key.fingerprint()};
     std::cout << "plenum: archive key " << key.path() << (created ? " (made now)" : "")
               << ", SHA-256 fingerprint " << key.fingerprint() << std::endl;
-    // Recordings the last run was writing when it died.
-    for (const recorder::RecoveredArchive& archive : recorder::SealInterruptedArchives(serverConfig.recordingsDir, key)) {
-      (archive.sealed ? std::cout : std::cerr) << "plenum: interrupted recording " << archive.directory << ": "
-                                               << archive.detail << std::endl;
+    // Recordings the last run was writing when it died. A recordings
+    // directory that cannot be read is reported, not fatal.
+    try {
+      for (const recorder::RecoveredArchive& archive :
+           recorder::SealInterruptedArchives(serverConfig.recordingsDir, key)) {
+        (archive.sealed ? std::cout : std::cerr) << "plenum: interrupted recording " << archive.directory << ": "
+                                                 << archive.detail << std::endl;
+      }
+    } catch (const std::exception& error) {
+      std::cerr << "plenum: cannot look for interrupted recordings in " << serverConfig.recordingsDir << ": "
+                << error.what() << std::endl;
     }
   } catch (const std::exception& error) {
     std::cerr << "plenum: cannot use the archive key: " << error.what() << "\n";

@@ -27,20 +27,6 @@ void WriteDurably(std::FILE* file, const std::string& text, const std::string& w
     throw std::runtime_error("cannot write " + what + ": " + std::strerror(errno));
 }
 
-// The media files of an archive: everything but the journal and the
-// manifest (and a manifest being written), by path relative to it.
-std::vector<std::string> MediaFiles(const std::string& directory) {
-  std::vector<std::string> files;
-  for (const auto& item : fs::recursive_directory_iterator(directory)) {
-    if (!item.is_regular_file()) continue;
-    const std::string path = fs::relative(item.path(), directory).generic_string();
-    if (path == kJournalFile || path == kManifestFile || path == std::string(kManifestFile) + ".tmp") continue;
-    files.push_back(path);
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 }  // namespace
 
 std::string FormatRfc3339(std::chrono::system_clock::time_point time) {
@@ -112,7 +98,7 @@ void SealArchive(ArchiveJournal& journal, const ArchiveKey& key, const std::stri
                  const std::string& endedAt) {
   const std::string& directory = journal.directory();
   JsonArray* files = json_array_new();
-  for (const std::string& path : MediaFiles(directory)) {
+  for (const std::string& path : ArchiveMediaFiles(directory)) {
     const std::string full = directory + "/" + path;
     const auto digest = FileSha256Hex(full);
     if (!digest) {

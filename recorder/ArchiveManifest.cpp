@@ -1,5 +1,7 @@
 #include "recorder/ArchiveManifest.hpp"
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -8,6 +10,19 @@
 #include "recorder/Sha256.hpp"
 
 namespace plenum::recorder {
+std::vector<std::string> ArchiveMediaFiles(const std::string& directory) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& item : fs::recursive_directory_iterator(directory)) {
+    if (!item.is_regular_file()) continue;
+    const std::string path = fs::relative(item.path(), directory).generic_string();
+    if (path == kJournalFile || path == kManifestFile || path == std::string(kManifestFile) + ".tmp") continue;
+    files.push_back(path);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 std::string CompactJson(JsonNode* node) {
   JsonGeneratorPtr generator(json_generator_new());
   json_generator_set_root(generator.get(), node);

@@ -30,6 +30,10 @@ JournalContents ReadJournal(const std::string& directory);
 // entry) and the chain's length and head.
 JsonNodePtr ManifestFromJournal(const std::vector<JsonNodePtr>& entries, const std::string& head);
 
+// An archive's media files: every file under `directory` but the journal
+// and the manifest (and a manifest being written), relative, sorted.
+std::vector<std::string> ArchiveMediaFiles(const std::string& directory);
+
 // Compact JSON of a node (the form journal lines and signatures use).
 std::string CompactJson(JsonNode* node);
 

@@ -22,18 +22,6 @@ ArchiveVerification Fail(ArchiveVerification result, std::string problem) {
   return result;
 }
 
-// Every file under the directory, relative, except the journal and the
-// manifest.
-std::set<std::string> FilesIn(const std::string& directory) {
-  std::set<std::string> files;
-  for (const auto& item : fs::recursive_directory_iterator(directory)) {
-    if (!item.is_regular_file()) continue;
-    const std::string path = fs::relative(item.path(), directory).generic_string();
-    if (path != kJournalFile && path != kManifestFile) files.insert(path);
-  }
-  return files;
-}
-
 }  // namespace
 
 ArchiveVerification VerifyArchive(const std::string& directory, const std::optional<std::string>& pinnedPublicKeyPem) {
@@ -68,7 +56,8 @@ ArchiveVerification VerifyArchive(const std::string& directory, const std::optio
     if (!file) return Fail(result, "the seal's file list is malformed");
     sealed[StringMember(file, "path")] = {IntMember(file, "size"), StringMember(file, "sha256")};
   }
-  const std::set<std::string> present = FilesIn(directory);
+  const std::vector<std::string> mediaFiles = ArchiveMediaFiles(directory);
+  const std::set<std::string> present(mediaFiles.begin(), mediaFiles.end());
   for (const auto& [path, expected] : sealed) {
     if (!present.count(path)) return Fail(result, "missing file " + path);
     const std::string full = directory + "/" + path;

@@ -94,10 +94,11 @@ void WebSocketHub::TakeAdoptions() {
   for (Adoption& adoption : taken) {
     const std::uint64_t id = nextId_++;
     try {
-      Entry entry{std::make_unique<WebSocketConnection>(std::move(adoption.socket), std::move(adoption.early),
-                                                        std::move(adoption.slot), conference_, now)};
-      Watch(id, connections_.emplace(id, std::move(entry)).first->second);
-      connections_[id].connection->Begin(now);
+      Entry& entry = connections_[id];
+      entry.connection = std::make_unique<WebSocketConnection>(std::move(adoption.socket), std::move(adoption.early),
+                                                               std::move(adoption.slot), conference_, now);
+      Watch(id, entry);
+      entry.connection->Begin(now);
       Update(id);
     } catch (const std::exception& error) {
       // Out of descriptors, most likely: this client goes, the others stay.

@@ -103,8 +103,16 @@ std::string DescribeFds(pid_t pid) {
   return out;
 }
 
-std::string DescribeSockets(pid_t pid) {
-  const std::filesystem::path proc = "/proc/" + std::to_string(pid);
+namespace {
+
+// One TCP or UDP socket of the process, from /proc/PID/net/{tcp,udp}{,6}.
+struct InetSocket {
+  std::string table;  // tcp, tcp6, udp, udp6
+  std::string local, remote, state, queues;
+};
+
+// The inodes of the process's sockets, from its file descriptors.
+std::set<std::string> SocketInodes(const std::filesystem::path& proc) {
   std::set<std::string> inodes;
   std::error_code error;
   for (auto it = std::filesystem::directory_iterator(proc / "fd", error);
@@ -113,9 +121,15 @@ std::string DescribeSockets(pid_t pid) {
     const std::string target = std::filesystem::read_symlink(it->path(), linkError).string();
     if (!linkError && target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
   }
-  std::string out;
-  for (const auto& [table, v6] : {std::pair{"tcp", false}, std::pair{"tcp6", true}, std::pair{"udp", false},
-                                  std::pair{"udp6", true}}) {
+  return inodes;
+}
+
+// The process's sockets found in `tables`; what remains in `inodes` is
+// in none of them.
+std::vector<InetSocket> InetSockets(const std::filesystem::path& proc, std::set<std::string>& inodes,
+                                    std::initializer_list<std::pair<const char*, bool>> tables) {
+  std::vector<InetSocket> sockets;
+  for (const auto& [table, v6] : tables) {
     std::ifstream in(proc / "net" / table);
     std::string line;
     std::getline(in, line);  // header
@@ -123,11 +137,23 @@ std::string DescribeSockets(pid_t pid) {
       std::istringstream fields(line);
       std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
       fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
-      if (!inodes.count(inode)) continue;
-      out += std::string("\n  ") + table + " " + FromProcAddress(local, v6) + " -> " + FromProcAddress(remote, v6) +
-             " state " + state + " queues " + queues;
-      inodes.erase(inode);
+      if (inodes.erase(inode) == 0) continue;
+      sockets.push_back({table, FromProcAddress(local, v6), FromProcAddress(remote, v6), state, queues});
     }
+  }
+  return sockets;
+}
+
+}  // namespace
+
+std::string DescribeSockets(pid_t pid) {
+  const std::filesystem::path proc = "/proc/" + std::to_string(pid);
+  std::set<std::string> inodes = SocketInodes(proc);
+  std::string out;
+  for (const InetSocket& socket :
+       InetSockets(proc, inodes, {{"tcp", false}, {"tcp6", true}, {"udp", false}, {"udp6", true}})) {
+    out += "\n  " + socket.table + " " + socket.local + " -> " + socket.remote + " state " + socket.state +
+           " queues " + socket.queues;
   }
   if (!inodes.empty()) out += "\n  and " + std::to_string(inodes.size()) + " other sockets (unix, netlink)";
   return out;
@@ -135,26 +161,10 @@ std::string DescribeSockets(pid_t pid) {
 
 std::vector<std::string> UdpSocketsOf(pid_t pid) {
   const std::filesystem::path proc = "/proc/" + std::to_string(pid);
-  std::set<std::string> inodes;
-  std::error_code error;
-  for (auto it = std::filesystem::directory_iterator(proc / "fd", error);
-       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
-    std::error_code linkError;
-    const std::string target = std::filesystem::read_symlink(it->path(), linkError).string();
-    if (!linkError && target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
-  }
+  std::set<std::string> inodes = SocketInodes(proc);
   std::vector<std::string> sockets;
-  for (const auto& [table, v6] : {std::pair{"udp", false}, std::pair{"udp6", true}}) {
-    std::ifstream in(proc / "net" / table);
-    std::string line;
-    std::getline(in, line);  // header
-    while (std::getline(in, line)) {
-      std::istringstream fields(line);
-      std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
-      fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
-      if (inodes.count(inode)) sockets.push_back(FromProcAddress(local, v6));
-    }
-  }
+  for (const InetSocket& socket : InetSockets(proc, inodes, {{"udp", false}, {"udp6", true}}))
+    sockets.push_back(socket.local);
   return sockets;
 }
 

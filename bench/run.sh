@@ -5,6 +5,7 @@
 #   bench/run.sh            full run: 60 s per room size, audio N=2..64, video N=9,16,32
 #   bench/run.sh --quick    10 s per size, audio N=2,4,8, video N=9
 #   options: --duration=S --audio-sizes=2,4 --video-sizes=9 --no-janus --no-video --no-fix-series
+#            --no-record-series
 #            --server-core=0 --bot-core=1 --build-dir=DIR
 set -euo pipefail
 
@@ -19,11 +20,13 @@ video=1
 server_core=0
 bot_core=1
 fix_series=1
+record_series=1
 fix_audio_size=32
 for arg in "$@"; do
   case "$arg" in
     --quick) duration=10; audio_sizes="2,4,8"; video_sizes="9"; fix_audio_size=8 ;;
     --no-fix-series) fix_series=0 ;;
+    --no-record-series) record_series=0 ;;
     --duration=*) duration="${arg#*=}" ;;
     --audio-sizes=*) audio_sizes="${arg#*=}" ;;
     --video-sizes=*) video_sizes="${arg#*=}" ;;
@@ -32,7 +35,7 @@ for arg in "$@"; do
     --server-core=*) server_core="${arg#*=}" ;;
     --bot-core=*) bot_core="${arg#*=}" ;;
     --build-dir=*) build="${arg#*=}" ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -122,6 +125,15 @@ if [ "$fix_series" = 1 ]; then
     for n in "${vsizes[@]}"; do
       run --target=plenum --plenum-bin="$plenum" --server-arg=--encoder-threads=1 --video --cameras=9 --sizes="$n"
     done
+  fi
+fi
+# The same rooms recorded (recording-auto: the room's mix encoded once more
+# and the composite and every participant's streams written to disk), for
+# what recording costs.
+if [ "$record_series" = 1 ]; then
+  run --target=plenum --plenum-bin="$plenum" --server-arg=--recording-auto=true --sizes="$fix_audio_size"
+  if [ "$video" = 1 ]; then
+    run --target=plenum --plenum-bin="$plenum" --server-arg=--recording-auto=true --video --cameras=9 --sizes="${vsizes[0]}"
   fi
 fi
 echo "{\"meta\":true,\"loadAfter\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >> "$raw"

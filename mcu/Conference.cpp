@@ -13,14 +13,17 @@
 #include "mcu/Room.hpp"
 #include "mcu/ServerConfig.hpp"
 #include "mcu/Validation.hpp"
+#include "recorder/ArchiveKey.hpp"
 #include "recorder/ArchiveStore.hpp"
 
 namespace plenum::mcu {
 
-Conference::Conference(const ServerConfig& config, ControlThread& control, ArchiveKeyInfo archiveKey,
+Conference::Conference(const ServerConfig& config, ControlThread& control, const recorder::ArchiveKey& archiveKey,
                        recorder::ArchiveStore& archives)
     : config_(config),
-      archiveKey_(std::move(archiveKey)),
+      archiveKey_{"ed25519", archiveKey.publicKeyPem(), archiveKey.fingerprint()},
+      recordingPolicy_{&archiveKey, config.recordingsDir, config.recordingSegmentSeconds, config.recordingAuto,
+                       config.recordingRequired},
       archives_(archives),
       control_(control),
       tokens_(config.tokenSecret),
@@ -97,7 +100,8 @@ void Conference::DoJoin(SessionId, Session& session, const JoinRequest& request)
     settings.maxParticipants = config_.maxParticipants;
     it = rooms_
              .emplace(request.room,
-                      std::make_unique<Room>(settings, false, config_.media, control_.context(), AsRoomListener()))
+                      std::make_unique<Room>(settings, false, config_.media, recordingPolicy_, control_.context(),
+                                             AsRoomListener()))
              .first;
   }
   Room& room = *it->second;
@@ -117,7 +121,8 @@ void Conference::DoJoin(SessionId, Session& session, const JoinRequest& request)
   session.participant = participant.id;
   session.room = request.room;
   session.everJoined = true;
-  session.channel->SendJoined(JoinedEvent{request.room, participant.id, others, false, config_.clientIceServers});
+  session.channel->SendJoined(
+      JoinedEvent{request.room, participant.id, others, room.recording(), config_.clientIceServers});
 }
 
 void Conference::DoLeave(Session& session) {
@@ -147,7 +152,7 @@ namespace {
 
 RecordingInfo ToInfo(const recorder::ArchiveSummary& archive) {
   return RecordingInfo{archive.id,      archive.room,      archive.state, archive.startedAt,
-                       archive.endedAt, archive.directory, archive.hold,  archive.manifestJson};
+                       archive.endedAt, archive.directory, archive.hold,  archive.manifestJson, {}};
 }
 
 }  // namespace
@@ -272,7 +277,8 @@ RoomInfo Conference::CreateRoom(const RoomSettings& settings) {
   ValidateRoomSettings(settings);
   return control_.Call<RoomInfo>([this, settings] {
     if (rooms_.contains(settings.id)) throw ProtocolError(ErrorCode::Conflict, "room '" + settings.id + "' exists");
-    auto room = std::make_unique<Room>(settings, true, config_.media, control_.context(), AsRoomListener());
+    auto room = std::make_unique<Room>(settings, true, config_.media, recordingPolicy_, control_.context(),
+                                         AsRoomListener());
     RoomInfo info = room->Info();
     rooms_.emplace(settings.id, std::move(room));
     PLENUM_LOG_INFO("create room [room:%s max:%d]", settings.id.c_str(), settings.maxParticipants);
@@ -285,6 +291,22 @@ void Conference::DeleteRoom(const std::string& room) {
     if (!rooms_.contains(room)) throw ProtocolError(ErrorCode::NotFound, "no room '" + room + "'");
     CloseRoom(room, ErrorCode::RoomClosed, "the room was deleted");
     PLENUM_LOG_INFO("delete room [room:%s]", room.c_str());
+  });
+}
+
+RecordingInfo Conference::StartRecording(const std::string& room) {
+  return control_.Call<RecordingInfo>([this, room] {
+    auto it = rooms_.find(room);
+    if (it == rooms_.end()) throw ProtocolError(ErrorCode::NotFound, "no room '" + room + "'");
+    return it->second->StartRecording();
+  });
+}
+
+RecordingInfo Conference::StopRecording(const std::string& room, const std::string& recording) {
+  return control_.Call<RecordingInfo>([this, room, recording] {
+    auto it = rooms_.find(room);
+    if (it == rooms_.end()) throw ProtocolError(ErrorCode::NotFound, "no room '" + room + "'");
+    return it->second->StopRecording(recording);
   });
 }
 

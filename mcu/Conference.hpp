@@ -15,10 +15,12 @@
 #include "mcu/ControlWatchdog.hpp"
 #include "mcu/Messages.hpp"
 #include "mcu/ParticipantChannel.hpp"
+#include "mcu/RecordingPolicy.hpp"
 #include "mcu/RoomListener.hpp"
 #include "mcu/TokenVerifier.hpp"
 
 namespace plenum::recorder {
+class ArchiveKey;
 class ArchiveStore;
 }
 
@@ -33,9 +35,9 @@ using SessionId = uint64_t;
 
 class Conference : private RoomListener {
  public:
-  // `archiveKey`: the public half of the key that signs recordings;
-  // `archives`: the recordings directory.
-  Conference(const ServerConfig& config, ControlThread& control, ArchiveKeyInfo archiveKey,
+  // `archiveKey`: the key that signs recordings; `archives`: the
+  // recordings directory. Both outlive the conference.
+  Conference(const ServerConfig& config, ControlThread& control, const recorder::ArchiveKey& archiveKey,
              recorder::ArchiveStore& archives);
   ~Conference() override;
   Conference(const Conference&) = delete;
@@ -53,6 +55,9 @@ class Conference : private RoomListener {
   RoomInfo GetRoom(const std::string& room);
   RoomInfo CreateRoom(const RoomSettings& settings);
   void DeleteRoom(const std::string& room);
+  // Also throw ProtocolError(conflict) when one runs or the room is empty.
+  RecordingInfo StartRecording(const std::string& room);
+  RecordingInfo StopRecording(const std::string& room, const std::string& recording);
   ServerStats Stats();
   // How long the control thread has been stuck, once that is over
   // control-stall-seconds; zero while it answers. Never blocks.
@@ -98,6 +103,7 @@ class Conference : private RoomListener {
   // Passed by argument.
   const ServerConfig& config_;
   const ArchiveKeyInfo archiveKey_;
+  const RecordingPolicy recordingPolicy_;
   recorder::ArchiveStore& archives_;
   std::chrono::steady_clock::time_point nextRetentionSweep_{};  // control thread
   std::atomic<bool> sweepSoon_{false};                          // a hold was released

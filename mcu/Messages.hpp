@@ -49,10 +49,6 @@ struct RoomSettings {
   std::string layout = "grid";
 };
 
-struct RoomInfo {
-  RoomSettings settings;
-  std::vector<ParticipantInfo> participants;
-};
 
 // The public half of the server's archive key (GET /api/v1/archive-key).
 struct ArchiveKeyInfo {
@@ -71,6 +67,13 @@ struct RecordingInfo {
   std::string directory;
   bool hold = false;
   std::string manifestJson;  // once sealed
+  std::string error;         // why it failed
+};
+
+struct RoomInfo {
+  RoomSettings settings;
+  std::vector<ParticipantInfo> participants;
+  std::optional<RecordingInfo> recording;  // the running one, or the last if it failed
 };
 
 struct ServerStats {

@@ -8,9 +8,10 @@
 
 namespace plenum::mcu {
 
-Room::Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media, GMainContext* control,
-           Listener& listener)
+Room::Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media,
+           const RecordingPolicy& recording, GMainContext* control, Listener& listener)
     : media_(media),
+      recordingPolicy_(recording),
       control_(control),
       listener_(listener),
       settings_(std::move(settings)),
@@ -19,6 +20,7 @@ Room::Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& me
 
 Room::~Room() {
   alive_.reset();
+  EndRecording();
   pipeline_.reset();
 }
 
@@ -26,6 +28,11 @@ RoomInfo Room::Info() const {
   RoomInfo info;
   info.settings = settings_;
   for (const Member& member : roster_) info.participants.push_back(member.info);
+  if (recording()) {
+    info.recording = DescribeRecording(*recording_);
+  } else if (lastFailed_) {
+    info.recording = lastFailed_;
+  }
   return info;
 }
 
@@ -46,6 +53,17 @@ std::vector<ParticipantInfo> Room::Join(const ParticipantInfo& participant,
     if (roster_.empty()) pipeline_.reset();
     throw ProtocolError(ErrorCode::Internal, "the room's media could not start");
   }
+  // recording-required implies recording-auto: a room must be recorded
+  // from its first join to be joined at all.
+  if ((recordingPolicy_.automatic || recordingPolicy_.required) && !recording()) StartRecording();
+  if (recordingPolicy_.required && !recording()) {
+    const std::string reason = lastFailed_ ? lastFailed_->error : "no recording is running";
+    pipeline_->RemoveParticipant(participant.id);
+    if (roster_.empty()) pipeline_.reset();
+    throw ProtocolError(ErrorCode::Internal,
+                        "this server records every room (recording-required) and cannot record this one: " + reason);
+  }
+  if (recording_) TapParticipant(participant.id, participant.name);
   std::vector<ParticipantInfo> others;
   for (const Member& member : roster_) {
     others.push_back(member.info);
@@ -60,13 +78,124 @@ void Room::Leave(const std::string& participant) {
   auto it = std::find_if(roster_.begin(), roster_.end(), [&](const Member& m) { return m.info.id == participant; });
   if (it == roster_.end()) return;
   roster_.erase(it);
-  if (pipeline_) pipeline_->RemoveParticipant(participant);
+  if (pipeline_) pipeline_->RemoveParticipant(participant);  // detaches its taps
+  if (recording_) recording_->RemoveParticipant(participant);
   for (const Member& member : roster_) member.channel->SendParticipantLeft(participant);
   PLENUM_LOG_INFO("leave room [room:%s participant:%s size:%zu]", id().c_str(), participant.c_str(), roster_.size());
   if (roster_.empty()) {
+    // The recording ends with the room's media.
+    EndRecording();
     pipeline_.reset();
     speaker_.clear();
   }
+}
+
+RecordingInfo Room::DescribeRecording(const recorder::RoomRecording& recording) const {
+  RecordingInfo info;
+  info.id = recording.id();
+  info.room = id();
+  info.state = recording.state();
+  info.startedAt = recording.startedAt();
+  info.endedAt = recording.endedAt();
+  info.directory = recording.directory();
+  info.error = recording.error();
+  return info;
+}
+
+RecordingInfo Room::StartRecording() {
+  if (recording()) {
+    throw ProtocolError(ErrorCode::Conflict, "room " + id() + " is already being recorded (" + recording_->id() + ")");
+  }
+  if (!pipeline_) {
+    throw ProtocolError(ErrorCode::Conflict, "nobody is in room " + id() +
+                                                 ": a recording starts with the room's media (recording-auto "
+                                                 "records every room from its first join)");
+  }
+  recording_.reset();
+  lastFailed_.reset();
+  recorder::RoomRecording::Settings settings;
+  settings.recordingsDir = recordingPolicy_.recordingsDir;
+  settings.room = id();
+  settings.zero = pipeline_->RunningTime();
+  settings.segmentLength = static_cast<GstClockTime>(recordingPolicy_.segmentSeconds) * GST_SECOND;
+  try {
+    recording_ = std::make_unique<recorder::RoomRecording>(settings, *recordingPolicy_.key, control_,
+                                                           static_cast<recorder::RoomRecording::Listener&>(*this));
+  } catch (const std::exception& error) {
+    PLENUM_LOG_ERROR("cannot record [room:%s error:%s]", id().c_str(), error.what());
+    RecordingInfo failed;
+    failed.room = id();
+    failed.state = "failed";
+    failed.startedAt = recorder::NowRfc3339();
+    failed.endedAt = failed.startedAt;
+    failed.error = error.what();
+    lastFailed_ = failed;
+    return failed;
+  }
+  pipeline_->TapRoom(recording_->RoomAudioTap(), recording_->RoomVideoTap());
+  for (const Member& member : roster_) TapParticipant(member.info.id, member.info.name);
+  PLENUM_LOG_INFO("start recording [room:%s recording:%s directory:%s]", id().c_str(), recording_->id().c_str(),
+                  recording_->directory().c_str());
+  TellRecording(true);
+  return DescribeRecording(*recording_);
+}
+
+RecordingInfo Room::StopRecording(const std::string& recording) {
+  if (!this->recording() || recording_->id() != recording) {
+    throw ProtocolError(ErrorCode::NotFound, "no recording " + recording + " runs in room " + id());
+  }
+  return *EndRecording();
+}
+
+void Room::TapParticipant(const std::string& participant, const std::string& name) {
+  auto [audio, video] = recording_->AddParticipant(participant, name);
+  pipeline_->TapParticipant(participant, std::move(audio), std::move(video));
+}
+
+// Detaches every tap first (no streaming thread is inside the recording
+// after that), then closes and seals the files.
+std::optional<RecordingInfo> Room::EndRecording() {
+  if (!recording_) return std::nullopt;
+  const bool wasRunning = recording();
+  if (pipeline_) {
+    pipeline_->TapRoom(nullptr, nullptr);
+    for (const Member& member : roster_) pipeline_->TapParticipant(member.info.id, nullptr, nullptr);
+  }
+  recording_->Stop();
+  PLENUM_LOG_INFO("stop recording [room:%s recording:%s state:%s]", id().c_str(), recording_->id().c_str(),
+                  recording_->state().c_str());
+  RecordingInfo ended = DescribeRecording(*recording_);
+  recording_.reset();
+  if (wasRunning) TellRecording(false);
+  return ended;
+}
+
+void Room::TellRecording(bool active) {
+  for (const Member& member : roster_) member.channel->SendRecording(active);
+}
+
+void Room::OnRecordingFailed(const std::string& reason) {
+  PLENUM_LOG_ERROR("recording failed [room:%s reason:%s]", id().c_str(), reason.c_str());
+  // Already sealed as failed: detach its taps and keep it for the API.
+  if (pipeline_) {
+    pipeline_->TapRoom(nullptr, nullptr);
+    for (const Member& member : roster_) pipeline_->TapParticipant(member.info.id, nullptr, nullptr);
+  }
+  lastFailed_ = DescribeRecording(*recording_);
+  // Not from inside its own callback.
+  poster_.Post([this, failed = recording_.get()] {
+    if (recording_.get() == failed) recording_.reset();
+  });
+  TellRecording(false);
+  if (recordingPolicy_.required) {
+    poster_.Post([this, reason] {
+      listener_.OnRoomFailed(*this, "its recording failed and this server records every room: " + reason);
+    });
+  }
+}
+
+void Room::OnParticipantVideoReady(const std::string& participant) {
+  if (pipeline_) pipeline_->RequestParticipantKeyframe(participant);
 }
 
 void Room::Offer(const std::string& participant, const std::string& sdp) {

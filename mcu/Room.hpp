@@ -3,26 +3,29 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mcu/Messages.hpp"
 #include "mcu/ParticipantChannel.hpp"
+#include "mcu/RecordingPolicy.hpp"
 #include "mcu/RoomListener.hpp"
 #include "mixer/ControlContext.hpp"
 #include "mixer/MediaOptions.hpp"
 #include "mixer/RoomPipeline.hpp"
+#include "recorder/RoomRecording.hpp"
 
 namespace plenum::mcu {
 
-class Room : private mixer::RoomPipeline::Listener {
+class Room : private mixer::RoomPipeline::Listener, private recorder::RoomRecording::Listener {
  public:
   using Listener = RoomListener;
 
   // `persistent`: made through the REST API, so it outlives its last
   // participant (its pipeline does not).
-  Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media, GMainContext* control,
-       Listener& listener);
+  Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media, const RecordingPolicy& recording,
+       GMainContext* control, Listener& listener);
   ~Room() override;
   Room(const Room&) = delete;
   Room& operator=(const Room&) = delete;
@@ -41,6 +44,14 @@ class Room : private mixer::RoomPipeline::Listener {
   // Removes the participant and tells the others; tears the pipeline down
   // when the room empties.
   void Leave(const std::string& participant);
+  // Recording. Start throws ProtocolError: conflict (one runs), not-found
+  // (nobody is in the room: a recording starts with the room's media);
+  // a recording that cannot be written comes back "failed", with why.
+  RecordingInfo StartRecording();
+  // Throws ProtocolError(not-found) unless `recording` is the running one.
+  RecordingInfo StopRecording(const std::string& recording);
+  bool recording() const { return recording_ && recording_->state() == "recording"; }
+
   // Throws ProtocolError(bad-request | unsupported-media); nothing changes then.
   void Offer(const std::string& participant, const std::string& sdp);
   void Candidate(const std::string& participant, const CandidateRequest& candidate);
@@ -51,6 +62,14 @@ class Room : private mixer::RoomPipeline::Listener {
     std::shared_ptr<ParticipantChannel> channel;
   };
   Member* Find(const std::string& participant);
+  RecordingInfo DescribeRecording(const recorder::RoomRecording& recording) const;
+  void TapParticipant(const std::string& participant, const std::string& name);
+  std::optional<RecordingInfo> EndRecording();  // what it was, if one ran
+  void TellRecording(bool active);
+
+  // recorder::RoomRecording::Listener
+  void OnRecordingFailed(const std::string& reason) override;
+  void OnParticipantVideoReady(const std::string& participant) override;
 
   // mixer::RoomPipeline::Listener
   void OnAnswer(const std::string& participant, const std::string& sdp) override;
@@ -63,6 +82,7 @@ class Room : private mixer::RoomPipeline::Listener {
 
   // Passed by argument.
   const mixer::MediaOptions& media_;
+  const RecordingPolicy& recordingPolicy_;
   GMainContext* control_;
   Listener& listener_;
 
@@ -74,6 +94,8 @@ class Room : private mixer::RoomPipeline::Listener {
   std::vector<Member> roster_;  // in join order
   std::string speaker_;
   std::unique_ptr<mixer::RoomPipeline> pipeline_;
+  std::unique_ptr<recorder::RoomRecording> recording_;  // while one runs
+  std::optional<RecordingInfo> lastFailed_;             // the last, when it failed
 };
 
 }  // namespace plenum::mcu

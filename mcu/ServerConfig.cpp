@@ -75,6 +75,10 @@ ServerConfig ServerConfig::From(const Poco::Util::AbstractConfiguration& config,
   }
   if (!(out.retentionDays >= 0 && out.retentionDays <= 36500))
     throw std::invalid_argument("retention-days must be from 0 (keep) to 36500");
+  out.recordingAuto = config.getBool("recording-auto", out.recordingAuto);
+  out.recordingRequired = config.getBool("recording-required", out.recordingRequired);
+  out.recordingSegmentSeconds =
+      IntIn(config, "recording-segment-seconds", out.recordingSegmentSeconds, 5, 24 * 3600);
   out.maxParticipants = IntIn(config, "max-participants", out.maxParticipants, 1, kMaxParticipantsLimit);
   out.autoCreateRooms = config.getBool("auto-create-rooms", out.autoCreateRooms);
   out.maxConnections = IntIn(config, "max-connections", out.maxConnections, 8, 100000);

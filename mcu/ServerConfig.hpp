@@ -29,6 +29,9 @@ struct ServerConfig {
   std::string webRoot;
   std::string recordingsDir = "./recordings";
   double retentionDays = 0;  // finished recordings older than this are deleted unless held; 0: kept
+  bool recordingAuto = false;      // every room is recorded from its first join
+  bool recordingRequired = false;  // a room that cannot be recorded refuses joins (compliance)
+  int recordingSegmentSeconds = 600;
   int maxParticipants = 16;  // default for rooms not made through REST with their own
   bool autoCreateRooms = true;
   int maxConnections = 2048;  // concurrent HTTP/WebSocket connections

@@ -68,4 +68,18 @@ GRef<GstElement> MakeElement(const char* factory, const std::string& name,
       ready, static_cast<guint>(properties.names.size()), properties.names.data(), properties.values.data()));
 }
 
+GRef<GstElement> AddElement(GstBin* bin, const char* factory, const std::string& name,
+                            const ConstructProperties& constructProperties) {
+  GRef<GstElement> element = MakeElement(factory, name, constructProperties);
+  if (!element) throw std::runtime_error(std::string("missing GStreamer element ") + factory);
+  gst_bin_add(bin, element.get());
+  return element;
+}
+
+void LinkOrThrow(GstElement* from, GstElement* to) {
+  if (!gst_element_link(from, to)) {
+    throw std::runtime_error(std::string("cannot link ") + GST_ELEMENT_NAME(from) + " to " + GST_ELEMENT_NAME(to));
+  }
+}
+
 }  // namespace plenum::mixer

@@ -23,4 +23,12 @@ using ConstructProperties = std::vector<std::pair<const char*, const char*>>;
 GRef<GstElement> MakeElement(const char* factory, const std::string& name,
                              const ConstructProperties& constructProperties = {});
 
+// MakeElement, added to `bin`; throws std::runtime_error when the factory
+// is not installed.
+GRef<GstElement> AddElement(GstBin* bin, const char* factory, const std::string& name,
+                            const ConstructProperties& constructProperties = {});
+
+// Throws std::runtime_error naming both when they do not link.
+void LinkOrThrow(GstElement* from, GstElement* to);
+
 }  // namespace plenum::mixer

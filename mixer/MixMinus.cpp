@@ -26,7 +26,7 @@ void MixMinus::Push(const std::string& participant, std::span<const int16_t> sam
   if (it != inputs_.end()) it->second.fifo.Push(samples);
 }
 
-void MixMinus::MixFrame(std::vector<Output>& outputs) {
+void MixMinus::MixFrame(std::vector<Output>& outputs, std::vector<int16_t>* fullMix) {
   std::lock_guard lock(mutex_);
   std::fill(sum_.begin(), sum_.end(), 0);
 
@@ -38,6 +38,11 @@ void MixMinus::MixFrame(std::vector<Output>& outputs) {
       continue;
     }
     for (size_t i = 0; i < kFrameSamples; ++i) sum_[i] += input.frame[i];
+  }
+
+  if (fullMix) {
+    fullMix->resize(kFrameSamples);
+    for (size_t i = 0; i < kFrameSamples; ++i) (*fullMix)[i] = ClipToSample(sum_[i]);
   }
 
   // Pass 2: every participant gets the sum minus itself, clipped once.

@@ -36,8 +36,10 @@ class MixMinus {
   void Push(const std::string& participant, std::span<const int16_t> samples);
 
   // Mixes one frame for every participant. `outputs` is resized and reused
-  // across ticks so the steady state allocates nothing.
-  void MixFrame(std::vector<Output>& outputs);
+  // across ticks so the steady state allocates nothing. With `fullMix`,
+  // also the sum of everyone (what a recording of the room hears), from
+  // the same one pass over the inputs.
+  void MixFrame(std::vector<Output>& outputs, std::vector<int16_t>* fullMix = nullptr);
 
   size_t ParticipantCount() const;
   struct InputStats {

@@ -144,6 +144,8 @@ ParticipantEndpoint::ParticipantEndpoint(GstBin* pipeline, RoomAudio& audio, Vid
 ParticipantEndpoint::~ParticipantEndpoint() {
   GST_INFO("remove participant [id:%s]", id_.c_str());
   alive_.reset();  // callbacks queued for us from now on are dropped
+  audioPadTap_.reset();
+  videoPadTap_.reset();
   if (outgoingDeadline_) g_source_destroy(outgoingDeadline_.get());
   audio_.RemoveParticipant(id_);
 
@@ -645,6 +647,8 @@ void ParticipantEndpoint::BuildAudioInput(const GRef<GstPad>& pad) {
   g_object_set(sink.get(), "sync", FALSE, "async", FALSE, "max-buffers", 50u, "drop", TRUE, nullptr);
   LinkChain({depay.get(), decoder.get(), convert.get(), resample.get(), caps.get(), sink.get()});
   audio_.AttachInput(id_, sink.get());
+  audioDepay_ = depay;
+  AttachTaps();
   StartChain({depay.get(), decoder.get(), convert.get(), resample.get(), caps.get(), sink.get()});
   GRef<GstPad> depaySink = GRef<GstPad>::Adopt(gst_element_get_static_pad(depay.get(), "sink"));
   if (gst_pad_link(pad.get(), depaySink.get()) != GST_PAD_LINK_OK) throw std::runtime_error("cannot link audio in");
@@ -685,10 +689,37 @@ void ParticipantEndpoint::BuildVideoInput(const GRef<GstPad>& pad, const std::st
   if (gst_pad_link(ghost.get(), videoTilePad_.get()) != GST_PAD_LINK_OK) {
     throw std::runtime_error("cannot link the video tile of " + id_);
   }
+  videoDepay_ = depay;
+  AttachTaps();
   // Ask the sender for a keyframe now rather than wait for its next one.
   gst_pad_push_event(depaySink.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
   RemoveNameTile();
   videoIn_ = InputState::Active;
+}
+
+void ParticipantEndpoint::SetTaps(EncodedFrameTap audio, EncodedFrameTap video) {
+  audioTap_ = std::move(audio);
+  videoTap_ = std::move(video);
+  audioPadTap_.reset();
+  videoPadTap_.reset();
+  AttachTaps();
+  if (videoTap_) RequestKeyframe();
+}
+
+void ParticipantEndpoint::RequestKeyframe() {
+  if (!videoDepay_) return;
+  GRef<GstPad> depaySink = GRef<GstPad>::Adopt(gst_element_get_static_pad(videoDepay_.get(), "sink"));
+  gst_pad_push_event(depaySink.get(), gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+void ParticipantEndpoint::AttachTaps() {
+  const auto attach = [](std::unique_ptr<PadTap>& padTap, const EncodedFrameTap& tap, const GRef<GstElement>& depay) {
+    if (padTap || !tap || !depay) return;
+    GRef<GstPad> src = GRef<GstPad>::Adopt(gst_element_get_static_pad(depay.get(), "src"));
+    padTap = std::make_unique<PadTap>(src.get(), tap);
+  };
+  attach(audioPadTap_, audioTap_, audioDepay_);
+  attach(videoPadTap_, videoTap_, videoDepay_);
 }
 
 }  // namespace plenum::mixer

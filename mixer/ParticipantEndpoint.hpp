@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "mixer/ControlContext.hpp"
+#include "mixer/EncodedTap.hpp"
 #include "mixer/GRef.hpp"
 #include "mixer/GridLayout.hpp"
 #include "mixer/MediaOptions.hpp"
@@ -59,6 +60,14 @@ class ParticipantEndpoint {
   void AddRemoteCandidate(unsigned mlineIndex, const std::string& candidate);
   // Places this participant's tile in the composite.
   void SetTile(const Rect& tile);
+  // Copies of what the participant sends, as sent (depayloaded, not
+  // decoded), from now on and for streams that arrive later; empty taps
+  // stop them. A video tap asks the sender for a keyframe, so that what
+  // it keeps starts decodable.
+  void SetTaps(EncodedFrameTap audio, EncodedFrameTap video);
+  // Asks the participant's camera for a keyframe (nothing before its video
+  // arrives).
+  void RequestKeyframe();
 
  private:
   enum class InputState { None, Linking, Active };
@@ -77,6 +86,7 @@ class ParticipantEndpoint {
   void ResizeVideoTile();
   void FinishVideoTileResize();
   void WatchOutgoingStart(GstPad* webrtcSink);
+  void AttachTaps();
   void OnOutgoingStarted();
   void SetRemoteOffer();
   void CreateAnswer();
@@ -112,6 +122,12 @@ class ParticipantEndpoint {
   GRef<GstElement> videoScale_;
   GRef<GstElement> videoTileCaps_;
   gulong tileResizeProbe_ = 0;
+  GRef<GstElement> audioDepay_;  // once the participant's audio arrives
+  GRef<GstElement> videoDepay_;
+  EncodedFrameTap audioTap_;
+  EncodedFrameTap videoTap_;
+  std::unique_ptr<PadTap> audioPadTap_;
+  std::unique_ptr<PadTap> videoPadTap_;
   GRef<GstElement> audioPayloader_;
   GRef<GstElement> videoPayloader_;
   VideoCodec videoCodec_ = VideoCodec::VP8;  // of the composite we send

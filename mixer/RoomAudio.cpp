@@ -79,6 +79,11 @@ void RoomAudio::AttachOutput(const std::string& participant, GstElement* appsrc)
   outputs_[participant] = GRef<GstElement>::Ref(appsrc);
 }
 
+void RoomAudio::AttachFullMixOutput(GstElement* appsrc) {
+  std::lock_guard lock(outputsMutex_);
+  fullMixOutput_ = appsrc ? GRef<GstElement>::Ref(appsrc) : GRef<GstElement>();
+}
+
 void RoomAudio::Run() {
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + kTick;
@@ -94,7 +99,12 @@ void RoomAudio::Run() {
     }
     deadline += kTick;
 
-    mix_->MixFrame(frame_);
+    bool wantsFullMix = false;
+    {
+      std::lock_guard outputsLock(outputsMutex_);
+      wantsFullMix = static_cast<bool>(fullMixOutput_);
+    }
+    mix_->MixFrame(frame_, wantsFullMix ? &fullMix_ : nullptr);
     if (++ticks % kStatsEveryTicks == 0) {
       for (const auto& out : frame_) {
         const auto stats = mix_->Stats(out.participant);
@@ -126,19 +136,22 @@ void RoomAudio::Run() {
 }
 
 void RoomAudio::PushOutputs(GstClockTime pts) {
+  // The appsrc takes the buffer; it drops it itself when its branch is
+  // going away (flushing).
+  const auto push = [pts](GstElement* appsrc, const std::vector<int16_t>& samples) {
+    const gsize bytes = samples.size() * sizeof(int16_t);
+    GstBuffer* buffer = gst_buffer_new_allocate(nullptr, bytes, nullptr);
+    gst_buffer_fill(buffer, 0, samples.data(), bytes);
+    GST_BUFFER_PTS(buffer) = pts;
+    GST_BUFFER_DURATION(buffer) = kFrameDuration;
+    gst_app_src_push_buffer(GST_APP_SRC(appsrc), buffer);
+  };
   std::lock_guard lock(outputsMutex_);
   for (const auto& out : frame_) {
     auto it = outputs_.find(out.participant);
-    if (it == outputs_.end()) continue;
-    const gsize bytes = out.samples.size() * sizeof(int16_t);
-    GstBuffer* buffer = gst_buffer_new_allocate(nullptr, bytes, nullptr);
-    gst_buffer_fill(buffer, 0, out.samples.data(), bytes);
-    GST_BUFFER_PTS(buffer) = pts;
-    GST_BUFFER_DURATION(buffer) = kFrameDuration;
-    // The appsrc takes the buffer; it drops it itself when the participant
-    // is going away (flushing).
-    gst_app_src_push_buffer(GST_APP_SRC(it->second.get()), buffer);
+    if (it != outputs_.end()) push(it->second.get(), out.samples);
   }
+  if (fullMixOutput_ && fullMix_.size() == MixMinus::kFrameSamples) push(fullMixOutput_.get(), fullMix_);
 }
 
 }  // namespace plenum::mixer

@@ -41,6 +41,9 @@ class RoomAudio {
   void AttachInput(const std::string& participant, GstElement* appsink);
   // Where the participant's mix-minus goes (an appsrc with the same caps).
   void AttachOutput(const std::string& participant, GstElement* appsrc);
+  // Where the sum of everyone goes (an appsrc with the same caps), or
+  // nowhere (null): what a recording of the room hears.
+  void AttachFullMixOutput(GstElement* appsrc);
 
   static GRef<GstCaps> MixCaps();
 
@@ -56,9 +59,11 @@ class RoomAudio {
   std::shared_ptr<MixMinus> mix_ = std::make_shared<MixMinus>();
   SpeakerDetector speakers_;
   std::vector<MixMinus::Output> frame_;  // tick thread only
+  std::vector<int16_t> fullMix_;         // tick thread only
 
   std::mutex outputsMutex_;
   std::map<std::string, GRef<GstElement>> outputs_;
+  GRef<GstElement> fullMixOutput_;
 
   std::mutex stopMutex_;
   std::condition_variable stopSignal_;

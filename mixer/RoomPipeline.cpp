@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "mixer/FullMixEncode.hpp"
 #include "mixer/GridLayout.hpp"
 #include "mixer/IceCandidate.hpp"
 #include "mixer/Log.hpp"
@@ -60,6 +61,8 @@ RoomPipeline::RoomPipeline(const std::string& roomId, const MediaOptions& option
 
 RoomPipeline::~RoomPipeline() {
   alive_.reset();
+  compositeTap_.reset();
+  fullMix_.reset();
   // Endpoints first, each detaching itself from the shared elements.
   while (!endpoints_.empty()) endpoints_.pop_back();
   g_source_destroy(keyframeTimer_.get());
@@ -84,6 +87,33 @@ void RoomPipeline::RemoveParticipant(const std::string& participant) {
   if (it == endpoints_.end()) return;
   endpoints_.erase(it);
   Relayout();
+}
+
+void RoomPipeline::TapRoom(EncodedFrameTap audio, EncodedFrameTap video) {
+  fullMix_.reset();
+  compositeTap_.reset();
+  if (audio) fullMix_ = std::make_unique<FullMixEncode>(GST_BIN(pipeline_.get()), *audio_, options_.audioBitrate, std::move(audio));
+  if (video) {
+    GRef<GstPad> encoded = video_->Vp8EncodedPad();
+    compositeTap_ = std::make_unique<PadTap>(encoded.get(), std::move(video));
+    video_->RequestKeyframe(VideoCodec::VP8);
+  }
+}
+
+void RoomPipeline::TapParticipant(const std::string& participant, EncodedFrameTap audio, EncodedFrameTap video) {
+  if (ParticipantEndpoint* endpoint = Find(participant)) endpoint->SetTaps(std::move(audio), std::move(video));
+}
+
+GstClockTime RoomPipeline::RunningTime() const {
+  GRef<GstClock> clock = GRef<GstClock>::Adopt(gst_element_get_clock(pipeline_.get()));
+  if (!clock) return 0;
+  const GstClockTime now = gst_clock_get_time(clock.get());
+  const GstClockTime base = gst_element_get_base_time(pipeline_.get());
+  return now > base ? now - base : 0;
+}
+
+void RoomPipeline::RequestParticipantKeyframe(const std::string& participant) {
+  if (ParticipantEndpoint* endpoint = Find(participant)) endpoint->RequestKeyframe();
 }
 
 void RoomPipeline::ApplyOffer(const std::string& participant, const std::string& sdp) {

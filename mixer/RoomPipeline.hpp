@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mixer/ControlContext.hpp"
+#include "mixer/EncodedTap.hpp"
 #include "mixer/GRef.hpp"
 #include "mixer/MediaOptions.hpp"
 #include "mixer/OfferInspector.hpp"
@@ -21,6 +22,7 @@
 
 namespace plenum::mixer {
 
+class FullMixEncode;
 class RoomAudio;
 class VideoComposite;
 
@@ -54,6 +56,18 @@ class RoomPipeline : private ParticipantEndpoint::Listener {
   void ApplyOffer(const std::string& participant, const std::string& sdp);
   void AddRemoteCandidate(const std::string& participant, unsigned mlineIndex, const std::string& candidate);
 
+  // The room as heard (the full mix, in Opus, encoded once while tapped)
+  // and seen (the composite's VP8, the encode the participants get), for a
+  // recording; empty taps stop them. Taps start with a keyframe request.
+  void TapRoom(EncodedFrameTap audio, EncodedFrameTap video);
+  // What one participant sends, as sent (see ParticipantEndpoint::SetTaps).
+  void TapParticipant(const std::string& participant, EncodedFrameTap audio, EncodedFrameTap video);
+
+  // The pipeline's running time now: the timeline its buffers carry.
+  GstClockTime RunningTime() const;
+  // Asks the participant's camera for a keyframe.
+  void RequestParticipantKeyframe(const std::string& participant);
+
   GstElement* pipeline() const { return pipeline_.get(); }
 
  private:
@@ -82,6 +96,8 @@ class RoomPipeline : private ParticipantEndpoint::Listener {
   GRef<GSource> keyframeTimer_;
   std::unique_ptr<VideoComposite> video_;
   std::unique_ptr<RoomAudio> audio_;
+  std::unique_ptr<FullMixEncode> fullMix_;  // while tapped
+  std::unique_ptr<PadTap> compositeTap_;
   std::vector<std::unique_ptr<ParticipantEndpoint>> endpoints_;  // in join order
 };
 

@@ -10,20 +10,6 @@
 namespace plenum::mixer {
 namespace {
 
-GRef<GstElement> AddElement(GstBin* bin, const char* factory, const std::string& name,
-                            const ConstructProperties& constructProperties = {}) {
-  GRef<GstElement> element = MakeElement(factory, name, constructProperties);
-  if (!element) throw std::runtime_error(std::string("missing GStreamer element ") + factory);
-  gst_bin_add(bin, element.get());
-  return element;
-}
-
-void LinkOrThrow(GstElement* from, GstElement* to) {
-  if (!gst_element_link(from, to)) {
-    throw std::runtime_error(std::string("cannot link ") + GST_ELEMENT_NAME(from) + " to " + GST_ELEMENT_NAME(to));
-  }
-}
-
 constexpr guint64 kLatencyHeadroom = GST_SECOND;
 
 bool IsForceKeyUnit(GstEvent* event) {
@@ -97,6 +83,10 @@ VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options) : 
 }
 
 VideoComposite::~VideoComposite() = default;
+
+GRef<GstPad> VideoComposite::Vp8EncodedPad() const {
+  return GRef<GstPad>::Adopt(gst_element_get_static_pad(vp8_.tee.get(), "sink"));
+}
 
 // `encoder` is the element the tee follows; its src pad gets the probes
 // that keep receivers from reaching the encoder.

@@ -45,6 +45,10 @@ class VideoComposite {
   GRef<GstPad> RequestEncodedPad(VideoCodec codec);
   void ReleaseEncodedPad(VideoCodec codec, const GRef<GstPad>& pad);
 
+  // Where the VP8 encode leaves the encoder (for taps: a recording shares
+  // the participants' encode).
+  GRef<GstPad> Vp8EncodedPad() const;
+
   // Asks that codec's encoder for a keyframe, subject to its rate limit (a
   // deferred request is served by ServeDeferredKeyframe, which the owner
   // calls on a timer).

@@ -41,6 +41,7 @@ if ((with_tests)); then
     ca-certificates  # npm's downloads of the browser tests' packages
     janus      # the benchmark's peer (bench-smoke-janus)
     clang libclang-rt-14-dev  # the fuzz targets: libFuzzer and the sanitizers' runtimes
+    ffmpeg     # ffprobe and ffmpeg check what recordings wrote (e2e-recording)
   )
   # Node.js may come from elsewhere (a nodesource nodejs bundles npm and
   # conflicts with Debian's npm package): only install it when missing.

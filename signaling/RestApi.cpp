@@ -149,9 +149,20 @@ void RestApi::handleRequest(HTTPServerRequest& request, HTTPServerResponse& resp
                 "method " + method + " is not allowed here");
     } else if (recordings) {
       SendError(response, HTTPResponse::HTTP_NOT_FOUND, mcu::ErrorCode::NotFound, "no such endpoint");
-    } else if (rooms && path.size() >= 5) {
+    } else if (rooms && path.size() == 5 && path[4] == "recordings" && method == "POST") {
+      ParseBodyObject(ReadBody(request));  // no options yet; anything but an object is refused
+      const mcu::RecordingInfo recording = conference_.StartRecording(path[3]);
+      SendJson(response, HTTPResponse::HTTP_CREATED, RecordingToJson(recording, false));
+    } else if (rooms && path.size() == 6 && path[4] == "recordings" && method == "DELETE") {
+      SendJson(response, HTTPResponse::HTTP_OK, RecordingToJson(conference_.StopRecording(path[3], path[5]), false));
+    } else if (rooms && (path.size() == 5 || path.size() == 6) && path[4] == "recordings") {
+      SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
+                "method " + method + " is not allowed here");
+    } else if (rooms && path.size() >= 5 && path[4] == "broadcasts") {
       SendError(response, HTTPResponse::HTTP_NOT_IMPLEMENTED, mcu::ErrorCode::Internal,
-                "recording rooms and broadcasts are not available in this version");
+                "broadcasts are not available in this version");
+    } else if (rooms && path.size() >= 5) {
+      SendError(response, HTTPResponse::HTTP_NOT_FOUND, mcu::ErrorCode::NotFound, "no such endpoint");
     } else if (rooms) {
       SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
                 "method " + method + " is not allowed here");

@@ -15,22 +15,24 @@ namespace plenum::signaling {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
+Object::Ptr ParseBodyObject(const std::string& body) {
+  if (body.empty()) return new Object;
+  Poco::Dynamic::Var parsed;
+  try {
+    parsed = Poco::JSON::Parser().parse(body);
+  } catch (const Poco::Exception&) {
+    throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "the body is not JSON");
+  }
+  if (parsed.type() != typeid(Object::Ptr)) {
+    throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "the body must be a JSON object");
+  }
+  return parsed.extract<Object::Ptr>();
+}
+
 mcu::RoomSettings ParseRoomSettings(const std::string& body, int defaultMaxParticipants) {
   mcu::RoomSettings settings;
   settings.maxParticipants = defaultMaxParticipants;
-  Object::Ptr object = new Object;
-  if (!body.empty()) {
-    Poco::Dynamic::Var parsed;
-    try {
-      parsed = Poco::JSON::Parser().parse(body);
-    } catch (const Poco::Exception&) {
-      throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "the body is not JSON");
-    }
-    if (parsed.type() != typeid(Object::Ptr)) {
-      throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "the body must be a JSON object");
-    }
-    object = parsed.extract<Object::Ptr>();
-  }
+  Object::Ptr object = ParseBodyObject(body);
   if (object->has("id")) {
     const auto id = object->get("id");
     if (!id.isString()) throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, "'id' must be a string");
@@ -72,7 +74,11 @@ Object RoomToJson(const mcu::RoomInfo& room) {
   object.set("participants", participants);
   object.set("maxParticipants", room.settings.maxParticipants);
   object.set("layout", room.settings.layout);
-  object.set("recording", Poco::Dynamic::Var());
+  if (room.recording) {
+    object.set("recording", RecordingToJson(*room.recording, false));
+  } else {
+    object.set("recording", Poco::Dynamic::Var());
+  }
   object.set("broadcasts", Array());
   return object;
 }
@@ -86,6 +92,7 @@ Object RecordingToJson(const mcu::RecordingInfo& recording, bool withManifest) {
   if (!recording.endedAt.empty()) object.set("endedAt", recording.endedAt);
   object.set("directory", recording.directory);
   object.set("hold", recording.hold);
+  if (!recording.error.empty()) object.set("error", recording.error);
   if (withManifest && !recording.manifestJson.empty()) {
     try {
       object.set("manifest", Poco::JSON::Parser().parse(recording.manifestJson));

@@ -14,6 +14,9 @@ namespace plenum::signaling {
 // Throws ProtocolError(bad-request); the settings are validated by the
 // same function the server uses for every room.
 mcu::RoomSettings ParseRoomSettings(const std::string& body, int defaultMaxParticipants);
+// A request body that must be a JSON object (empty means {}). Throws
+// ProtocolError(bad-request).
+Poco::JSON::Object::Ptr ParseBodyObject(const std::string& body);
 
 Poco::JSON::Object RoomToJson(const mcu::RoomInfo& room);
 // PROTOCOL.md's Recording; the manifest (parsed) only when asked for one.

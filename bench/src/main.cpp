@@ -241,7 +241,9 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 		std::vector<std::string> args{"--port=0", "--tls-port=off", "--bind=127.0.0.1", "--ice-local-address=127.0.0.1", "--video-width=640",
 			"--video-height=360", "--video-framerate=30", "--max-participants=" + std::to_string(n + 1),
 			// Every bot connects from 127.0.0.1, all at once.
-			"--max-connections-per-address=0", "--joins-per-second-per-address=0"};
+			"--max-connections-per-address=0", "--joins-per-second-per-address=0",
+			// Its files in the work directory, not wherever the bench runs.
+			"--data-dir=" + o.workDir + "/" + tag + "-data", "--recordings-dir=" + o.workDir + "/" + tag + "-recordings"};
 		args.insert(args.end(), o.serverArgs.begin(), o.serverArgs.end());
 		std::string joined;
 		for (const auto& a : o.serverArgs)

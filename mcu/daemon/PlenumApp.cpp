@@ -60,6 +60,9 @@ constexpr ServerOption kServerOptions[] = {
     {"bind", "ADDR", "address to listen on (default 0.0.0.0)"},
     {"recordings-dir", "DIR", "where recordings are written (default ./recordings)"},
     {"retention-days", "DAYS", "delete finished recordings older than this unless held (default 0: keep)"},
+    {"recording-auto", "BOOL", "record every room from its first join (default false)"},
+    {"recording-required", "BOOL", "a room that cannot be recorded refuses joins; implies recording-auto (default false)"},
+    {"recording-segment-seconds", "N", "length of each segment of a room's recording (default 600)"},
     {"web-root", "DIR", "the browser client's files"},
     {"max-participants", "N", "default room capacity (default 16)"},
     {"auto-create-rooms", "BOOL", "a join may create its room (default true)"},
@@ -285,11 +288,11 @@ int PlenumApp::RunServer() {
     ReportTlsIdentity(*tls);
   }
 
-  ArchiveKeyInfo archiveKey;
+  std::optional<recorder::ArchiveKey> archiveKey;
   try {
     bool created = false;
-    const recorder::ArchiveKey key = recorder::ArchiveKey::LoadOrCreate(serverConfig.dataDir, &created);
-    archiveKey = ArchiveKeyInfo{"ed25519", key.publicKeyPem(), key.fingerprint()};
+    archiveKey.emplace(recorder::ArchiveKey::LoadOrCreate(serverConfig.dataDir, &created));
+    const recorder::ArchiveKey& key = *archiveKey;
     std::cout << "plenum: archive key " << key.path() << (created ? " (made now)" : "")
               << ", SHA-256 fingerprint " << key.fingerprint() << std::endl;
     // Recordings the last run was writing when it died. A recordings
@@ -318,7 +321,7 @@ int PlenumApp::RunServer() {
   }
 
   ControlThread control;
-  Conference conference(serverConfig, control, archiveKey, *archives);
+  Conference conference(serverConfig, control, *archiveKey, *archives);
   std::unique_ptr<signaling::HttpServer> http;
   try {
     http = std::make_unique<signaling::HttpServer>(serverConfig, conference, tls);

@@ -10,6 +10,7 @@
 // (The archives here are sealed with the server's own key by the recorder
 // library; recording a room comes with the recorder's media.)
 
+#include "support/CommandRun.hpp"
 #include "support/E2eExpectations.hpp"
 #include "testclient/ChildProcess.hpp"
 #include "testclient/ServerProcess.hpp"
@@ -39,19 +40,6 @@ namespace fs = std::filesystem;
 constexpr const char* kFingerprintMarker = "SHA-256 fingerprint ";
 constexpr int kExitUsage = 64;
 
-struct CommandRun {
-  int status = -1;
-  std::string output;
-};
-
-CommandRun Plenum(const std::vector<std::string>& args) {
-  ChildProcess process(ServerProcess::BinaryFromEnvironment(), args);
-  CommandRun run;
-  if (const auto status = process.WaitExit(10s); status && WIFEXITED(*status)) run.status = WEXITSTATUS(*status);
-  process.Terminate();
-  run.output = process.OutputTail();
-  return run;
-}
 
 // The fingerprint on the server's "archive key" line.
 std::string ReportedArchiveKey(const ServerProcess& server) {
@@ -110,7 +98,7 @@ TEST(ArchivesTest, TheKeyIsMadeOnceServedAndSignsWhatVerifyAccepts) {
   fs::create_directories(archive);
   MakeArchive(archive, key, true);
 
-  CommandRun run = Plenum({"verify", archive, "--public-key=" + pinned});
+  CommandRun run = RunPlenum({"verify", archive, "--public-key=" + pinned});
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_NE(run.output.find("intact, finished"), std::string::npos) << run.output;
 
@@ -118,7 +106,7 @@ TEST(ArchivesTest, TheKeyIsMadeOnceServedAndSignsWhatVerifyAccepts) {
   const recorder::ArchiveKey otherKey = recorder::ArchiveKey::LoadOrCreate(otherData.Path());
   const std::string otherPem = work.Path() + "/other.pem";
   std::ofstream(otherPem) << otherKey.publicKeyPem();
-  run = Plenum({"verify", archive, "--public-key=" + otherPem});
+  run = RunPlenum({"verify", archive, "--public-key=" + otherPem});
   EXPECT_EQ(run.status, 1) << run.output;
   EXPECT_NE(run.output.find("signed by another key"), std::string::npos) << run.output;
 
@@ -127,19 +115,19 @@ TEST(ArchivesTest, TheKeyIsMadeOnceServedAndSignsWhatVerifyAccepts) {
     media.seekp(1000);
     media.put('X');
   }
-  run = Plenum({"verify", archive, "--public-key=" + pinned});
+  run = RunPlenum({"verify", archive, "--public-key=" + pinned});
   EXPECT_EQ(run.status, 1) << run.output;
   EXPECT_NE(run.output.find("NOT INTACT: changed file composite/segment-000.webm"), std::string::npos) << run.output;
 
   const std::string unsealed = work.Path() + "/rec-crashed";
   fs::create_directories(unsealed);
   MakeArchive(unsealed, key, false);
-  run = Plenum({"verify", unsealed});
+  run = RunPlenum({"verify", unsealed});
   EXPECT_EQ(run.status, 2) << run.output;
   EXPECT_NE(run.output.find("interrupted"), std::string::npos) << run.output;
 
-  EXPECT_EQ(Plenum({"verify"}).status, kExitUsage);
-  run = Plenum({"verify", work.Path() + "/nothing-here"});
+  EXPECT_EQ(RunPlenum({"verify"}).status, kExitUsage);
+  run = RunPlenum({"verify", work.Path() + "/nothing-here"});
   EXPECT_EQ(run.status, 1) << run.output;
   EXPECT_NE(run.output.find("is not a directory"), std::string::npos) << run.output;
 }
@@ -153,7 +141,7 @@ TEST(ArchivesTest, AnInterruptedRecordingIsSealedAtTheNextStart) {
   const std::string archive = recordings.Path() + "/rec-died";
   fs::create_directories(archive);
   MakeArchive(archive, key, false);
-  ASSERT_EQ(Plenum({"verify", archive}).status, 2);
+  ASSERT_EQ(RunPlenum({"verify", archive}).status, 2);
 
   ServerProcess server({"--data-dir=" + data.Path(), "--recordings-dir=" + recordings.Path()});
   EXPECT_NE(server.OutputTail().find("interrupted recording " + archive + ": sealed as interrupted"),
@@ -161,9 +149,9 @@ TEST(ArchivesTest, AnInterruptedRecordingIsSealedAtTheNextStart) {
       << server.OutputTail();
   const std::string pem = data.Path() + "/auditor.pem";
   std::ofstream(pem) << key.publicKeyPem();
-  const CommandRun pinned = Plenum({"verify", archive, "--public-key=" + pem});
+  const CommandRun pinned = RunPlenum({"verify", archive, "--public-key=" + pem});
   EXPECT_EQ(pinned.status, 0) << pinned.output;
-  EXPECT_EQ(Plenum({"verify", archive, "--public-key=" + data.Path() + "/no-such.pem"}).status, kExitUsage);
+  EXPECT_EQ(RunPlenum({"verify", archive, "--public-key=" + data.Path() + "/no-such.pem"}).status, kExitUsage);
   EXPECT_NE(pinned.output.find("intact, interrupted"), std::string::npos) << pinned.output;
 }
 

@@ -2,6 +2,7 @@
 // mints tokens the server accepts and refuses to mint ones no join could
 // use; the server refuses tokens that are not exactly what it minted.
 
+#include "support/CommandRun.hpp"
 #include "support/E2eExpectations.hpp"
 #include "support/ServerTest.hpp"
 #include "testclient/ChildProcess.hpp"
@@ -16,22 +17,9 @@ using namespace std::chrono_literals;
 constexpr const char* kSecret = "t0ken-secret";
 constexpr int kExitUsage = 64;  // EX_USAGE
 
-struct CommandRun {
-  int status = -1;  // exit status, -1 when it did not exit normally
-  std::string output;
-};
-
-CommandRun Plenum(const std::vector<std::string>& args) {
-  ChildProcess process(ServerProcess::BinaryFromEnvironment(), args);
-  CommandRun run;
-  if (const auto status = process.WaitExit(10s); status && WIFEXITED(*status)) run.status = WEXITSTATUS(*status);
-  process.Terminate();  // joins the output drain, so the tail is complete
-  run.output = process.OutputTail();
-  return run;
-}
 
 std::string MintedToken(const std::string& room) {
-  const CommandRun run = Plenum({"token", std::string("--token-secret=") + kSecret, "--room=" + room, "--ttl=600"});
+  const CommandRun run = RunPlenum({"token", std::string("--token-secret=") + kSecret, "--room=" + room, "--ttl=600"});
   if (run.status != 0) return {};
   std::string token = run.output;
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
@@ -50,14 +38,14 @@ TEST(TokenCommand, RefusesTokensNoJoinCouldUse) {
        }) {
     std::vector<std::string> args{"token", std::string("--token-secret=") + kSecret};
     args.insert(args.end(), bad.begin(), bad.end());
-    const CommandRun run = Plenum(args);
+    const CommandRun run = RunPlenum(args);
     std::string described;
     for (const auto& arg : bad) described += " " + arg;
     EXPECT_EQ(run.status, kExitUsage) << "plenum token" << described << " printed: " << run.output;
     EXPECT_NE(run.output.find("plenum token:"), std::string::npos) << described << ": " << run.output;
     EXPECT_EQ(run.output.find("eyJ"), std::string::npos) << "a token was printed for" << described;
   }
-  EXPECT_EQ(Plenum({"token", "--room=r1"}).status, kExitUsage) << "a token without a secret";
+  EXPECT_EQ(RunPlenum({"token", "--room=r1"}).status, kExitUsage) << "a token without a secret";
 }
 
 class TokenServerTest : public ServerTest {

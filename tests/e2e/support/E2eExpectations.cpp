@@ -16,13 +16,13 @@ std::string Stringify(const WsClient::Message& message) {
   return text.str();
 }
 
+}  // namespace
+
 std::string HistoryOf(const WsClient& ws) {
   std::string out;
   for (const std::string& type : ws.History()) out += (out.empty() ? "" : ", ") + type;
   return "[" + out + "]" + (ws.IsOpen() ? " (socket open)" : " (socket closed)");
 }
-
-}  // namespace
 
 std::string UniqueRoom(const std::string& prefix) {
   static std::atomic<int> counter{0};

@@ -19,6 +19,9 @@ namespace plenum::test {
 
 // A room id no other test uses: prefix + counter.
 std::string UniqueRoom(const std::string& prefix);
+// What `ws` received so far, by type ("[joined, error(internal: …)]"), and
+// whether its socket is open: for assertion messages.
+std::string HistoryOf(const WsClient& ws);
 
 WsClient::Message JoinMessage(const std::string& room, const std::string& name);
 

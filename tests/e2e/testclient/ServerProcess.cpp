@@ -39,6 +39,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extraArgs, std::chrono::mi
       {"port", "0"},
       {"tls-port", "0"},
       {"data-dir", dataDir_.Path()},
+      {"recordings-dir", dataDir_.Path() + "/recordings"},  // never the test's working directory
       {"bind", kHost},
       {"ice-local-address", kHost},
       {"video-width", "640"},
@@ -56,6 +57,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extraArgs, std::chrono::mi
   }
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
   dataDirArgument_ = given("data-dir").value_or(dataDir_.Path());
+  recordingsDirArgument_ = given("recordings-dir").value_or(dataDir_.Path() + "/recordings");
   const bool tls = given("tls-port") != "off";
   const std::string binary = BinaryFromEnvironment();
   // Plain log lines in assertion messages, not terminal colour codes.

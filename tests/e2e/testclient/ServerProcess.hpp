@@ -23,7 +23,7 @@ class ServerProcess {
   static constexpr const char* kHost = "127.0.0.1";
 
   // Runs $PLENUM_BIN --port=0 --tls-port=0 --data-dir=TEMPORARY
-  // --bind=127.0.0.1 --ice-local-address=127.0.0.1 --video-width=640
+  // --recordings-dir=TEMPORARY/recordings --bind=127.0.0.1 --ice-local-address=127.0.0.1 --video-width=640
   // --video-height=360 EXTRA... (an option EXTRA gives replaces the
   // default) and waits for its "plenum: listening on
   // http://127.0.0.1:PORT" line (and the https one, unless EXTRA says
@@ -44,6 +44,8 @@ class ServerProcess {
   const ChildProcess& Process() const { return *process_; }
   // The server's --data-dir (EXTRA's, when it gives one).
   const std::string& DataDir() const { return dataDirArgument_; }
+  // The server's --recordings-dir (EXTRA's, when it gives one).
+  const std::string& RecordingsDir() const { return recordingsDirArgument_; }
   pid_t Pid() const { return process_->Pid(); }
   bool Running() const { return process_->Running(); }
   // The tail of the server's stdout and stderr, for assertion messages.
@@ -70,6 +72,7 @@ class ServerProcess {
  private:
   TemporaryDirectory dataDir_;  // outlives the server process, which writes into it
   std::string dataDirArgument_;
+  std::string recordingsDirArgument_;
   std::unique_ptr<ChildProcess> process_;
   std::uint16_t port_ = 0;
   std::uint16_t tlsPort_ = 0;

@@ -1,0 +1,350 @@
+// Recording a real conference of the test clients, checked with ffprobe
+// and ffmpeg on the files written: the room as heard and seen (both tones
+// in the mix, both colours in the composite), each participant's own
+// stream as sent, a signed archive that `plenum verify` accepts, and what
+// survives a kill -9 and an unwritable directory.
+
+#include "recorder/ArchiveJournal.hpp"
+#include "support/CommandRun.hpp"
+#include "support/E2eExpectations.hpp"
+#include "support/ServerTest.hpp"
+#include "testclient/Analysis.hpp"
+#include "testclient/TemporaryDirectory.hpp"
+#include "testclient/TimeoutScale.hpp"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cstring>
+#include <tuple>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace plenum::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+constexpr const char* kFfprobe = "/usr/bin/ffprobe";
+constexpr const char* kFfmpeg = "/usr/bin/ffmpeg";
+constexpr double kToneA = 440.0, kToneB = 660.0;
+constexpr std::uint32_t kColourA = 0xFFFF0000, kColourB = 0xFF0000FF;
+constexpr double kNoiseProbeHz = 1234.0;  // no tone, harmonic or product of the two sits here
+constexpr int kColourTolerance = 60;      // as in the media tests: VP8 smears pure colours at edges
+constexpr int kSampleRate = 48000;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// "codec_type:codec_name" of each stream, e.g. {"audio:opus", "video:vp8"}.
+std::vector<std::string> Streams(const std::string& file) {
+  const CommandRun run = RunCommand(
+      kFfprobe, {"-v", "error", "-show_entries", "stream=codec_type,codec_name", "-of", "csv=p=0", file});
+  std::vector<std::string> streams;
+  std::istringstream lines(run.output);
+  for (std::string line; std::getline(lines, line);) {
+    // csv prints codec_name first: "opus,audio".
+    const auto comma = line.find(',');
+    if (comma != std::string::npos) streams.push_back(line.substr(comma + 1) + ":" + line.substr(0, comma));
+  }
+  std::sort(streams.begin(), streams.end());
+  return streams;
+}
+
+// The first and last packet time of a file, in seconds (every stream).
+struct Span {
+  double first = 1e9, last = -1e9;
+  int packets = 0;
+};
+Span PacketSpan(const std::string& file) {
+  const CommandRun run =
+      RunCommand(kFfprobe, {"-v", "error", "-show_entries", "packet=pts_time", "-of", "csv=p=0", file}, 30s);
+  Span span;
+  std::istringstream lines(run.output);
+  for (std::string line; std::getline(lines, line);) {
+    try {
+      const double t = std::stod(line);
+      span.first = std::min(span.first, t);
+      span.last = std::max(span.last, t);
+      ++span.packets;
+    } catch (const std::exception&) {
+    }
+  }
+  return span;
+}
+
+// What ffmpeg says while decoding the whole file (empty: no error).
+std::string DecodeErrors(const std::string& file) {
+  const CommandRun run = RunCommand(kFfmpeg, {"-v", "error", "-i", file, "-f", "null", "-"}, 60s);
+  return run.status == 0 ? run.output : "exit " + std::to_string(run.status) + ": " + run.output;
+}
+
+// The file's audio, decoded to mono 48 kHz, the last `seconds` of it.
+std::vector<float> DecodedAudio(const std::string& file, const std::string& scratch, double seconds) {
+  const std::string raw = scratch + "/audio.s16";
+  fs::remove(raw);
+  RunCommand(kFfmpeg, {"-v", "error", "-i", file, "-map", "0:a:0", "-f", "s16le", "-ac", "1", "-ar",
+                       std::to_string(kSampleRate), raw},
+             30s);
+  std::ifstream in(raw, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<float> samples(bytes.size() / 2);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    std::int16_t s;
+    std::memcpy(&s, bytes.data() + 2 * i, 2);
+    samples[i] = static_cast<float>(s) / 32768.0f;
+  }
+  const std::size_t keep = static_cast<std::size_t>(seconds * kSampleRate);
+  if (samples.size() > keep) samples.erase(samples.begin(), samples.end() - static_cast<std::ptrdiff_t>(keep));
+  return samples;
+}
+
+// The file's last video frame, decoded to RGB at `width` x `height`.
+RgbFrame LastFrame(const std::string& file, const std::string& scratch, int width, int height) {
+  const std::string raw = scratch + "/frame.rgb";
+  fs::remove(raw);
+  RunCommand(kFfmpeg, {"-v", "error", "-sseof", "-1", "-i", file, "-map", "0:v:0", "-update", "1", "-s",
+                       std::to_string(width) + "x" + std::to_string(height), "-f", "rawvideo", "-pix_fmt", "rgb24",
+                       raw},
+             30s);
+  std::ifstream in(raw, std::ios::binary);
+  RgbFrame frame;
+  frame.rgb.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  const std::size_t size = static_cast<std::size_t>(width) * height * 3;
+  if (frame.rgb.size() < size) return {};
+  frame.rgb.erase(frame.rgb.begin(), frame.rgb.end() - static_cast<std::ptrdiff_t>(size));  // the last one
+  frame.width = width;
+  frame.height = height;
+  return frame;
+}
+
+// dB of `hz` over the noise probe in `audio`.
+double ToneOverNoiseDb(const std::vector<float>& audio, double hz) {
+  return PowerRatioDb(GoertzelPower(audio, hz, kSampleRate), GoertzelPower(audio, kNoiseProbeHz, kSampleRate));
+}
+
+class RecordingTest : public ServerTest {
+ protected:
+  // Two participants in one room, media flowing both ways.
+  void StartCall(const std::string& room) {
+    a_ = Participant(ParticipantOptions("rec-a", kToneA, kColourA));
+    b_ = Participant(ParticipantOptions("rec-b", kToneB, kColourB));
+    ASSERT_TRUE(AllConnect({a_.get(), b_.get()}, room, 20s)) << Context();
+    for (RoomParticipant* p : {a_.get(), b_.get()}) {
+      ASSERT_TRUE(p->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate, 15s)) << p->Describe(true) << Context();
+      ASSERT_TRUE(p->Received().WaitForMoreVideo(10, 15s)) << p->Describe(true) << Context();
+    }
+  }
+
+  std::unique_ptr<RoomParticipant> a_, b_;
+};
+
+TEST_F(RecordingTest, RecordsTheRoomAsHeardAndSeenAndEachParticipantAsSent) {
+  const std::string room = UniqueRoom("rec");
+  ASSERT_EQ(Server().Post("/api/v1/rooms/" + room + "/recordings", "{}").status, 404) << "no such room yet";
+  StartCall(room);
+
+  const auto started = Clock::now();
+  const HttpResult start = Server().Post("/api/v1/rooms/" + room + "/recordings", "{}");
+  ASSERT_EQ(start.status, 201) << start.body << Context();
+  const auto recording = start.Json();
+  ASSERT_TRUE(recording) << start.body;
+  const std::string id = recording->optValue<std::string>("id", "");
+  const std::string directory = recording->optValue<std::string>("directory", "");
+  EXPECT_EQ(recording->optValue<std::string>("state", ""), "recording") << start.body;
+  EXPECT_EQ(fs::path(directory).parent_path(), fs::path(Server().RecordingsDir())) << start.body;
+  for (RoomParticipant* p : {a_.get(), b_.get()}) {
+    const auto told = p->Signaling().WaitFor("recording", 5s);
+    ASSERT_TRUE(told) << p->Name() << " was not told: " << HistoryOf(p->Signaling());
+    EXPECT_TRUE(told->optValue<bool>("active", false));
+  }
+  EXPECT_EQ(Server().Post("/api/v1/rooms/" + room + "/recordings", "{}").status, 409) << "a second recording";
+  EXPECT_EQ(Server().Post("/api/v1/rooms/" + room + "/recordings", "[1]").status, 400) << "a body not an object";
+  const HttpResult during = Server().Get("/api/v1/rooms/" + room);
+  EXPECT_NE(during.body.find("\"" + id + "\""), std::string::npos) << "the room names its recording: " << during.body;
+
+  // A late joiner is recorded from their join, without shifting the room's
+  // timeline.
+  std::this_thread::sleep_for(Scaled(3s));
+  auto c = Participant(ParticipantOptions("rec-c", 880.0, 0xFF00FF00));
+  ASSERT_TRUE(c->JoinAndConnect(room, 20s)) << c->Describe(true) << Context();
+  std::this_thread::sleep_for(Scaled(4s));
+
+  const HttpResult stop = Server().Delete("/api/v1/rooms/" + room + "/recordings/" + id);
+  const double span = Seconds(Clock::now() - started);
+  ASSERT_EQ(stop.status, 200) << stop.body << Context();
+  EXPECT_NE(stop.body.find("\"finished\""), std::string::npos) << stop.body;
+  EXPECT_EQ(Server().Delete("/api/v1/rooms/" + room + "/recordings/" + id).status, 404) << "stopped twice";
+  for (RoomParticipant* p : {a_.get(), b_.get()}) {
+    const auto told = p->Signaling().WaitFor("recording", 5s);
+    ASSERT_TRUE(told) << p->Name() << " was not told of the stop";
+    EXPECT_FALSE(told->optValue<bool>("active", true));
+  }
+
+  // The archive: listed, sealed, verified.
+  const HttpResult listed = Server().Get("/api/v1/recordings/" + id);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_NE(listed.body.find("\"manifest\""), std::string::npos) << listed.body;
+  EXPECT_NE(listed.body.find("room-00000.webm"), std::string::npos) << listed.body;
+  EXPECT_NE(listed.body.find(a_->Id()), std::string::npos) << "participants in the manifest: " << listed.body;
+  CommandRun verified = RunPlenum({"verify", directory});
+  EXPECT_EQ(verified.status, 0) << verified.output;
+  EXPECT_NE(verified.output.find("intact, finished"), std::string::npos) << verified.output;
+
+  TemporaryDirectory scratch("plenum-recording-test");
+  // The room as heard and seen.
+  const std::string roomFile = directory + "/room-00000.webm";
+  EXPECT_EQ(Streams(roomFile), (std::vector<std::string>{"audio:opus", "video:vp8"})) << roomFile;
+  const Span roomSpan = PacketSpan(roomFile);
+  std::printf("recorded %.2f s; the room's file spans %.2f..%.2f s in %d packets\n", span, roomSpan.first,
+              roomSpan.last, roomSpan.packets);
+  EXPECT_NEAR(roomSpan.last - std::max(0.0, roomSpan.first), span, 0.5) << "the room's file against the span";
+  EXPECT_EQ(DecodeErrors(roomFile), "");
+  const std::vector<float> mix = DecodedAudio(roomFile, scratch.Path(), 2.0);
+  for (double hz : {kToneA, kToneB, 880.0}) {
+    EXPECT_GT(ToneOverNoiseDb(mix, hz), 20.0) << hz << " Hz missing from the room's mix";
+  }
+  const RgbFrame composite = LastFrame(roomFile, scratch.Path(), 640, 360);
+  ASSERT_FALSE(composite.Empty()) << "no frame decoded from " << roomFile;
+  for (std::uint32_t colour : {kColourA, kColourB}) {
+    EXPECT_GT(ColourShare(composite, RgbFromArgb(colour), kColourTolerance), 0.02) << std::hex << colour;
+  }
+
+  // Each participant as sent: their own tone, nobody else's.
+  for (const auto& [p, own, other] : {std::tuple{a_.get(), kToneA, kToneB}, std::tuple{b_.get(), kToneB, kToneA}}) {
+    const std::string audio = directory + "/" + p->Id() + ".audio.webm";
+    const std::string video = directory + "/" + p->Id() + ".video.webm";
+    EXPECT_EQ(Streams(audio), std::vector<std::string>{"audio:opus"}) << audio;
+    EXPECT_EQ(Streams(video), std::vector<std::string>{"video:vp8"}) << video;
+    EXPECT_EQ(DecodeErrors(audio), "") << audio;
+    EXPECT_EQ(DecodeErrors(video), "") << video;
+    const std::vector<float> voice = DecodedAudio(audio, scratch.Path(), 2.0);
+    EXPECT_GT(ToneOverNoiseDb(voice, own), 20.0) << p->Name();
+    EXPECT_LT(PowerRatioDb(GoertzelPower(voice, other, kSampleRate), GoertzelPower(voice, own, kSampleRate)), -30.0)
+        << p->Name() << "'s own file holds another's voice";
+  }
+  // The late joiner's file starts on the room's timeline, at their join.
+  const Span late = PacketSpan(directory + "/" + c->Id() + ".audio.webm");
+  EXPECT_GT(late.first, 2.0) << "the late joiner's file does not start at their join";
+  EXPECT_LT(late.first, span) << "the late joiner's file does not start at their join";
+
+  // Tampering is named.
+  fs::remove(directory + "/" + b_->Id() + ".audio.webm");
+  verified = RunPlenum({"verify", directory});
+  EXPECT_EQ(verified.status, 1) << verified.output;
+  EXPECT_NE(verified.output.find("missing file " + b_->Id() + ".audio.webm"), std::string::npos) << verified.output;
+}
+
+TEST_F(RecordingTest, AKilledServerLeavesAPlayableFileThatItSealsAtItsNextStart) {
+  const std::string room = UniqueRoom("rec-kill");
+  StartCall(room);
+  const HttpResult start = Server().Post("/api/v1/rooms/" + room + "/recordings", "{}");
+  ASSERT_EQ(start.status, 201) << start.body << Context();
+  const std::string directory = start.Json()->optValue<std::string>("directory", "");
+  const auto started = Clock::now();
+  std::this_thread::sleep_for(Scaled(8s));
+  const double span = Seconds(Clock::now() - started);
+  ASSERT_EQ(::kill(Server().Pid(), SIGKILL), 0);
+  // Kept, for its data directory, while a new server takes its place (the
+  // one TearDown stops).
+  const std::shared_ptr<ServerProcess> killed = server_;
+  killed->Process().WaitExit(Scaled(10s));
+  a_.reset();
+  b_.reset();
+
+  // The file being written plays up to at most 5 s before the kill.
+  const std::string roomFile = directory + "/room-00000.webm";
+  const Span written = PacketSpan(roomFile);
+  std::printf("killed after %.2f s of recording; the file holds %.2f..%.2f s in %d packets\n", span, written.first,
+              written.last, written.packets);
+  EXPECT_GT(written.last, span - 5.0) << "more than 5 s lost at the kill";
+  EXPECT_EQ(DecodeErrors(roomFile), "") << "the file cut by the kill does not decode cleanly";
+  CommandRun verified = RunPlenum({"verify", directory});
+  EXPECT_EQ(verified.status, 2) << "unsealed, it verifies as interrupted: " << verified.output;
+
+  // The next start seals it as interrupted, and then it verifies.
+  server_ = std::make_shared<ServerProcess>(
+      std::vector<std::string>{"--data-dir=" + killed->DataDir(), "--recordings-dir=" + killed->RecordingsDir()});
+  EXPECT_NE(Server().OutputTail().find("interrupted recording " + directory), std::string::npos) << Context();
+  verified = RunPlenum({"verify", directory});
+  EXPECT_EQ(verified.status, 0) << verified.output;
+  EXPECT_NE(verified.output.find("interrupted"), std::string::npos) << verified.output;
+}
+
+class UnwritableRecordingTest : public RecordingTest {
+ protected:
+  // A path under a regular file: no one, root included, can make it.
+  std::vector<std::string> ServerArgs() const override {
+    return {"--recordings-dir=" + blocker_.Path() + "/file/recordings"};
+  }
+  void SetUp() override {
+    std::ofstream(blocker_.Path() + "/file") << "not a directory";
+    RecordingTest::SetUp();
+  }
+  TemporaryDirectory blocker_{"plenum-unwritable"};
+};
+
+TEST_F(UnwritableRecordingTest, ARecordingThatCannotBeWrittenFailsAndTheRoomCarriesOn) {
+  const std::string room = UniqueRoom("rec-fail");
+  StartCall(room);
+  const HttpResult start = Server().Post("/api/v1/rooms/" + room + "/recordings", "{}");
+  ASSERT_EQ(start.status, 201) << start.body << Context();
+  EXPECT_NE(start.body.find("\"failed\""), std::string::npos) << start.body;
+  EXPECT_NE(start.body.find("Not a directory"), std::string::npos) << "the reason: " << start.body;
+  EXPECT_NE(Server().Get("/api/v1/rooms/" + room).body.find("\"failed\""), std::string::npos);
+  // The call goes on.
+  for (RoomParticipant* p : {a_.get(), b_.get()}) {
+    EXPECT_TRUE(p->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate, 10s)) << p->Describe(true);
+  }
+  EXPECT_TRUE(Server().Running());
+}
+
+class RequiredRecordingTest : public UnwritableRecordingTest {
+ protected:
+  std::vector<std::string> ServerArgs() const override {
+    auto args = UnwritableRecordingTest::ServerArgs();
+    args.push_back("--recording-required=true");
+    return args;
+  }
+};
+
+TEST_F(RequiredRecordingTest, ARoomThatCannotBeRecordedRefusesJoins) {
+  auto ws = Connect();
+  ws->Send(JoinMessage(UniqueRoom("rec-required"), "compliance"));
+  ASSERT_TRUE(ReceivesError(*ws, "internal", 10s)) << Context();
+  EXPECT_NE(HistoryOf(*ws).find("records every room"), std::string::npos) << HistoryOf(*ws);
+  EXPECT_TRUE(Server().Running());
+}
+
+class AutomaticRecordingTest : public RecordingTest {
+ protected:
+  std::vector<std::string> ServerArgs() const override { return {"--recording-auto=true"}; }
+};
+
+TEST_F(AutomaticRecordingTest, EveryRoomIsRecordedFromItsFirstJoin) {
+  auto ws = Connect();
+  const std::string room = UniqueRoom("rec-auto");
+  ws->Send(JoinMessage(room, "first"));
+  const auto joined = ws->WaitFor("joined", 10s);
+  ASSERT_TRUE(joined) << HistoryOf(*ws) << Context();
+  EXPECT_TRUE(joined->optValue<bool>("recording", false)) << "joined.recording";
+  ws->SendRaw(R"({"type":"leave"})");
+  ASSERT_TRUE(ws->WaitForClose(10s));
+  // The room closed with its last participant, and its recording with it.
+  const auto deadline = Clock::now() + Scaled(10s);
+  std::string body;
+  while (Clock::now() < deadline) {
+    body = Server().Get("/api/v1/recordings").body;
+    if (body.find("\"finished\"") != std::string::npos) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_NE(body.find("\"room\":\"" + room + "\""), std::string::npos) << body;
+  EXPECT_NE(body.find("\"finished\""), std::string::npos) << body;
+}
+
+}  // namespace
+}  // namespace plenum::test

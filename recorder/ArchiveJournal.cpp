@@ -21,6 +21,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Room for the journal's entries (a few hundred bytes each) taken up front
+// without growing the file, so that media filling the disk does not stop
+// the journal; and room for sealing (its last entries, the manifest).
+constexpr off_t kJournalPreallocBytes = 256 * 1024;
+constexpr off_t kSealReserveBytes = 256 * 1024;
+
 void WriteDurably(std::FILE* file, const std::string& text, const std::string& what) {
   if (std::fwrite(text.data(), 1, text.size(), file) != text.size() || std::fflush(file) != 0 ||
       ::fsync(fileno(file)) != 0)
@@ -46,6 +52,7 @@ std::unique_ptr<ArchiveJournal> ArchiveJournal::Create(const std::string& direct
   const std::string path = directory + "/" + kJournalFile;
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd < 0) throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));
+  ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, kJournalPreallocBytes);  // best effort
   std::FILE* file = ::fdopen(fd, "w");
   if (!file) {
     ::close(fd);
@@ -94,9 +101,24 @@ void ArchiveJournal::Append(const std::string& type, JsonObject* fields, const s
   ++entries_;
 }
 
+bool ReserveSealSpace(const std::string& directory) {
+  const std::string path = directory + "/" + kReserveFile;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  const bool reserved = ::posix_fallocate(fd, 0, kSealReserveBytes) == 0;
+  ::close(fd);
+  if (!reserved) ::unlink(path.c_str());
+  return reserved;
+}
+
+void ReleaseSealSpace(const std::string& directory) {
+  ::unlink((directory + "/" + kReserveFile).c_str());
+}
+
 void SealArchive(ArchiveJournal& journal, const ArchiveKey& key, const std::string& state,
                  const std::string& endedAt) {
   const std::string& directory = journal.directory();
+  ReleaseSealSpace(directory);
   JsonArray* files = json_array_new();
   for (const std::string& path : ArchiveMediaFiles(directory)) {
     const std::string full = directory + "/" + path;

@@ -24,6 +24,8 @@ std::string NowRfc3339();
 
 constexpr const char* kJournalFile = "journal.jsonl";
 constexpr const char* kManifestFile = "manifest.json";
+// Disk set aside in an open archive (see ReserveSealSpace).
+constexpr const char* kReserveFile = ".seal-reserve";
 // The "prev" of the first entry.
 inline const std::string kChainStart(64, '0');
 
@@ -59,6 +61,13 @@ class ArchiveJournal {
   std::string head_ = kChainStart;
   int entries_ = 0;
 };
+
+// Sets aside room in `directory` for sealing it (the last journal entries
+// and manifest.json), so that media filling the disk still lets the
+// recording end as a signed archive; SealArchive gives it back first.
+// Best effort: false when the file system cannot set space aside.
+bool ReserveSealSpace(const std::string& directory);
+void ReleaseSealSpace(const std::string& directory);
 
 // Ends a recording: hashes every media file of the directory, appends the
 // "sealed" entry (state, files), and writes manifest.json, derived from the

@@ -75,6 +75,7 @@ RoomRecording::RoomRecording(const Settings& settings, const ArchiveKey& key, GM
     throw std::runtime_error("cannot make " + directory_ + ": " + std::strerror(errno));
   }
   journal_ = ArchiveJournal::Create(directory_);
+  if (!ReserveSealSpace(directory_)) GST_WARNING("no space set aside for sealing [directory:%s]", directory_.c_str());
   startedAt_ = NowRfc3339();
   Journal("recording-started", {{"recording", id_}, {"room", settings_.room}});
 

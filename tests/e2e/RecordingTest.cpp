@@ -132,7 +132,8 @@ class RecordingTest : public ServerTest {
   // Two participants in one room, media flowing both ways.
   void StartCall(const std::string& room) {
     a_ = Participant(ParticipantOptions("rec-a", kToneA, kColourA));
-    b_ = Participant(ParticipantOptions("rec-b", kToneB, kColourB));
+    // B sends H.264: its own file is Matroska (WebM holds no H.264).
+    b_ = Participant(ParticipantOptions("rec-b", kToneB, kColourB, VideoCodec::kH264));
     ASSERT_TRUE(AllConnect({a_.get(), b_.get()}, room, 20s)) << Context();
     for (RoomParticipant* p : {a_.get(), b_.get()}) {
       ASSERT_TRUE(p->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate, 15s)) << p->Describe(true) << Context();
@@ -215,11 +216,13 @@ TEST_F(RecordingTest, RecordsTheRoomAsHeardAndSeenAndEachParticipantAsSent) {
   }
 
   // Each participant as sent: their own tone, nobody else's.
-  for (const auto& [p, own, other] : {std::tuple{a_.get(), kToneA, kToneB}, std::tuple{b_.get(), kToneB, kToneA}}) {
+  for (const auto& [p, own, other, videoFile, codec] :
+       {std::tuple{a_.get(), kToneA, kToneB, ".video.webm", "video:vp8"},
+        std::tuple{b_.get(), kToneB, kToneA, ".video.mkv", "video:h264"}}) {
     const std::string audio = directory + "/" + p->Id() + ".audio.webm";
-    const std::string video = directory + "/" + p->Id() + ".video.webm";
+    const std::string video = directory + "/" + p->Id() + videoFile;
     EXPECT_EQ(Streams(audio), std::vector<std::string>{"audio:opus"}) << audio;
-    EXPECT_EQ(Streams(video), std::vector<std::string>{"video:vp8"}) << video;
+    EXPECT_EQ(Streams(video), std::vector<std::string>{codec}) << video;
     EXPECT_EQ(DecodeErrors(audio), "") << audio;
     EXPECT_EQ(DecodeErrors(video), "") << video;
     const std::vector<float> voice = DecodedAudio(audio, scratch.Path(), 2.0);
@@ -300,6 +303,62 @@ TEST_F(UnwritableRecordingTest, ARecordingThatCannotBeWrittenFailsAndTheRoomCarr
   for (RoomParticipant* p : {a_.get(), b_.get()}) {
     EXPECT_TRUE(p->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate, 10s)) << p->Describe(true);
   }
+  EXPECT_TRUE(Server().Running());
+}
+
+// The recordings directory on a small file system of the server's own (a
+// tmpfs in a mount namespace of its own, gone with it), which the media
+// fills within seconds. The test sees it through /proc/PID/root.
+class FullDiskRecordingTest : public RecordingTest {
+ protected:
+  std::vector<std::string> ServerArgs() const override { return {"--recordings-dir=" + mountPoint_.Path()}; }
+  std::vector<std::string> ServerWrapper() const override {
+    return {"/usr/bin/unshare", "--mount", "/bin/sh", "-c",
+            "mount -t tmpfs -o size=1024k,mode=0750 plenum-full \"$1\" && shift && exec \"$@\"", "sh",
+            mountPoint_.Path()};
+  }
+  std::string Seen(const std::string& path) { return "/proc/" + std::to_string(Server().Pid()) + "/root" + path; }
+
+  TemporaryDirectory mountPoint_{"plenum-full-disk"};
+};
+
+TEST_F(FullDiskRecordingTest, ADiskThatFillsKeepsWhatWasWrittenAndTheArchiveSealed) {
+  const std::string room = UniqueRoom("rec-full");
+  StartCall(room);
+  const HttpResult start = Server().Post("/api/v1/rooms/" + room + "/recordings", "{}");
+  ASSERT_EQ(start.status, 201) << start.body << Context();
+  const std::string directory = start.Json()->optValue<std::string>("directory", "");
+  ASSERT_NE(start.body.find("\"recording\""), std::string::npos) << start.body;
+
+  // The disk fills: the recording fails, saying why, and the call goes on.
+  const auto deadline = Clock::now() + Scaled(60s);
+  std::string roomState;
+  while (Clock::now() < deadline) {
+    roomState = Server().Get("/api/v1/rooms/" + room).body;
+    if (roomState.find("\"failed\"") != std::string::npos) break;
+    std::this_thread::sleep_for(250ms);
+  }
+  ASSERT_NE(roomState.find("\"failed\""), std::string::npos) << roomState << Context();
+  EXPECT_NE(roomState.find("No space left"), std::string::npos) << "the reason: " << roomState;
+  for (RoomParticipant* p : {a_.get(), b_.get()}) {
+    EXPECT_TRUE(p->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate, 10s)) << p->Describe(true);
+  }
+  // What was written before stays playable, and the archive is sealed (the
+  // space set aside for that) and verifies, taken out of the server's
+  // mount namespace as an administrator would copy it off the full disk.
+  TemporaryDirectory copy("plenum-full-copy");
+  const std::string archive = copy.Path() + "/" + fs::path(directory).filename().string();
+  std::error_code copied;
+  fs::copy(Seen(directory), archive, fs::copy_options::recursive, copied);
+  ASSERT_FALSE(copied) << copied.message();
+  const std::string roomFile = archive + "/room-00000.webm";
+  const Span written = PacketSpan(roomFile);
+  std::printf("the full disk stopped the room's file at %.2f s (%d packets)\n", written.last, written.packets);
+  EXPECT_GT(written.packets, 20) << roomFile;
+  EXPECT_EQ(RunCommand(kFfmpeg, {"-v", "error", "-i", roomFile, "-f", "null", "-"}, 30s).status, 0);
+  const CommandRun verified = RunPlenum({"verify", archive});
+  EXPECT_EQ(verified.status, 0) << verified.output << Context();
+  EXPECT_NE(verified.output.find("intact, failed"), std::string::npos) << verified.output;
   EXPECT_TRUE(Server().Running());
 }
 

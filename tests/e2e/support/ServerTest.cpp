@@ -21,7 +21,7 @@ std::shared_ptr<ServerProcess> SharedServerTest::shared_;
 
 void ServerTest::SetUp() {
   try {
-    server_ = std::make_shared<ServerProcess>(ServerArgs());
+    server_ = std::make_shared<ServerProcess>(ServerArgs(), std::chrono::seconds(20), ServerWrapper());
   } catch (const std::exception& e) {
     FAIL() << e.what();
   }

@@ -22,6 +22,8 @@ class ServerTest : public ::testing::Test {
  protected:
   // Extra command-line arguments for the server.
   virtual std::vector<std::string> ServerArgs() const { return {}; }
+  // A command the server runs under (see ServerProcess); none by default.
+  virtual std::vector<std::string> ServerWrapper() const { return {}; }
 
   void SetUp() override;
   void TearDown() override;

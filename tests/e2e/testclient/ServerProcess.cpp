@@ -32,7 +32,8 @@ std::uint16_t ServerProcess::ParseListeningPort(const std::string& line, const s
   return port > 0 && port < 65536 ? static_cast<std::uint16_t>(port) : 0;
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> extraArgs, std::chrono::milliseconds readyTimeout)
+ServerProcess::ServerProcess(std::vector<std::string> extraArgs, std::chrono::milliseconds readyTimeout,
+                             std::vector<std::string> wrapper)
     : dataDir_("plenum-test-data"), rest_(kHost, 0) {
   // The test defaults, each unless EXTRA gives that option itself.
   const std::vector<std::pair<std::string, std::string>> defaults{
@@ -61,7 +62,12 @@ ServerProcess::ServerProcess(std::vector<std::string> extraArgs, std::chrono::mi
   const bool tls = given("tls-port") != "off";
   const std::string binary = BinaryFromEnvironment();
   // Plain log lines in assertion messages, not terminal colour codes.
-  process_ = std::make_unique<ChildProcess>(binary, args, std::vector<std::string>{"GST_DEBUG_NO_COLOR=1"});
+  if (!wrapper.empty()) {
+    args.insert(args.begin(), binary);
+    args.insert(args.begin(), wrapper.begin() + 1, wrapper.end());
+  }
+  process_ = std::make_unique<ChildProcess>(wrapper.empty() ? binary : wrapper.front(), args,
+                                            std::vector<std::string>{"GST_DEBUG_NO_COLOR=1"});
 
   const auto line =
       process_->WaitForLine([](const std::string& l) { return ParseListeningPort(l) != 0; }, readyTimeout);

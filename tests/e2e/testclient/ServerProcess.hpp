@@ -30,8 +30,11 @@ class ServerProcess {
   // --tls-port=off). Throws
   // std::runtime_error, with the server's output, if PLENUM_BIN is unset or
   // the server exits or stays silent for readyTimeout.
+  // `wrapper`: a command that runs the server (the binary and its
+  // arguments follow it), e.g. to give it a mount namespace of its own.
   explicit ServerProcess(std::vector<std::string> extraArgs = {},
-                         std::chrono::milliseconds readyTimeout = std::chrono::seconds(20));
+                         std::chrono::milliseconds readyTimeout = std::chrono::seconds(20),
+                         std::vector<std::string> wrapper = {});
   ~ServerProcess() = default;
 
   ServerProcess(const ServerProcess&) = delete;

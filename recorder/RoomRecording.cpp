@@ -228,8 +228,10 @@ void RoomRecording::Stop(const std::string& reason) {
   // The last segment's closing is journaled here: the writer's own event
   // for it comes after the recording has stopped taking events.
   const std::string lastSegment = room_ ? room_->OpenSegment() : std::string();
+  // Finished but kept until the recording goes: a tap may still hold it
+  // for a moment (when a write failed, the taps are detached after this),
+  // and it must not be destroyed on a streaming thread.
   if (room_) room_->Finish();
-  room_.reset();
   endedAt_ = NowRfc3339();
   try {
     if (!lastSegment.empty()) Journal("segment-closed", {{"file", Relative(lastSegment)}});

@@ -60,9 +60,12 @@ struct Span {
   double first = 1e9, last = -1e9;
   int packets = 0;
 };
-Span PacketSpan(const std::string& file) {
-  const CommandRun run =
-      RunCommand(kFfprobe, {"-v", "error", "-show_entries", "packet=pts_time", "-of", "csv=p=0", file}, 30s);
+// `streams`: an ffprobe stream specifier ("a", "v"); empty: all.
+Span PacketSpan(const std::string& file, const std::string& streams = "") {
+  std::vector<std::string> args{"-v", "error", "-show_entries", "packet=pts_time", "-of", "csv=p=0"};
+  if (!streams.empty()) args.insert(args.end(), {"-select_streams", streams});
+  args.push_back(file);
+  const CommandRun run = RunCommand(kFfprobe, args, 30s);
   Span span;
   std::istringstream lines(run.output);
   for (std::string line; std::getline(lines, line);) {
@@ -204,6 +207,11 @@ TEST_F(RecordingTest, RecordsTheRoomAsHeardAndSeenAndEachParticipantAsSent) {
   std::printf("recorded %.2f s; the room's file spans %.2f..%.2f s in %d packets\n", span, roomSpan.first,
               roomSpan.last, roomSpan.packets);
   EXPECT_NEAR(roomSpan.last - std::max(0.0, roomSpan.first), span, 0.5) << "the room's file against the span";
+  // Sound and picture on one timeline: neither runs ahead of the other.
+  const Span heard = PacketSpan(roomFile, "a"), seen = PacketSpan(roomFile, "v");
+  std::printf("the room's audio spans %.3f..%.3f s, its video %.3f..%.3f s\n", heard.first, heard.last, seen.first,
+              seen.last);
+  EXPECT_NEAR(heard.last, seen.last, 0.1) << "audio and video of the room's file end apart";
   EXPECT_EQ(DecodeErrors(roomFile), "");
   const std::vector<float> mix = DecodedAudio(roomFile, scratch.Path(), 2.0);
   for (double hz : {kToneA, kToneB, 880.0}) {
@@ -308,14 +316,18 @@ TEST_F(UnwritableRecordingTest, ARecordingThatCannotBeWrittenFailsAndTheRoomCarr
 
 // The recordings directory on a small file system of the server's own (a
 // tmpfs in a mount namespace of its own, gone with it), which the media
-// fills within seconds. The test sees it through /proc/PID/root.
+// fills within seconds. The test sees it through /proc/PID/root. The new
+// namespace stops propagation itself: unshare's default does that on "/",
+// which fails in a chroot whose "/" is no mount point, such as the fresh
+// root of .ci/run (whose own namespace is private already).
 class FullDiskRecordingTest : public RecordingTest {
  protected:
   std::vector<std::string> ServerArgs() const override { return {"--recordings-dir=" + mountPoint_.Path()}; }
   std::vector<std::string> ServerWrapper() const override {
-    return {"/usr/bin/unshare", "--mount", "/bin/sh", "-c",
-            "mount -t tmpfs -o size=1024k,mode=0750 plenum-full \"$1\" && shift && exec \"$@\"", "sh",
-            mountPoint_.Path()};
+    return {"/usr/bin/unshare", "--mount", "--propagation", "unchanged", "/bin/sh", "-c",
+            "mount --make-rprivate / 2>/dev/null; "
+            "mount -t tmpfs -o size=1024k,mode=0750 plenum-full \"$1\" && shift && exec \"$@\"",
+            "sh", mountPoint_.Path()};
   }
   std::string Seen(const std::string& path) { return "/proc/" + std::to_string(Server().Pid()) + "/root" + path; }
 

@@ -157,10 +157,7 @@ void Room::TapParticipant(const std::string& participant, const std::string& nam
 std::optional<RecordingInfo> Room::EndRecording() {
   if (!recording_) return std::nullopt;
   const bool wasRunning = recording();
-  if (pipeline_) {
-    pipeline_->TapRoom(nullptr, nullptr);
-    for (const Member& member : roster_) pipeline_->TapParticipant(member.info.id, nullptr, nullptr);
-  }
+  DetachRecordingTaps();
   recording_->Stop();
   PLENUM_LOG_INFO("stop recording [room:%s recording:%s state:%s]", id().c_str(), recording_->id().c_str(),
                   recording_->state().c_str());
@@ -170,6 +167,13 @@ std::optional<RecordingInfo> Room::EndRecording() {
   return ended;
 }
 
+// Once this returns no streaming thread is inside the recording's taps.
+void Room::DetachRecordingTaps() {
+  if (!pipeline_) return;
+  pipeline_->TapRoom(nullptr, nullptr);
+  for (const Member& member : roster_) pipeline_->TapParticipant(member.info.id, nullptr, nullptr);
+}
+
 void Room::TellRecording(bool active) {
   for (const Member& member : roster_) member.channel->SendRecording(active);
 }
@@ -177,10 +181,7 @@ void Room::TellRecording(bool active) {
 void Room::OnRecordingFailed(const std::string& reason) {
   PLENUM_LOG_ERROR("recording failed [room:%s reason:%s]", id().c_str(), reason.c_str());
   // Already sealed as failed: detach its taps and keep it for the API.
-  if (pipeline_) {
-    pipeline_->TapRoom(nullptr, nullptr);
-    for (const Member& member : roster_) pipeline_->TapParticipant(member.info.id, nullptr, nullptr);
-  }
+  DetachRecordingTaps();
   lastFailed_ = DescribeRecording(*recording_);
   // Not from inside its own callback.
   poster_.Post([this, failed = recording_.get()] {

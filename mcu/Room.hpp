@@ -65,6 +65,7 @@ class Room : private mixer::RoomPipeline::Listener, private recorder::RoomRecord
   RecordingInfo DescribeRecording(const recorder::RoomRecording& recording) const;
   void TapParticipant(const std::string& participant, const std::string& name);
   std::optional<RecordingInfo> EndRecording();  // what it was, if one ran
+  void DetachRecordingTaps();
   void TellRecording(bool active);
 
   // recorder::RoomRecording::Listener

@@ -144,6 +144,21 @@ class RecordingTest : public ServerTest {
     }
   }
 
+  // POST .../recordings for `room`, which must answer 201.
+  HttpResult StartRecording(const std::string& room) {
+    const HttpResult start = Server().Post("/api/v1/rooms/" + room + "/recordings", "{}");
+    EXPECT_EQ(start.status, 201) << start.body << Context();
+    return start;
+  }
+
+  // A and B still hear each other.
+  void ExpectTheCallGoesOn() {
+    for (RoomParticipant* p : {a_.get(), b_.get()}) {
+      EXPECT_TRUE(p->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate, 10s)) << p->Describe(true);
+    }
+    EXPECT_TRUE(Server().Running());
+  }
+
   std::unique_ptr<RoomParticipant> a_, b_;
 };
 
@@ -253,8 +268,8 @@ TEST_F(RecordingTest, RecordsTheRoomAsHeardAndSeenAndEachParticipantAsSent) {
 TEST_F(RecordingTest, AKilledServerLeavesAPlayableFileThatItSealsAtItsNextStart) {
   const std::string room = UniqueRoom("rec-kill");
   StartCall(room);
-  const HttpResult start = Server().Post("/api/v1/rooms/" + room + "/recordings", "{}");
-  ASSERT_EQ(start.status, 201) << start.body << Context();
+  const HttpResult start = StartRecording(room);
+  ASSERT_EQ(start.status, 201);
   const std::string directory = start.Json()->optValue<std::string>("directory", "");
   const auto started = Clock::now();
   std::this_thread::sleep_for(Scaled(8s));
@@ -302,16 +317,12 @@ class UnwritableRecordingTest : public RecordingTest {
 TEST_F(UnwritableRecordingTest, ARecordingThatCannotBeWrittenFailsAndTheRoomCarriesOn) {
   const std::string room = UniqueRoom("rec-fail");
   StartCall(room);
-  const HttpResult start = Server().Post("/api/v1/rooms/" + room + "/recordings", "{}");
-  ASSERT_EQ(start.status, 201) << start.body << Context();
+  const HttpResult start = StartRecording(room);
+  ASSERT_EQ(start.status, 201);
   EXPECT_NE(start.body.find("\"failed\""), std::string::npos) << start.body;
   EXPECT_NE(start.body.find("Not a directory"), std::string::npos) << "the reason: " << start.body;
   EXPECT_NE(Server().Get("/api/v1/rooms/" + room).body.find("\"failed\""), std::string::npos);
-  // The call goes on.
-  for (RoomParticipant* p : {a_.get(), b_.get()}) {
-    EXPECT_TRUE(p->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate, 10s)) << p->Describe(true);
-  }
-  EXPECT_TRUE(Server().Running());
+  ExpectTheCallGoesOn();
 }
 
 // The recordings directory on a small file system of the server's own (a
@@ -337,8 +348,8 @@ class FullDiskRecordingTest : public RecordingTest {
 TEST_F(FullDiskRecordingTest, ADiskThatFillsKeepsWhatWasWrittenAndTheArchiveSealed) {
   const std::string room = UniqueRoom("rec-full");
   StartCall(room);
-  const HttpResult start = Server().Post("/api/v1/rooms/" + room + "/recordings", "{}");
-  ASSERT_EQ(start.status, 201) << start.body << Context();
+  const HttpResult start = StartRecording(room);
+  ASSERT_EQ(start.status, 201);
   const std::string directory = start.Json()->optValue<std::string>("directory", "");
   ASSERT_NE(start.body.find("\"recording\""), std::string::npos) << start.body;
 
@@ -352,9 +363,7 @@ TEST_F(FullDiskRecordingTest, ADiskThatFillsKeepsWhatWasWrittenAndTheArchiveSeal
   }
   ASSERT_NE(roomState.find("\"failed\""), std::string::npos) << roomState << Context();
   EXPECT_NE(roomState.find("No space left"), std::string::npos) << "the reason: " << roomState;
-  for (RoomParticipant* p : {a_.get(), b_.get()}) {
-    EXPECT_TRUE(p->Received().WaitForMoreAudio(ReceivedMedia::kSampleRate, 10s)) << p->Describe(true);
-  }
+  ExpectTheCallGoesOn();
   // What was written before stays playable, and the archive is sealed (the
   // space set aside for that) and verifies, taken out of the server's
   // mount namespace as an administrator would copy it off the full disk.
@@ -371,7 +380,6 @@ TEST_F(FullDiskRecordingTest, ADiskThatFillsKeepsWhatWasWrittenAndTheArchiveSeal
   const CommandRun verified = RunPlenum({"verify", archive});
   EXPECT_EQ(verified.status, 0) << verified.output << Context();
   EXPECT_NE(verified.output.find("intact, failed"), std::string::npos) << verified.output;
-  EXPECT_TRUE(Server().Running());
 }
 
 class RequiredRecordingTest : public UnwritableRecordingTest {

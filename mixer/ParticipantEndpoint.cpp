@@ -165,6 +165,12 @@ ParticipantEndpoint::~ParticipantEndpoint() {
   DetachIceStateHandlers(webrtc_.get());
   gst_element_set_locked_state(bin_.get(), TRUE);
   gst_element_set_state(bin_.get(), GST_STATE_NULL);
+  // webrtcbin's thread has stopped now; a transport it made on its way
+  // down may still be up or blocked (see StopStragglers), with handlers of
+  // its own.
+  DetachIceStateHandlers(webrtc_.get());
+  if (const guint stragglers = StopStragglers(bin_.get(), webrtc_.get()))
+    GST_INFO("stopped elements left running [id:%s count:%u]", id_.c_str(), stragglers);
   // Released, which unlinks them, rather than unlinked first (see
   // RemoveNameTile).
   for (GRef<GstPad>* tile : {&nameTilePad_, &videoTilePad_}) {

@@ -138,21 +138,29 @@ Round Abuse(const ServerProcess& server, RoomParticipant& a, RoomParticipant& b)
       if (flood.WaitUntilClosed(5s)) ++floodsClosed;
     }
   });
-  // Churn: joins and leaves over several rooms (each made and closed by
-  // its one member), REST calls between; the same number each round, so
-  // that rounds compare. (With an offer and every kind of candidate per
-  // cycle as well, the server kept 3 eventfds and 2 sockets about one
-  // round in three under load: a leak still to find, see the session
-  // notes; the candidate kinds are cycled in e2e-leak meanwhile.)
+  // Churn, a soak of the whole join path: participants join one of several
+  // rooms (each made and closed by its one member), offer, trickle every
+  // kind of candidate (mDNS included) and leave at once, with REST calls
+  // between; the same number each round, so that rounds compare. (A leave
+  // while webrtcbin still applied the offer left a transport blocked, and
+  // with it a libnice agent's sockets, about once in 500 cycles: see
+  // StopStragglers.)
   abusers.emplace_back([&] {
     RestClient rest(host, port);
+    WsClient::Message offer;
+    offer.set("type", "offer");
+    offer.set("sdp", UnreachableOpusVp8Offer());
     for (int i = 0; i < kChurnCycles; ++i) {
       try {
         WsClient member(host, port);
         member.Send(JoinMessage("abuse-churn-" + std::to_string(i % 4), "churn-" + std::to_string(i)));
         bool ok = static_cast<bool>(member.WaitFor("joined", 5s));
+        member.Send(offer);
+        ok = ok && member.WaitFor("answer", 5s);
+        for (const std::string& candidate : EveryKindOfCandidate()) SendCandidate(member, candidate);
         member.SendRaw(R"({"type":"leave"})");
         ok = member.WaitForClose(5s) && ok;
+        for (const std::string& type : member.History()) ok = ok && type.rfind("error", 0) != 0;
         if (!ok) {
           ++churnFailures;
           std::printf("churn cycle %d failed: %s\n", i, Join(member.History()).c_str());
@@ -199,7 +207,7 @@ Round Abuse(const ServerProcess& server, RoomParticipant& a, RoomParticipant& b)
               std::chrono::duration<double>(span).count(), round.audioA, round.audioA / 960.0, round.videoA,
               round.audioB, round.audioB / 960.0, round.videoB);
   std::printf("abuse: %d of %d idle connections held by the server, %d floods closed (%d refused at the handshake), "
-              "%d join/leave cycles (%d failed)\n",
+              "%d join/offer/candidates/leave cycles (%d failed)\n",
               round.idleHeld, kIdleConnections, round.floodsClosed, static_cast<int>(floodsRefused), round.churnCycles,
               round.churnFailures);
   std::fflush(stdout);

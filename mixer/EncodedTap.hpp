@@ -13,9 +13,11 @@
 namespace plenum::mixer {
 
 // Gets each encoded frame (an Opus packet, a VP8 frame, an H.264 access
-// unit) with its caps, on the streaming thread that carries it; the frame
-// is only lent (ref it to keep it). Must not block.
-using EncodedFrameTap = std::function<void(GstBuffer* frame, GstCaps* caps)>;
+// unit) with its caps and its running time (the pipeline clock's time at
+// which it is due, the same timeline for every pad of the room; NONE when
+// the pad has no time segment), on the streaming thread that carries it.
+// The frame is only lent (ref it to keep it). Must not block.
+using EncodedFrameTap = std::function<void(GstBuffer* frame, GstCaps* caps, GstClockTime runningTime)>;
 
 // A tap on one pad for as long as it lives. Any thread; once the
 // destructor has returned, the tap is not called again.
@@ -28,7 +30,7 @@ class PadTap {
 
  private:
   struct Shared;
-  static GstPadProbeReturn OnFrame(GstPad* pad, GstPadProbeInfo* info, gpointer data);
+  static GstPadProbeReturn OnData(GstPad* pad, GstPadProbeInfo* info, gpointer data);
 
   GRef<GstPad> pad_;
   gulong probe_ = 0;

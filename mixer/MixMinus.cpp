@@ -20,10 +20,10 @@ void MixMinus::RemoveParticipant(const std::string& participant) {
   inputs_.erase(participant);
 }
 
-void MixMinus::Push(const std::string& participant, std::span<const int16_t> samples) {
+void MixMinus::Push(const std::string& participant, std::span<const int16_t> samples, uint64_t endTime) {
   std::lock_guard lock(mutex_);
   auto it = inputs_.find(participant);
-  if (it != inputs_.end()) it->second.fifo.Push(samples);
+  if (it != inputs_.end()) it->second.fifo.Push(samples, endTime);
 }
 
 void MixMinus::MixFrame(std::vector<Output>& outputs, std::vector<int16_t>* fullMix) {
@@ -32,8 +32,10 @@ void MixMinus::MixFrame(std::vector<Output>& outputs, std::vector<int16_t>* full
 
   // Pass 1: every input is read and added once.
   for (auto& [id, input] : inputs_) {
+    input.due = input.fifo.HeadTime(kSampleRate);
     input.hasFrame = input.fifo.PopFrame(input.frame);
     if (!input.hasFrame) {
+      input.due = SampleFifo::kUnknownTime;
       ++input.underruns;
       continue;
     }
@@ -51,6 +53,7 @@ void MixMinus::MixFrame(std::vector<Output>& outputs, std::vector<int16_t>* full
   for (auto& [id, input] : inputs_) {
     Output& out = outputs[index++];
     if (out.participant != id) out.participant = id;
+    out.dueTime = input.due;
     out.samples.resize(kFrameSamples);
     double energy = 0.0;
     if (input.hasFrame) {

@@ -28,12 +28,17 @@ class MixMinus {
     std::string participant;
     std::vector<int16_t> samples;  // kFrameSamples of sum-minus-own
     double ownLevel = 0.0;         // mean square of the participant's own frame, 0..1
+    // When the participant's own frame was due on the room's clock (ns of
+    // running time; SampleFifo::kUnknownTime without one).
+    uint64_t dueTime = SampleFifo::kUnknownTime;
   };
 
   // Inputs are keyed by participant id. Safe to call from any thread.
   void AddParticipant(const std::string& participant);
   void RemoveParticipant(const std::string& participant);
-  void Push(const std::string& participant, std::span<const int16_t> samples);
+  // `endTime`: see SampleFifo::Push.
+  void Push(const std::string& participant, std::span<const int16_t> samples,
+            uint64_t endTime = SampleFifo::kUnknownTime);
 
   // Mixes one frame for every participant. `outputs` is resized and reused
   // across ticks so the steady state allocates nothing. With `fullMix`,
@@ -57,6 +62,7 @@ class MixMinus {
     SampleFifo fifo{kFrameSamples};
     std::vector<int16_t> frame = std::vector<int16_t>(kFrameSamples);
     bool hasFrame = false;
+    uint64_t due = SampleFifo::kUnknownTime;  // of `frame`
     uint64_t underruns = 0;
   };
 

@@ -28,10 +28,22 @@ GstFlowReturn OnNewSample(GstAppSink* sink, gpointer data) {
   GRef<GstSample> sample = GRef<GstSample>::Adopt(gst_app_sink_pull_sample(sink));
   if (!sample) return GST_FLOW_EOS;
   GstBuffer* buffer = gst_sample_get_buffer(sample.get());
+  // When the buffer's sound was due on the room's clock: its running time
+  // (arrival, as the jitterbuffer timestamps it), the same timeline as the
+  // participant's video in the composite.
+  uint64_t endTime = SampleFifo::kUnknownTime;
+  const GstSegment* segment = gst_sample_get_segment(sample.get());
+  if (buffer && segment && segment->format == GST_FORMAT_TIME && GST_BUFFER_PTS_IS_VALID(buffer) &&
+      GST_BUFFER_DURATION_IS_VALID(buffer)) {
+    const GstClockTime end = gst_segment_to_running_time(segment, GST_FORMAT_TIME,
+                                                         GST_BUFFER_PTS(buffer) + GST_BUFFER_DURATION(buffer));
+    if (GST_CLOCK_TIME_IS_VALID(end)) endTime = end;
+  }
   GstMapInfo map;
   if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
     route->mix->Push(route->participant,
-                     std::span<const int16_t>(reinterpret_cast<const int16_t*>(map.data), map.size / sizeof(int16_t)));
+                     std::span<const int16_t>(reinterpret_cast<const int16_t*>(map.data), map.size / sizeof(int16_t)),
+                     endTime);
     gst_buffer_unmap(buffer, &map);
   }
   return GST_FLOW_OK;
@@ -111,11 +123,18 @@ void RoomAudio::Run() {
         GST_DEBUG("mix input [participant:%s underruns:%" G_GUINT64_FORMAT " dropped:%" G_GUINT64_FORMAT "]",
                   out.participant.c_str(), stats.underruns, stats.droppedSamples);
       }
+      GST_DEBUG("mix delay [%" GST_STIME_FORMAT "]", GST_STIME_ARGS(MixDelay()));
     }
     std::vector<SpeakerDetector::Level> levels;
     levels.reserve(frame_.size());
     for (const auto& out : frame_) levels.push_back({out.participant, out.ownLevel});
     if (auto speaker = speakers_.Update(levels)) onSpeakerChanged_(*speaker);
+    // The mix is kept in step with whoever speaks: their lips and voice are
+    // what a viewer matches.
+    uint64_t dueTime = SampleFifo::kUnknownTime;
+    for (const auto& out : frame_) {
+      if (out.participant == speakers_.Current()) dueTime = out.dueTime;
+    }
 
     // Output timestamps advance by exactly one frame per tick, anchored to
     // the pipeline's running time once, so encoders see a gapless stream.
@@ -129,10 +148,25 @@ void RoomAudio::Run() {
         nextPts = running;
       }
       PushOutputs(nextPts);
+      if (dueTime != SampleFifo::kUnknownTime) TrackMixDelay(GST_CLOCK_DIFF(static_cast<GstClockTime>(dueTime), nextPts));
       nextPts += kFrameDuration;
     }
     lock.lock();
   }
+}
+
+void RoomAudio::TrackMixDelay(GstClockTimeDiff delay) {
+  // Smoothed over about a second (50 ticks): the delay moves with each
+  // input's backlog, and whoever applies it wants a steady timeline.
+  constexpr double kWeight = 1.0 / 50;
+  if (!mixDelayKnown_) {
+    mixDelay_.store(delay, std::memory_order_relaxed);
+    mixDelayKnown_ = true;
+    return;
+  }
+  const auto previous = static_cast<double>(mixDelay_.load(std::memory_order_relaxed));
+  mixDelay_.store(static_cast<GstClockTimeDiff>(previous + kWeight * (static_cast<double>(delay) - previous)),
+                  std::memory_order_relaxed);
 }
 
 void RoomAudio::PushOutputs(GstClockTime pts) {

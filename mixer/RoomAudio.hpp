@@ -10,6 +10,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -47,9 +48,20 @@ class RoomAudio {
 
   static GRef<GstCaps> MixCaps();
 
+  // How much later a mixed frame is timestamped than the active speaker's
+  // sound in it (their running time, the timeline the composite's frames
+  // keep). The mix takes its inputs as they come, not at their running
+  // time: a jitterbuffer hands audio on early when nothing is missing and
+  // late when it waits, each input's backlog adds to it, and each sender's
+  // timeline sits differently; tens of ms either way. A recording of the
+  // room takes it off its audio to keep the speaker's sound and picture
+  // together. Any thread.
+  GstClockTimeDiff MixDelay() const { return mixDelay_.load(std::memory_order_relaxed); }
+
  private:
   void Run();
   void PushOutputs(GstClockTime pts);
+  void TrackMixDelay(GstClockTimeDiff delay);
 
   // Passed by argument.
   GRef<GstElement> pipeline_;
@@ -58,6 +70,8 @@ class RoomAudio {
   // Owned.
   std::shared_ptr<MixMinus> mix_ = std::make_shared<MixMinus>();
   SpeakerDetector speakers_;
+  std::atomic<GstClockTimeDiff> mixDelay_{0};
+  bool mixDelayKnown_ = false;  // tick thread only
   std::vector<MixMinus::Output> frame_;  // tick thread only
   std::vector<int16_t> fullMix_;         // tick thread only
 

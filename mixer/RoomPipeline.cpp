@@ -92,7 +92,19 @@ void RoomPipeline::RemoveParticipant(const std::string& participant) {
 void RoomPipeline::TapRoom(EncodedFrameTap audio, EncodedFrameTap video) {
   fullMix_.reset();
   compositeTap_.reset();
-  if (audio) fullMix_ = std::make_unique<FullMixEncode>(GST_BIN(pipeline_.get()), *audio_, options_.audioBitrate, std::move(audio));
+  if (audio) {
+    // On the composite's timeline: the mix is stamped when it is made, the
+    // composite's frames at their cameras' running time (see MixDelay).
+    EncodedFrameTap onTimeline = [tap = std::move(audio), &mix = *audio_](GstBuffer* frame, GstCaps* caps,
+                                                                         GstClockTime runningTime) mutable {
+      const GstClockTimeDiff delay = mix.MixDelay();
+      if (GST_CLOCK_TIME_IS_VALID(runningTime) && GST_CLOCK_DIFF(delay, runningTime) >= 0)
+        runningTime = static_cast<GstClockTime>(static_cast<GstClockTimeDiff>(runningTime) - delay);
+      tap(frame, caps, runningTime);
+    };
+    fullMix_ = std::make_unique<FullMixEncode>(GST_BIN(pipeline_.get()), *audio_, options_.audioBitrate,
+                                               std::move(onTimeline));
+  }
   if (video) {
     GRef<GstPad> encoded = video_->Vp8EncodedPad();
     compositeTap_ = std::make_unique<PadTap>(encoded.get(), std::move(video));

@@ -6,7 +6,8 @@ namespace plenum::mixer {
 
 SampleFifo::SampleFifo(size_t frameSamples) : frameSamples_(frameSamples), ring_(frameSamples * kMaxFrames) {}
 
-void SampleFifo::Push(std::span<const int16_t> samples) {
+void SampleFifo::Push(std::span<const int16_t> samples, uint64_t endTime) {
+  endTime_ = endTime;
   const size_t capacity = frameSamples_ * kMaxFrames;
   // A single push larger than the cap keeps only its newest part.
   if (samples.size() > capacity) {
@@ -35,6 +36,11 @@ bool SampleFifo::PopFrame(std::span<int16_t> out) {
   head_ = (head_ + frameSamples_) % ring_.size();
   size_ -= frameSamples_;
   return true;
+}
+
+uint64_t SampleFifo::HeadTime(int sampleRate) const {
+  const uint64_t held = size_ * uint64_t{1'000'000'000} / static_cast<uint64_t>(sampleRate);
+  return endTime_ == kUnknownTime || endTime_ < held ? kUnknownTime : endTime_ - held;
 }
 
 void SampleFifo::DropOldest(size_t count) {

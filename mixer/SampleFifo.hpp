@@ -20,14 +20,21 @@ class SampleFifo {
   static constexpr size_t kPrimeFrames = 2;
   static constexpr size_t kMaxFrames = 8;
 
+  static constexpr uint64_t kUnknownTime = UINT64_MAX;
+
   explicit SampleFifo(size_t frameSamples);
 
-  void Push(std::span<const int16_t> samples);
+  // `endTime`: when the last of `samples` ends on the room's clock (ns of
+  // running time), if known.
+  void Push(std::span<const int16_t> samples, uint64_t endTime = kUnknownTime);
   // Pops exactly one frame into `out`; false (and nothing popped) while
   // priming or when less than a frame is buffered.
   bool PopFrame(std::span<int16_t> out);
 
   size_t Size() const { return size_; }
+  // When the oldest sample held (the next one popped) was due on the room's
+  // clock, from the last push's end time; kUnknownTime without one.
+  uint64_t HeadTime(int sampleRate) const;
   uint64_t DroppedSamples() const { return dropped_; }
 
  private:
@@ -39,6 +46,7 @@ class SampleFifo {
   size_t size_ = 0;
   uint64_t dropped_ = 0;
   bool primed_ = false;
+  uint64_t endTime_ = kUnknownTime;
 };
 
 }  // namespace plenum::mixer

@@ -15,6 +15,10 @@ namespace {
 // What a writer may hold in memory per track before it drops frames
 // rather than grow: a disk that stalls longer loses frames, counted.
 constexpr GstClockTime kMaxQueued = 10 * GST_SECOND;
+// A first keyframe this much before the recording's start still opens it.
+constexpr GstClockTime kLeadIn = GST_SECOND / 2;
+// Matroska and WebM keep timestamps in milliseconds: one apart at least.
+constexpr GstClockTime kTimestampStep = GST_MSECOND;
 constexpr GstClockTime kFinishTimeout = 5 * GST_SECOND;
 
 void InitDebug() {
@@ -144,16 +148,31 @@ GstBusSyncReply ContainerWriter::OnBusMessage(GstBus*, GstMessage* message, gpoi
   }
 }
 
-void ContainerWriter::Write(size_t index, GstBuffer* frame, GstCaps* caps) {
-  if (index >= tracks_.size() || failed_ || finished_) return;
+void ContainerWriter::Write(size_t index, GstBuffer* frame, GstCaps* caps, GstClockTime runningTime) {
+  if (index >= tracks_.size() || failed_ || finished_ || !GST_CLOCK_TIME_IS_VALID(runningTime)) return;
   Track& track = *tracks_[index];
-  const GstClockTime pts = GST_BUFFER_PTS(frame);
-  if (!GST_CLOCK_TIME_IS_VALID(pts) || pts < options_.zero) return;
   std::lock_guard lock(track.mutex);
-  if (track.kind == TrackKind::Video && !track.started) {
-    // A decoder can start only at a keyframe; the tap asked for one.
-    if (GST_BUFFER_FLAG_IS_SET(frame, GST_BUFFER_FLAG_DELTA_UNIT)) return;
-    track.started = true;
+  if (!track.started) {
+    if (track.kind == TrackKind::Audio && runningTime < options_.zero) return;
+    // A decoder can start only at a keyframe; the tap asked for one. Frames
+    // reach the tap some tens of ms after their running time, so the one
+    // asked for may be from just before the start: it opens the file at 0
+    // rather than waiting for the next (seconds later).
+    if (track.kind == TrackKind::Video &&
+        (GST_BUFFER_FLAG_IS_SET(frame, GST_BUFFER_FLAG_DELTA_UNIT) || runningTime + kLeadIn < options_.zero))
+      return;
+  }
+  GstClockTime pts = runningTime > options_.zero ? runningTime - options_.zero : 0;
+  if (track.started && pts < track.nextPts) {
+    // Timestamps must rise: a jitterbuffer repeats the last one for a late
+    // packet, and the mix re-anchors after a stall. Sound that overlaps what
+    // is written goes; a picture, which later ones depend on, moves to just
+    // after the one before.
+    if (track.kind == TrackKind::Audio) {
+      ++dropped_;
+      return;
+    }
+    pts = track.nextPts;
   }
   GstAppSrc* source = GST_APP_SRC(track.source.get());
   if (gst_app_src_get_current_level_time(source) > kMaxQueued) {
@@ -164,8 +183,16 @@ void ContainerWriter::Write(size_t index, GstBuffer* frame, GstCaps* caps) {
     gst_app_src_set_caps(source, caps);
     track.capsSet = true;
   }
+  track.started = true;
+  // Sound must not overlap by much either (the mix's timeline is moved a
+  // little at times, see RoomAudio::MixDelay): the next frame starts in
+  // this one's second half at the earliest.
+  const GstClockTime duration = GST_BUFFER_DURATION(frame);
+  track.nextPts = pts + (track.kind == TrackKind::Audio && GST_CLOCK_TIME_IS_VALID(duration) && duration > 2 * kTimestampStep
+                             ? duration / 2
+                             : kTimestampStep);
   GstBuffer* copy = gst_buffer_copy(frame);  // metadata only; the memory is shared
-  GST_BUFFER_PTS(copy) = pts - options_.zero;
+  GST_BUFFER_PTS(copy) = pts;
   GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
   if (gst_app_src_push_buffer(source, copy) != GST_FLOW_OK) ++dropped_;
 }

@@ -52,9 +52,11 @@ class ContainerWriter {
   ContainerWriter& operator=(const ContainerWriter&) = delete;
 
   // One encoded frame of `track` (an index into the constructor's tracks),
-  // with its caps; any thread, never blocks (a queue that the disk cannot
-  // keep up with drops its oldest). Video starts at its first keyframe.
-  void Write(size_t track, GstBuffer* frame, GstCaps* caps);
+  // with its caps and its running time on the room's clock (the frame's
+  // own PTS is in its pad's segment, which differs from pad to pad); any
+  // thread, never blocks (a queue that the disk cannot keep up with drops
+  // its oldest). Video starts at its first keyframe.
+  void Write(size_t track, GstBuffer* frame, GstCaps* caps, GstClockTime runningTime);
 
   // Ends every track, waits (a few seconds at most) for the muxer to write
   // what it holds, and closes the files. Control thread.
@@ -72,7 +74,8 @@ class ContainerWriter {
     GRef<GstElement> source;
     std::mutex mutex;
     bool capsSet = false;
-    bool started = false;  // video: a keyframe has been written
+    bool started = false;  // a frame has been written (video: from a keyframe)
+    GstClockTime nextPts = 0;  // the earliest timestamp the next frame may have
   };
   static GstBusSyncReply OnBusMessage(GstBus* bus, GstMessage* message, gpointer data);
 

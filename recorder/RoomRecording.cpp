@@ -100,14 +100,14 @@ void RoomRecording::Journal(const std::string& type,
 }
 
 RoomRecording::FrameTap RoomRecording::RoomAudioTap() {
-  return [writer = std::weak_ptr<ContainerWriter>(room_)](GstBuffer* frame, GstCaps* caps) {
-    if (auto room = writer.lock()) room->Write(0, frame, caps);
+  return [writer = std::weak_ptr<ContainerWriter>(room_)](GstBuffer* frame, GstCaps* caps, GstClockTime runningTime) {
+    if (auto room = writer.lock()) room->Write(0, frame, caps, runningTime);
   };
 }
 
 RoomRecording::FrameTap RoomRecording::RoomVideoTap() {
-  return [writer = std::weak_ptr<ContainerWriter>(room_)](GstBuffer* frame, GstCaps* caps) {
-    if (auto room = writer.lock()) room->Write(1, frame, caps);
+  return [writer = std::weak_ptr<ContainerWriter>(room_)](GstBuffer* frame, GstCaps* caps, GstClockTime runningTime) {
+    if (auto room = writer.lock()) room->Write(1, frame, caps, runningTime);
   };
 }
 
@@ -123,11 +123,11 @@ std::pair<RoomRecording::FrameTap, RoomRecording::FrameTap> RoomRecording::AddPa
   auto entry = std::make_shared<Participant>();
   participants_[participant] = entry;
   const auto tapOf = [this, participant](const std::shared_ptr<Stream>& stream) -> FrameTap {
-    return [stream, participant, poster = poster_, self = this](GstBuffer* frame, GstCaps* caps) {
+    return [stream, participant, poster = poster_, self = this](GstBuffer* frame, GstCaps* caps, GstClockTime runningTime) {
       std::lock_guard lock(stream->mutex);
       if (stream->closed) return;
       if (stream->writer) {
-        stream->writer->Write(0, frame, caps);
+        stream->writer->Write(0, frame, caps, runningTime);
       } else if (!stream->requested) {
         // Its file is made on the control thread; frames until then are
         // lost (a video file starts at the next keyframe anyway).

@@ -35,8 +35,9 @@ class ArchiveKey;
 
 class RoomRecording {
  public:
-  // Gets encoded frames with their caps; any thread, never blocks.
-  using FrameTap = std::function<void(GstBuffer* frame, GstCaps* caps)>;
+  // Gets encoded frames with their caps and running time on the room's
+  // clock; any thread, never blocks.
+  using FrameTap = std::function<void(GstBuffer* frame, GstCaps* caps, GstClockTime runningTime)>;
 
   struct Settings {
     std::string recordingsDir;

@@ -1,6 +1,7 @@
 // The measurement helpers on synthetic signals with known answers.
 
 #include "testclient/Analysis.hpp"
+#include "testclient/SyncMarks.hpp"
 
 #include <gtest/gtest.h>
 
@@ -109,6 +110,40 @@ TEST(RgbFromArgb, IgnoresAlpha) {
   EXPECT_EQ(colour.r, 0x12);
   EXPECT_EQ(colour.g, 0x34);
   EXPECT_EQ(colour.b, 0x56);
+}
+
+// Sync marks: a 3 kHz burst of 100 ms each second over a quieter tone, found
+// to within a few milliseconds of where they start.
+TEST(SyncMarks, FindsTheBurstsInAudioWhereTheyStart) {
+  constexpr int kRate = 48000;
+  std::vector<float> samples(3 * kRate);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const double t = static_cast<double>(i) / kRate;
+    const double sinceMark = std::fmod(t - 0.3, kMarkPeriodSeconds);
+    const bool inMark = t >= 0.3 && sinceMark < kMarkLengthSeconds;
+    samples[i] = static_cast<float>(inMark ? 0.5 * std::sin(2 * std::numbers::pi * kMarkToneHz * t)
+                                           : 0.25 * std::sin(2 * std::numbers::pi * 440.0 * t));
+  }
+  std::vector<double> level, times;
+  MarkToneLevel(samples, kRate, 0.005, 0.001, &level, &times);
+  const std::vector<double> onsets = FindMarkOnsets(level, times);
+  ASSERT_EQ(onsets.size(), 3u);
+  for (std::size_t i = 0; i < onsets.size(); ++i) EXPECT_NEAR(onsets[i], 0.3 + i, 0.005);
+}
+
+TEST(SyncMarks, FindsBrightFramesAndSkipsOneUnderWayAtTheStart) {
+  // 30 frames a second; bright from 0 to 0.1 s (under way at the start)
+  // and from 1.0 s and 2.0 s.
+  std::vector<double> level, times;
+  for (int frame = 0; frame < 90; ++frame) {
+    const double t = frame / 30.0;
+    times.push_back(t);
+    level.push_back(std::fmod(t, 1.0) < 0.1 ? 200.0 : 40.0);
+  }
+  const std::vector<double> onsets = FindMarkOnsets(level, times);
+  ASSERT_EQ(onsets.size(), 2u);
+  EXPECT_NEAR(onsets[0], 1.0, 1e-9);
+  EXPECT_NEAR(onsets[1], 2.0, 1e-9);
 }
 
 }  // namespace

@@ -9,12 +9,14 @@
 #include "support/E2eExpectations.hpp"
 #include "support/ServerTest.hpp"
 #include "testclient/Analysis.hpp"
+#include "testclient/SyncMarks.hpp"
 #include "testclient/TemporaryDirectory.hpp"
 #include "testclient/TimeoutScale.hpp"
 
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <tuple>
 #include <cstdio>
@@ -128,6 +130,82 @@ RgbFrame LastFrame(const std::string& file, const std::string& scratch, int widt
 // dB of `hz` over the noise probe in `audio`.
 double ToneOverNoiseDb(const std::vector<float>& audio, double hz) {
   return PowerRatioDb(GoertzelPower(audio, hz, kSampleRate), GoertzelPower(audio, kNoiseProbeHz, kSampleRate));
+}
+
+// The times (s) of the sync marks in the file's audio (its first audio
+// stream, on the file's timeline: gaps filled, so sample n is at n/48000 s).
+std::vector<double> AudioMarks(const std::string& file, const std::string& scratch) {
+  const std::string raw = scratch + "/marks.s16";
+  fs::remove(raw);
+  RunCommand(kFfmpeg, {"-v", "error", "-i", file, "-map", "0:a:0", "-af", "aresample=async=1:min_hard_comp=0.001:first_pts=0", "-f",
+                       "s16le", "-ac", "1", "-ar", std::to_string(kSampleRate), raw},
+             120s);
+  std::ifstream in(raw, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<float> samples(bytes.size() / 2);
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    std::int16_t s;
+    std::memcpy(&s, bytes.data() + 2 * i, 2);
+    samples[i] = static_cast<float>(s) / 32768.0f;
+  }
+  std::vector<double> level, times;
+  MarkToneLevel(samples, kSampleRate, 0.005, 0.001, &level, &times);
+  return FindMarkOnsets(level, times);
+}
+
+// The times (s) of the sync marks in the file's video: the frames whose
+// mean brightness jumps (the marked sender's picture, or its tile, white).
+std::vector<double> VideoMarks(const std::string& file, const std::string& scratch) {
+  const std::string raw = scratch + "/marks.gray";
+  fs::remove(raw);
+  RunCommand(kFfmpeg, {"-v", "error", "-i", file, "-map", "0:v:0", "-fps_mode", "passthrough", "-vf",
+                       "scale=32:18", "-f", "rawvideo", "-pix_fmt", "gray", raw},
+             120s);
+  const CommandRun frames = RunCommand(
+      kFfprobe, {"-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0", file},
+      120s);
+  std::vector<double> times;
+  std::istringstream lines(frames.output);
+  for (std::string line; std::getline(lines, line);) {
+    try {
+      times.push_back(std::stod(line));
+    } catch (const std::exception&) {
+    }
+  }
+  std::ifstream in(raw, std::ios::binary);
+  std::vector<unsigned char> pixels((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  constexpr std::size_t kFrameBytes = 32 * 18;
+  std::vector<double> level;
+  for (std::size_t at = 0; at + kFrameBytes <= pixels.size(); at += kFrameBytes) {
+    double sum = 0;
+    for (std::size_t i = 0; i < kFrameBytes; ++i) sum += pixels[at + i];
+    level.push_back(sum / kFrameBytes);
+  }
+  if (level.size() != times.size()) return {};  // frames and times must pair up
+  return FindMarkOnsets(level, times);
+}
+
+// How far each video mark is from the audio mark nearest to it (video
+// minus audio, s), for the marks both have.
+std::vector<double> MarkOffsets(const std::vector<double>& audio, const std::vector<double>& video) {
+  std::vector<double> offsets;
+  for (double v : video) {
+    const auto nearest = std::min_element(audio.begin(), audio.end(),
+                                          [v](double x, double y) { return std::abs(x - v) < std::abs(y - v); });
+    if (nearest != audio.end() && std::abs(*nearest - v) < kMarkPeriodSeconds / 2) offsets.push_back(v - *nearest);
+  }
+  return offsets;
+}
+
+std::string DescribeOffsets(const std::vector<double>& offsets) {
+  if (offsets.empty()) return "no marks paired";
+  const auto [low, high] = std::minmax_element(offsets.begin(), offsets.end());
+  double sum = 0;
+  for (double o : offsets) sum += o;
+  char text[160];
+  std::snprintf(text, sizeof text, "%zu marks, video minus audio %.0f..%.0f ms (mean %.0f ms)", offsets.size(),
+                *low * 1000, *high * 1000, sum / offsets.size() * 1000);
+  return text;
 }
 
 class RecordingTest : public ServerTest {
@@ -263,6 +341,61 @@ TEST_F(RecordingTest, RecordsTheRoomAsHeardAndSeenAndEachParticipantAsSent) {
   verified = RunPlenum({"verify", directory});
   EXPECT_EQ(verified.status, 1) << verified.output;
   EXPECT_NE(verified.output.find("missing file " + b_->Id() + ".audio.webm"), std::string::npos) << verified.output;
+}
+
+// A sender whose sound and picture carry marks at the same instants (a
+// 3 kHz burst and a white picture, once a second) speaks in a room: in the
+// room's file its picture marks stay within 100 ms of its sound marks, and
+// steady (no drift). The mix takes its inputs as they come and the
+// composite at their running time; RoomAudio::MixDelay puts the speaker's
+// sound back on the composite's timeline. The sender's own files are
+// measured and printed, not yet held to it (see the notes).
+// Records PLENUM_SYNC_SECONDS (default 30) after the call is up.
+TEST_F(RecordingTest, TheRoomKeepsTheSpeakersSoundAndPictureTogether) {
+  const char* asked = std::getenv("PLENUM_SYNC_SECONDS");
+  const int seconds = asked && std::atoi(asked) > 0 ? std::atoi(asked) : 30;
+  const std::string room = UniqueRoom("rec-sync");
+  MediaClientOptions marked = ParticipantOptions("sync-a", kToneA, kColourA);
+  marked.syncMarks = true;
+  marked.framerate = 30;  // a mark lands on a frame within 33 ms
+  a_ = Participant(marked);
+  // B listens, quietly: A is the one speaking, whose voice the mix follows.
+  MediaClientOptions listener = ParticipantOptions("sync-b", kToneB, kColourB);
+  listener.toneVolume = 0.02;
+  b_ = Participant(listener);
+  ASSERT_TRUE(AllConnect({a_.get(), b_.get()}, room, 20s)) << Context();
+  for (RoomParticipant* p : {a_.get(), b_.get()}) {
+    ASSERT_TRUE(p->Received().WaitForMoreVideo(10, 15s)) << p->Describe(true) << Context();
+  }
+  const HttpResult start = StartRecording(room);
+  ASSERT_EQ(start.status, 201);
+  const std::string id = start.Json()->optValue<std::string>("id", "");
+  const std::string directory = start.Json()->optValue<std::string>("directory", "");
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  ASSERT_EQ(Server().Delete("/api/v1/rooms/" + room + "/recordings/" + id).status, 200) << Context();
+
+  TemporaryDirectory scratch("plenum-sync-test");
+  const auto offsetsOf = [&](const std::string& audioFile, const std::string& videoFile) {
+    const std::vector<double> audio = AudioMarks(audioFile, scratch.Path());
+    const std::vector<double> video = VideoMarks(videoFile, scratch.Path());
+    std::vector<double> offsets = MarkOffsets(audio, video);
+    std::printf("%s: %zu sound marks, %zu picture marks; %s\n", fs::path(videoFile).filename().c_str(), audio.size(),
+                video.size(), DescribeOffsets(offsets).c_str());
+    std::sort(offsets.begin(), offsets.end());
+    return offsets;
+  };
+  offsetsOf(directory + "/" + a_->Id() + ".audio.webm", directory + "/" + a_->Id() + ".video.webm");
+  const std::vector<double> offsets = offsetsOf(directory + "/room-00000.webm", directory + "/room-00000.webm");
+  // Every second but the first and last has its mark.
+  ASSERT_GE(static_cast<int>(offsets.size()), seconds - 3) << DescribeOffsets(offsets);
+  const double median = offsets[offsets.size() / 2];
+  EXPECT_LT(std::abs(median), 0.1) << DescribeOffsets(offsets);
+  // Steady: all but the first few marks (while the mix learns how late its
+  // speaker comes) within 40 ms of the median, and all within 100 ms of
+  // being in sync after those.
+  const auto steady =
+      std::count_if(offsets.begin(), offsets.end(), [median](double o) { return std::abs(o - median) < 0.04; });
+  EXPECT_GE(steady, static_cast<long>(offsets.size()) - 3) << DescribeOffsets(offsets);
 }
 
 TEST_F(RecordingTest, AKilledServerLeavesAPlayableFileThatItSealsAtItsNextStart) {

@@ -145,5 +145,28 @@ TEST(MixMinus, RemovedParticipantNoLongerMixed) {
   EXPECT_EQ(out["a"], Constant(0));
 }
 
+TEST(MixMinus, EachOutputSaysWhenItsOwnFrameWasDue) {
+  MixMinus mix;
+  for (const char* id : {"a", "b"}) mix.AddParticipant(id);
+  constexpr size_t kPrimed = MixMinus::kFrameSamples * SampleFifo::kPrimeFrames;
+  // a's next frame was due at 1.000 s (two frames end at 1.040 s); b has
+  // no times.
+  mix.Push("a", std::vector<int16_t>(kPrimed, 1), 1'040'000'000);
+  mix.Push("b", std::vector<int16_t>(kPrimed, 1));
+  std::vector<MixMinus::Output> outputs;
+  std::map<std::string, uint64_t> due;
+  const auto mixOnce = [&] {
+    mix.MixFrame(outputs);
+    for (const auto& out : outputs) due[out.participant] = out.dueTime;
+  };
+  mixOnce();
+  EXPECT_EQ(due["a"], 1'000'000'000u);
+  EXPECT_EQ(due["b"], SampleFifo::kUnknownTime);
+  mixOnce();
+  EXPECT_EQ(due["a"], 1'020'000'000u);
+  mixOnce();  // a ran dry
+  EXPECT_EQ(due["a"], SampleFifo::kUnknownTime);
+}
+
 }  // namespace
 }  // namespace plenum::mixer

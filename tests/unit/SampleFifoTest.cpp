@@ -64,5 +64,20 @@ TEST(SampleFifo, OversizedPushKeepsItsNewestPart) {
   EXPECT_EQ(last, Ramp(kFrame, kFrame * 19));
 }
 
+TEST(SampleFifo, HeadTimeIsWhenTheNextSamplePoppedWasDue) {
+  constexpr int kRate = 1000;  // one sample a millisecond
+  SampleFifo fifo(kFrame);
+  EXPECT_EQ(fifo.HeadTime(kRate), SampleFifo::kUnknownTime) << "no time pushed yet";
+  // Three frames ending at 100 ms: the oldest sample was due at 88 ms.
+  fifo.Push(Ramp(kFrame * 3, 0), 100'000'000);
+  EXPECT_EQ(fifo.HeadTime(kRate), 88'000'000u);
+  std::vector<int16_t> out(kFrame);
+  ASSERT_TRUE(fifo.PopFrame(out));
+  EXPECT_EQ(fifo.HeadTime(kRate), 92'000'000u);
+  // A push without a time makes it unknown again.
+  fifo.Push(Ramp(kFrame, 0));
+  EXPECT_EQ(fifo.HeadTime(kRate), SampleFifo::kUnknownTime);
+}
+
 }  // namespace
 }  // namespace plenum::mixer

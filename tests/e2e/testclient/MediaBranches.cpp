@@ -33,18 +33,25 @@ GRefPtr<GstElement> MakeBranchBin(const std::string& description, const std::str
 const char* ToString(VideoCodec codec) { return codec == VideoCodec::kH264 ? "H264" : "VP8"; }
 
 std::string AudioSendDescription(const MediaClientOptions& options) {
+  // With sync marks, the raw audio passes an element the marks are drawn
+  // on (kAudioMarksName), in a format they can be drawn in.
+  const std::string marks =
+      options.syncMarks
+          ? Format(" ! audio/x-raw,format=S16LE,channels=1,rate=48000 ! identity name=%s ! audioconvert", kAudioMarksName)
+          : "";
   return Format(
       "audiotestsrc is-live=true wave=sine freq=%.3f volume=%.3f"
-      " ! audioconvert ! audioresample ! opusenc"
+      " ! audioconvert%s ! audioresample ! opusenc"
       " ! rtpopuspay pt=%d ! capsfilter caps=\"application/x-rtp,media=audio,encoding-name=OPUS,payload=%d\"",
-      options.toneHz, options.toneVolume, kOpusPayloadType, kOpusPayloadType);
+      options.toneHz, options.toneVolume, marks.c_str(), kOpusPayloadType, kOpusPayloadType);
 }
 
 std::string VideoSendDescription(const MediaClientOptions& options) {
   const std::string source = Format(
       "videotestsrc is-live=true pattern=solid-color foreground-color=0x%08x"
-      " ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! videoconvert",
-      options.colourArgb, options.width, options.height, options.framerate);
+      " ! video/x-raw,width=%d,height=%d,framerate=%d/1 ! videoconvert%s",
+      options.colourArgb, options.width, options.height, options.framerate,
+      options.syncMarks ? Format(" ! video/x-raw,format=I420 ! identity name=%s", kVideoMarksName).c_str() : "");
   if (options.videoCodec == VideoCodec::kH264) {
     // Constrained baseline and SPS/PPS before every IDR: what WebRTC peers
     // (browsers included) can decode when they join mid-stream. The mode is

@@ -19,6 +19,10 @@ inline constexpr int kOpusPayloadType = 111;
 inline constexpr int kVp8PayloadType = 96;
 inline constexpr int kH264PayloadType = 102;
 
+// Names of the elements the sync marks are drawn on, inside the send bins.
+inline constexpr const char* kAudioMarksName = "audio-marks";
+inline constexpr const char* kVideoMarksName = "video-marks";
+
 // Name of the appsink inside a receive bin.
 inline constexpr const char* kReceiveSinkName = "sink";
 

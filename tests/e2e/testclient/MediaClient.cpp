@@ -5,6 +5,7 @@
 #include "testclient/GstRuntime.hpp"
 #include "testclient/IceRestriction.hpp"
 #include "testclient/MediaBranches.hpp"
+#include "testclient/SyncMarks.hpp"
 #include "testclient/MediaTaps.hpp"
 #include "testclient/SessionDescription.hpp"
 #include "testclient/WebRtcStats.hpp"
@@ -55,6 +56,12 @@ MediaClient::MediaClient(MediaClientOptions options, Listener& listener)
                  static_cast<guint>(options_.latency.count()), nullptr);
     gst_bin_add(GST_BIN(pipeline_.get()), webrtc_.get());
     RestrictIceToAddress(webrtc_.get(), options_.iceAddress);
+    // Sender reports map RTP time to when media was captured, as browsers'
+    // do, rather than to when it was sent (rtpbin's default), so that a
+    // receiver lines this client's audio and video up as it would a
+    // browser's.
+    if (auto rtpbin = AdoptGRef(gst_bin_get_by_name(GST_BIN(webrtc_.get()), "rtpbin")))
+      g_object_set(rtpbin.get(), "rtcp-sync-send-time", FALSE, nullptr);
 
     auto bus = AdoptGRef(gst_element_get_bus(pipeline_.get()));
     gst_bus_set_sync_handler(bus.get(), &MediaClient::BusSyncThunk, this, nullptr);
@@ -105,16 +112,23 @@ void MediaClient::BuildSendBranches() {
     auto sink = AdoptGRef(gst_element_request_pad_simple(webrtc_.get(), "sink_%u"));
     if (!source || !sink || gst_pad_link(source.get(), sink.get()) != GST_PAD_LINK_OK)
       throw std::runtime_error("cannot link " + name + " to webrtcbin");
+    return bin;
+  };
+  // The element of `bin` the sync marks are drawn on, if it has one.
+  auto marked = [](const GRefPtr<GstElement>& bin, const char* name) {
+    return bin ? AdoptGRef(gst_bin_get_by_name(GST_BIN(bin.get()), name)) : GRefPtr<GstElement>();
   };
 
+  GRefPtr<GstElement> audio, video;
   if (options_.sendAudio)
-    plug(AudioSendDescription(options_), "audio-send-" + options_.name);
+    audio = plug(AudioSendDescription(options_), "audio-send-" + options_.name);
   else
     AddReceiveOnlyTransceiver(true);
   if (options_.sendVideo)
-    plug(VideoSendDescription(options_), "video-send-" + options_.name);
+    video = plug(VideoSendDescription(options_), "video-send-" + options_.name);
   else
     AddReceiveOnlyTransceiver(false);
+  if (options_.syncMarks) AddSyncMarks(marked(audio, kAudioMarksName).get(), marked(video, kVideoMarksName).get());
 }
 
 // A client that does not send a kind still receives it (the room's mix or

@@ -31,6 +31,10 @@ struct MediaClientOptions {
   int height = 240;
   int framerate = 15;
 
+  // Sync marks in what it sends (testclient/SyncMarks.hpp): a 3 kHz burst
+  // and a white picture at the same instant, once a second.
+  bool syncMarks = false;
+
   // The only local address ICE may gather on. The test machines' other
   // interfaces are not to be used: all media stays on loopback.
   std::string iceAddress = "127.0.0.1";

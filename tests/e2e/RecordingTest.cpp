@@ -88,13 +88,16 @@ std::string DecodeErrors(const std::string& file) {
   return run.status == 0 ? run.output : "exit " + std::to_string(run.status) + ": " + run.output;
 }
 
-// The file's audio, decoded to mono 48 kHz, the last `seconds` of it.
-std::vector<float> DecodedAudio(const std::string& file, const std::string& scratch, double seconds) {
+// The file's first audio stream, decoded to mono 48 kHz. `onTimeline`:
+// gaps filled and overlaps cut, so that sample n is at n/48000 s of the
+// file's timeline (ffmpeg otherwise plays packets back to back).
+std::vector<float> DecodeAudio(const std::string& file, const std::string& scratch, bool onTimeline = false) {
   const std::string raw = scratch + "/audio.s16";
   fs::remove(raw);
-  RunCommand(kFfmpeg, {"-v", "error", "-i", file, "-map", "0:a:0", "-f", "s16le", "-ac", "1", "-ar",
-                       std::to_string(kSampleRate), raw},
-             30s);
+  std::vector<std::string> args{"-v", "error", "-i", file, "-map", "0:a:0"};
+  if (onTimeline) args.insert(args.end(), {"-af", "aresample=async=1:min_hard_comp=0.001:first_pts=0"});
+  args.insert(args.end(), {"-f", "s16le", "-ac", "1", "-ar", std::to_string(kSampleRate), raw});
+  RunCommand(kFfmpeg, args, 120s);
   std::ifstream in(raw, std::ios::binary);
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<float> samples(bytes.size() / 2);
@@ -103,6 +106,12 @@ std::vector<float> DecodedAudio(const std::string& file, const std::string& scra
     std::memcpy(&s, bytes.data() + 2 * i, 2);
     samples[i] = static_cast<float>(s) / 32768.0f;
   }
+  return samples;
+}
+
+// The file's audio, decoded to mono 48 kHz, the last `seconds` of it.
+std::vector<float> DecodedAudio(const std::string& file, const std::string& scratch, double seconds) {
+  std::vector<float> samples = DecodeAudio(file, scratch);
   const std::size_t keep = static_cast<std::size_t>(seconds * kSampleRate);
   if (samples.size() > keep) samples.erase(samples.begin(), samples.end() - static_cast<std::ptrdiff_t>(keep));
   return samples;
@@ -135,19 +144,7 @@ double ToneOverNoiseDb(const std::vector<float>& audio, double hz) {
 // The times (s) of the sync marks in the file's audio (its first audio
 // stream, on the file's timeline: gaps filled, so sample n is at n/48000 s).
 std::vector<double> AudioMarks(const std::string& file, const std::string& scratch) {
-  const std::string raw = scratch + "/marks.s16";
-  fs::remove(raw);
-  RunCommand(kFfmpeg, {"-v", "error", "-i", file, "-map", "0:a:0", "-af", "aresample=async=1:min_hard_comp=0.001:first_pts=0", "-f",
-                       "s16le", "-ac", "1", "-ar", std::to_string(kSampleRate), raw},
-             120s);
-  std::ifstream in(raw, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<float> samples(bytes.size() / 2);
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    std::int16_t s;
-    std::memcpy(&s, bytes.data() + 2 * i, 2);
-    samples[i] = static_cast<float>(s) / 32768.0f;
-  }
+  const std::vector<float> samples = DecodeAudio(file, scratch, true);
   std::vector<double> level, times;
   MarkToneLevel(samples, kSampleRate, 0.005, 0.001, &level, &times);
   return FindMarkOnsets(level, times);

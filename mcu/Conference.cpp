@@ -66,6 +66,8 @@ void Conference::Handle(SessionId id, ClientRequest request) {
         room.Offer(session.participant, offer->sdp);
       } else if (const auto* candidate = std::get_if<CandidateRequest>(&request)) {
         room.Candidate(session.participant, *candidate);
+      } else if (const auto* mute = std::get_if<MuteRequest>(&request)) {
+        room.Mute(session.participant, *mute);
       }
     } catch (const ProtocolError& error) {
       session.channel->SendError(error.code(), error.what());

@@ -26,8 +26,14 @@ struct CandidateRequest {
   unsigned sdpMLineIndex = 0;
 };
 struct LeaveRequest {};
+// The client stopped (true) or resumed (false) sending a medium; a field
+// left out keeps its state. Plenum's extension of PROTOCOL.md (README).
+struct MuteRequest {
+  std::optional<bool> audio;
+  std::optional<bool> video;
+};
 
-using ClientRequest = std::variant<JoinRequest, OfferRequest, CandidateRequest, LeaveRequest>;
+using ClientRequest = std::variant<JoinRequest, OfferRequest, CandidateRequest, LeaveRequest, MuteRequest>;
 
 struct IceCandidate {
   std::string candidate;  // empty: end of candidates
@@ -39,6 +45,9 @@ struct ParticipantInfo {
   std::string id;
   std::string name;
   TimePoint joinedAt;
+  // As the participant's client last said (MuteRequest).
+  bool audioMuted = false;
+  bool videoMuted = false;
 };
 
 // What a room is asked to be, from the REST API or the server defaults.

@@ -35,6 +35,8 @@ class ParticipantChannel {
   virtual void SendCandidate(const IceCandidate& candidate) = 0;
   virtual void SendParticipantJoined(const ParticipantInfo& participant) = 0;
   virtual void SendParticipantLeft(const std::string& participant) = 0;
+  // Someone else muted or unmuted (their current state).
+  virtual void SendParticipantMuted(const ParticipantInfo& participant) = 0;
   // Empty: nobody is speaking (sent as null).
   virtual void SendSpeaker(const std::string& participant) = 0;
   virtual void SendRecording(bool active) = 0;

@@ -63,7 +63,7 @@ std::vector<ParticipantInfo> Room::Join(const ParticipantInfo& participant,
     throw ProtocolError(ErrorCode::Internal,
                         "this server records every room (recording-required) and cannot record this one: " + reason);
   }
-  if (recording_) TapParticipant(participant.id, participant.name);
+  if (recording_) TapParticipant(participant);
   std::vector<ParticipantInfo> others;
   for (const Member& member : roster_) {
     others.push_back(member.info);
@@ -133,7 +133,7 @@ RecordingInfo Room::StartRecording() {
     return failed;
   }
   pipeline_->TapRoom(recording_->RoomAudioTap(), recording_->RoomVideoTap());
-  for (const Member& member : roster_) TapParticipant(member.info.id, member.info.name);
+  for (const Member& member : roster_) TapParticipant(member.info);
   PLENUM_LOG_INFO("start recording [room:%s recording:%s directory:%s]", id().c_str(), recording_->id().c_str(),
                   recording_->directory().c_str());
   TellRecording(true);
@@ -147,9 +147,12 @@ RecordingInfo Room::StopRecording(const std::string& recording) {
   return *EndRecording();
 }
 
-void Room::TapParticipant(const std::string& participant, const std::string& name) {
-  auto [audio, video] = recording_->AddParticipant(participant, name);
-  pipeline_->TapParticipant(participant, std::move(audio), std::move(video));
+void Room::TapParticipant(const ParticipantInfo& participant) {
+  auto [audio, video] = recording_->AddParticipant(participant.id, participant.name);
+  pipeline_->TapParticipant(participant.id, std::move(audio), std::move(video));
+  // A recording that starts in the middle of a call knows who is muted.
+  if (participant.audioMuted) recording_->Mute(participant.id, "audio", true);
+  if (participant.videoMuted) recording_->Mute(participant.id, "video", true);
 }
 
 // Detaches every tap first (no streaming thread is inside the recording
@@ -207,6 +210,26 @@ void Room::Offer(const std::string& participant, const std::string& sdp) {
     throw ProtocolError(
         error.kind() == mixer::OfferError::Kind::Malformed ? ErrorCode::BadRequest : ErrorCode::UnsupportedMedia,
         error.what());
+  }
+}
+
+void Room::Mute(const std::string& participant, const MuteRequest& request) {
+  Member* member = Find(participant);
+  if (!member) throw ProtocolError(ErrorCode::NotJoined, "join a room before muting");
+  bool changed = false;
+  const auto apply = [&](const std::optional<bool>& wanted, bool& state, const char* media) {
+    if (!wanted || *wanted == state) return;
+    state = *wanted;
+    changed = true;
+    PLENUM_LOG_INFO("%s [room:%s participant:%s media:%s]", state ? "mute" : "unmute", id().c_str(),
+                    participant.c_str(), media);
+    if (recording_) recording_->Mute(participant, media, state);
+  };
+  apply(request.audio, member->info.audioMuted, "audio");
+  apply(request.video, member->info.videoMuted, "video");
+  if (!changed) return;
+  for (const Member& other : roster_) {
+    if (other.info.id != participant) other.channel->SendParticipantMuted(member->info);
   }
 }
 

@@ -55,6 +55,9 @@ class Room : private mixer::RoomPipeline::Listener, private recorder::RoomRecord
   // Throws ProtocolError(bad-request | unsupported-media); nothing changes then.
   void Offer(const std::string& participant, const std::string& sdp);
   void Candidate(const std::string& participant, const CandidateRequest& candidate);
+  // Records the client's word that it stopped or resumed sending (the
+  // archive's timeline) and tells the others; a repeat changes nothing.
+  void Mute(const std::string& participant, const MuteRequest& request);
 
  private:
   struct Member {
@@ -63,7 +66,7 @@ class Room : private mixer::RoomPipeline::Listener, private recorder::RoomRecord
   };
   Member* Find(const std::string& participant);
   RecordingInfo DescribeRecording(const recorder::RoomRecording& recording) const;
-  void TapParticipant(const std::string& participant, const std::string& name);
+  void TapParticipant(const ParticipantInfo& participant);
   std::optional<RecordingInfo> EndRecording();  // what it was, if one ran
   void DetachRecordingTaps();
   void TellRecording(bool active);

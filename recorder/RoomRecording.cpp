@@ -186,6 +186,15 @@ void RoomRecording::RemoveParticipant(const std::string& participant) {
   }
 }
 
+void RoomRecording::Mute(const std::string& participant, const std::string& media, bool muted) {
+  if (state_ != "recording" || !participants_.contains(participant)) return;
+  try {
+    Journal(muted ? "mute" : "unmute", {{"participant", participant}, {"media", media}});
+  } catch (const std::exception& error) {
+    Fail(error.what());
+  }
+}
+
 // Its taps drop frames from now on; its files are finished.
 void RoomRecording::CloseStreams(Participant& participant) {
   for (const auto& stream : {participant.audio, participant.video}) {

@@ -77,6 +77,9 @@ class RoomRecording {
   // Journals the leave and closes the participant's files; call once the
   // taps are detached.
   void RemoveParticipant(const std::string& participant);
+  // Journals that the participant stopped (muted) or resumed sending
+  // `media` ("audio" or "video"), as their client said.
+  void Mute(const std::string& participant, const std::string& media, bool muted);
 
   // Closes every file and seals the archive as "finished" (or as "failed"
   // with `reason`). Nothing once stopped.

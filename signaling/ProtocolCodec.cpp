@@ -23,6 +23,13 @@ std::string RequireString(const Object& object, const std::string& key) {
   return value.extract<std::string>();
 }
 
+std::optional<bool> OptionalBool(const Object& object, const std::string& key) {
+  if (!object.has(key) || object.isNull(key)) return std::nullopt;
+  const Poco::Dynamic::Var value = object.get(key);
+  if (!value.isBoolean()) Bad("field '" + key + "' must be true or false");
+  return value.extract<bool>();
+}
+
 std::optional<std::string> OptionalString(const Object& object, const std::string& key) {
   if (!object.has(key) || object.isNull(key)) return std::nullopt;
   return RequireString(object, key);
@@ -44,6 +51,8 @@ Object ParticipantObject(const mcu::ParticipantInfo& participant) {
   Object object;
   object.set("id", participant.id);
   object.set("name", participant.name);
+  object.set("audioMuted", participant.audioMuted);
+  object.set("videoMuted", participant.videoMuted);
   return object;
 }
 
@@ -86,6 +95,11 @@ mcu::ClientRequest ParseClientMessage(const std::string& text) {
     return candidate;
   }
   if (type == "leave") return mcu::LeaveRequest{};
+  if (type == "mute") {
+    mcu::MuteRequest mute{OptionalBool(*message, "audio"), OptionalBool(*message, "video")};
+    if (!mute.audio && !mute.video) Bad("a mute names 'audio', 'video' or both");
+    return mute;
+  }
   Bad("unknown message type '" + type + "'");
 }
 
@@ -144,6 +158,14 @@ std::string EncodeSpeaker(const std::string& participant) {
   } else {
     object.set("participant", participant);
   }
+  return Stringify(object);
+}
+
+std::string EncodeParticipantMuted(const mcu::ParticipantInfo& participant) {
+  Object object = Typed("participant-muted");
+  object.set("participant", participant.id);
+  object.set("audioMuted", participant.audioMuted);
+  object.set("videoMuted", participant.videoMuted);
   return Stringify(object);
 }
 

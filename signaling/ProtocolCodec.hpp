@@ -19,6 +19,8 @@ std::string EncodeCandidate(const mcu::IceCandidate& candidate);
 std::string EncodeParticipantJoined(const mcu::ParticipantInfo& participant);
 std::string EncodeParticipantLeft(const std::string& participant);
 std::string EncodeSpeaker(const std::string& participant);  // empty -> null
+// Plenum's extension: someone else's mute state changed.
+std::string EncodeParticipantMuted(const mcu::ParticipantInfo& participant);
 std::string EncodeRecording(bool active);
 std::string EncodeError(mcu::ErrorCode code, const std::string& message);
 

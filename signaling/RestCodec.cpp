@@ -69,6 +69,8 @@ Object RoomToJson(const mcu::RoomInfo& room) {
     entry.set("id", participant.id);
     entry.set("name", participant.name);
     entry.set("joinedAt", FormatTime(participant.joinedAt));
+    entry.set("audioMuted", participant.audioMuted);
+    entry.set("videoMuted", participant.videoMuted);
     participants.add(entry);
   }
   object.set("participants", participants);

@@ -47,6 +47,9 @@ void SocketChannel::SendParticipantJoined(const mcu::ParticipantInfo& participan
   Enqueue(EncodeParticipantJoined(participant));
 }
 void SocketChannel::SendParticipantLeft(const std::string& participant) { Enqueue(EncodeParticipantLeft(participant)); }
+void SocketChannel::SendParticipantMuted(const mcu::ParticipantInfo& participant) {
+  Enqueue(EncodeParticipantMuted(participant));
+}
 void SocketChannel::SendSpeaker(const std::string& participant) { Enqueue(EncodeSpeaker(participant)); }
 void SocketChannel::SendRecording(bool active) { Enqueue(EncodeRecording(active)); }
 void SocketChannel::SendError(mcu::ErrorCode code, const std::string& message) { Enqueue(EncodeError(code, message)); }

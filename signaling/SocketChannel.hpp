@@ -40,6 +40,7 @@ class SocketChannel : public mcu::ParticipantChannel {
   void SendCandidate(const mcu::IceCandidate& candidate) override;
   void SendParticipantJoined(const mcu::ParticipantInfo& participant) override;
   void SendParticipantLeft(const std::string& participant) override;
+  void SendParticipantMuted(const mcu::ParticipantInfo& participant) override;
   void SendSpeaker(const std::string& participant) override;
   void SendRecording(bool active) override;
   void SendError(mcu::ErrorCode code, const std::string& message) override;

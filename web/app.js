@@ -43,7 +43,8 @@ const ui = {
 
 // The live call, for people through the page and for automated tests.
 // `participants` is everybody in the room, in the order they joined (the order
-// of the composite's tiles), each `{id, name}`; our own entry has `self: true`.
+// of the composite's tiles), each `{id, name, audioMuted, videoMuted}`; our own
+// entry has `self: true`.
 const plenum = { pc: null, ws: null, participantId: null, participants: [] };
 window.plenum = plenum;
 
@@ -91,7 +92,7 @@ function renderStatus(text, kind) {
 }
 
 function renderParticipants(activeSpeaker) {
-  const items = plenum.participants.map(({ id, name, self }) => {
+  const items = plenum.participants.map(({ id, name, self, audioMuted, videoMuted }) => {
     const item = document.createElement('li');
     item.dataset.participantId = id;
     item.classList.toggle('speaking', id === activeSpeaker);
@@ -99,10 +100,11 @@ function renderParticipants(activeSpeaker) {
     label.className = 'participant-name';
     label.textContent = name;
     item.append(label);
-    if (self) {
+    const tags = [self && '(you)', audioMuted && 'muted', videoMuted && 'camera off'].filter(Boolean);
+    if (tags.length) {
       const tag = document.createElement('span');
       tag.className = 'participant-tag';
-      tag.textContent = '(you)';
+      tag.textContent = tags.join(', ');
       item.append(' ', tag);
     }
     return item;
@@ -219,6 +221,11 @@ function setupToggle(button, kind, labels) {
     track.enabled = !track.enabled;
     button.classList.toggle('off', !track.enabled);
     button.textContent = track.enabled ? labels.on : labels.off;
+    // The server keeps it in the room's record and tells the others
+    // (Plenum's `mute` message, see the README).
+    session.send({ type: 'mute', [kind]: !track.enabled });
+    plenum.participants = plenum.participants.map((p) => (p.self ? { ...p, [`${kind}Muted`]: !track.enabled } : p));
+    renderParticipants(session.activeSpeaker);
   });
   return (track) => {
     button.disabled = !track;
@@ -310,6 +317,7 @@ class Session {
       case 'candidate': return this.onRemoteCandidate(message);
       case 'participant-joined': return this.onParticipantJoined(message.participant);
       case 'participant-left': return this.onParticipantLeft(message.participant);
+      case 'participant-muted': return this.onParticipantMuted(message);
       case 'speaker': return this.onSpeaker(message.participant);
       case 'recording': return setRecording(Boolean(message.active));
       case 'error': return this.onServerError(message);
@@ -321,7 +329,8 @@ class Session {
     this.joined = true;
     plenum.participantId = message.participant;
     plenum.participants = [
-      ...(message.participants ?? []).map(({ id, name }) => ({ id, name })),
+      ...(message.participants ?? []).map(({ id, name, audioMuted, videoMuted }) => (
+        { id, name, audioMuted: Boolean(audioMuted), videoMuted: Boolean(videoMuted) })),
       { id: message.participant, name: this.request.name, self: true },
     ];
     renderParticipants(this.activeSpeaker);
@@ -413,15 +422,22 @@ class Session {
     }
   }
 
-  onParticipantJoined({ id, name }) {
+  onParticipantJoined({ id, name, audioMuted, videoMuted }) {
     if (plenum.participants.some((p) => p.id === id)) return;
-    plenum.participants = [...plenum.participants, { id, name }];
+    plenum.participants = [...plenum.participants,
+      { id, name, audioMuted: Boolean(audioMuted), videoMuted: Boolean(videoMuted) }];
     renderParticipants(this.activeSpeaker);
   }
 
   onParticipantLeft(id) {
     plenum.participants = plenum.participants.filter((p) => p.id !== id);
     if (this.activeSpeaker === id) this.activeSpeaker = null;
+    renderParticipants(this.activeSpeaker);
+  }
+
+  onParticipantMuted({ participant, audioMuted, videoMuted }) {
+    plenum.participants = plenum.participants.map((p) => (p.id === participant
+      ? { ...p, audioMuted: Boolean(audioMuted), videoMuted: Boolean(videoMuted) } : p));
     renderParticipants(this.activeSpeaker);
   }
 

@@ -161,6 +161,9 @@ export function readPage() {
     state: document.body.dataset.state,
     banner: banner.hidden ? null : document.getElementById('error-text').textContent,
     roster: [...document.querySelectorAll('#participant-list .participant-name')].map((name) => name.textContent),
+    // What the list says of each person beside the name ("(you)", "muted").
+    tags: [...document.querySelectorAll('#participant-list li')]
+      .map((item) => item.querySelector('.participant-tag')?.textContent ?? ''),
   };
 }
 
@@ -326,6 +329,18 @@ export function callSteps(label, call, state, { checkConnection = () => {} } = {
     }
     // For people to look at: the call as page 1 sees it, media flowing.
     await pages[0].screenshot({ path: path.join(ARTIFACT_DIR, `${label}-page1.png`) });
+  });
+
+  step('a mute shows on the other page, and so does the unmute', async () => {
+    const { pages, names } = call();
+    const [watcher, muter] = pages;
+    const tagOf = (page, name) => page.roster.indexOf(name) >= 0 ? page.tags[page.roster.indexOf(name)] : null;
+    await muter.getByRole('button', { name: 'Mute microphone' }).click();
+    await waitFor(`page 1 to show ${names[1]} muted`, () => watcher.evaluate(readPage),
+      (page) => tagOf(page, names[1])?.includes('muted'), { timeout: ROSTER_TIMEOUT_MS, hopeless: ended });
+    await muter.getByRole('button', { name: 'Unmute microphone' }).click();
+    await waitFor(`page 1 to show ${names[1]} unmuted`, () => watcher.evaluate(readPage),
+      (page) => tagOf(page, names[1]) === '', { timeout: ROSTER_TIMEOUT_MS, hopeless: ended });
   });
 
   step('a leave shows on the other page', async () => {

@@ -582,5 +582,89 @@ TEST_F(AutomaticRecordingTest, EveryRoomIsRecordedFromItsFirstJoin) {
   EXPECT_NE(body.find("\"finished\""), std::string::npos) << body;
 }
 
+
+// Mutes are the client's word (PROTOCOL.md has none: Plenum's extension,
+// see README): the others hear of each change, a newcomer sees the state in
+// `joined`, the REST API lists it, and the archive's timeline keeps it.
+TEST_F(AutomaticRecordingTest, MutesAreAnnouncedToTheOthersAndKeptInTheArchive) {
+  const std::string room = UniqueRoom("rec-mute");
+  auto first = Connect();
+  first->Send(JoinMessage(room, "first"));
+  const auto firstJoined = first->WaitFor("joined", 10s);
+  ASSERT_TRUE(firstJoined) << HistoryOf(*first) << Context();
+  const std::string firstId = firstJoined->optValue<std::string>("participant", "");
+  auto second = Connect();
+  second->Send(JoinMessage(room, "second"));
+  ASSERT_TRUE(second->WaitFor("joined", 10s)) << HistoryOf(*second) << Context();
+
+  ASSERT_TRUE(first->SendRaw(R"({"type":"mute","audio":true})"));
+  const auto muted = second->WaitFor("participant-muted", 5s);
+  ASSERT_TRUE(muted) << HistoryOf(*second) << Context();
+  EXPECT_EQ(muted->optValue<std::string>("participant", ""), firstId) << Stringify(*muted);
+  EXPECT_TRUE(muted->optValue<bool>("audioMuted", false)) << Stringify(*muted);
+  EXPECT_FALSE(muted->optValue<bool>("videoMuted", true)) << Stringify(*muted);
+  // Saying it again changes nothing and tells nobody; a bad mute is refused.
+  ASSERT_TRUE(first->SendRaw(R"({"type":"mute","audio":true})"));
+  ASSERT_TRUE(first->SendRaw(R"({"type":"mute","audio":"off"})"));
+  const auto refused = first->WaitFor("error", 5s);
+  ASSERT_TRUE(refused) << HistoryOf(*first);
+  EXPECT_EQ(refused->optValue<std::string>("code", ""), "bad-request") << Stringify(*refused);
+
+  // A newcomer and the REST API see who is muted.
+  auto third = Connect();
+  third->Send(JoinMessage(room, "third"));
+  const auto thirdJoined = third->WaitFor("joined", 10s);
+  ASSERT_TRUE(thirdJoined) << HistoryOf(*third) << Context();
+  bool listedMuted = false;
+  for (std::size_t i = 0; i < thirdJoined->getArray("participants")->size(); ++i) {
+    const auto other = thirdJoined->getArray("participants")->getObject(static_cast<unsigned>(i));
+    if (other->optValue<std::string>("id", "") == firstId) listedMuted = other->optValue<bool>("audioMuted", false);
+  }
+  EXPECT_TRUE(listedMuted) << Stringify(*thirdJoined);
+  const HttpResult rooms = Server().Get("/api/v1/rooms/" + room);
+  EXPECT_NE(rooms.body.find("\"audioMuted\":true"), std::string::npos) << rooms.body;
+
+  ASSERT_TRUE(first->SendRaw(R"({"type":"mute","audio":false,"video":true})"));
+  const auto changed = second->WaitFor("participant-muted", 5s);
+  ASSERT_TRUE(changed) << HistoryOf(*second);
+  EXPECT_FALSE(changed->optValue<bool>("audioMuted", true)) << Stringify(*changed);
+  EXPECT_TRUE(changed->optValue<bool>("videoMuted", false)) << Stringify(*changed);
+  EXPECT_FALSE(second->WaitFor("participant-muted", 500ms)) << "a repeated mute was announced: " << HistoryOf(*second);
+  const HttpResult roomNow = Server().Get("/api/v1/rooms/" + room);
+  const auto roomJson = roomNow.Json();
+  ASSERT_TRUE(roomJson && roomJson->getObject("recording")) << roomNow.body;
+  const std::string recording = roomJson->getObject("recording")->optValue<std::string>("id", "");
+  const std::string directory = roomJson->getObject("recording")->optValue<std::string>("directory", "");
+
+  for (auto* ws : {first.get(), second.get(), third.get()}) ws->SendRaw(R"({"type":"leave"})");
+  for (auto* ws : {first.get(), second.get(), third.get()}) EXPECT_TRUE(ws->WaitForClose(10s));
+
+  // The timeline of the sealed archive, in order: muted audio, then audio
+  // back and video muted, each once.
+  const auto deadline = Clock::now() + Scaled(10s);
+  HttpResult archive;
+  while (Clock::now() < deadline) {
+    archive = Server().Get("/api/v1/recordings/" + recording);
+    if (archive.body.find("\"finished\"") != std::string::npos) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_NE(archive.body.find("\"finished\""), std::string::npos) << archive.body;
+  std::vector<std::string> mutes;
+  const auto archiveJson = archive.Json();
+  ASSERT_TRUE(archiveJson && archiveJson->getObject("manifest")) << archive.body;
+  const auto timeline = archiveJson->getObject("manifest")->getArray("timeline");
+  ASSERT_TRUE(timeline) << archive.body;
+  for (std::size_t i = 0; i < timeline->size(); ++i) {
+    const auto entry = timeline->getObject(static_cast<unsigned>(i));
+    const std::string type = entry->optValue<std::string>("type", "");
+    if (type != "mute" && type != "unmute") continue;
+    EXPECT_EQ(entry->optValue<std::string>("participant", ""), firstId) << Stringify(*entry);
+    mutes.push_back(type + " " + entry->optValue<std::string>("media", ""));
+  }
+  EXPECT_EQ(mutes, (std::vector<std::string>{"mute audio", "unmute audio", "mute video"})) << archive.body;
+  CommandRun verified = RunPlenum({"verify", directory});
+  EXPECT_EQ(verified.status, 0) << verified.output;
+}
+
 }  // namespace
 }  // namespace plenum::test

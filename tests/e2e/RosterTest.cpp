@@ -14,12 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string Stringify(const WsClient::Message& message) {
-  std::ostringstream text;
-  message.stringify(text);
-  return text.str();
-}
-
 class RosterTest : public ServerTest {};
 
 TEST_F(RosterTest, JoinAndLeaveAreAnnouncedToTheOthers) {

@@ -47,6 +47,15 @@ TEST(ParseClientMessage, OfferCandidateLeave) {
   EXPECT_TRUE(std::holds_alternative<mcu::LeaveRequest>(ParseClientMessage(R"({"type":"leave"})")));
 }
 
+TEST(ParseClientMessage, MuteNamesWhatChangesAndKeepsTheRest) {
+  const auto both = std::get<mcu::MuteRequest>(ParseClientMessage(R"({"type":"mute","audio":true,"video":false})"));
+  EXPECT_EQ(both.audio, std::optional<bool>(true));
+  EXPECT_EQ(both.video, std::optional<bool>(false));
+  const auto audioOnly = std::get<mcu::MuteRequest>(ParseClientMessage(R"({"type":"mute","audio":false})"));
+  EXPECT_EQ(audioOnly.audio, std::optional<bool>(false));
+  EXPECT_FALSE(audioOnly.video.has_value());
+}
+
 TEST(ParseClientMessage, BadInputIsBadRequest) {
   for (const char* text :
        {"not json", "[1,2]", "{}", R"({"type":5})", R"({"type":"dance"})", R"({"type":"join","room":5,"name":"n"})",
@@ -54,7 +63,8 @@ TEST(ParseClientMessage, BadInputIsBadRequest) {
         R"({"type":"offer","sdp":""})", R"({"type":"candidate","candidate":"c"})",
         R"({"type":"candidate","candidate":"c","sdpMLineIndex":"0"})",
         R"({"type":"candidate","candidate":"c","sdpMLineIndex":-1})",
-        R"({"type":"candidate","candidate":"c","sdpMLineIndex":1.5})", "\"join\"", ""}) {
+        R"({"type":"candidate","candidate":"c","sdpMLineIndex":1.5})", R"({"type":"mute"})",
+        R"({"type":"mute","audio":"yes"})", R"({"type":"mute","video":1})", "\"join\"", ""}) {
     EXPECT_EQ(ErrorOf(text), ErrorCode::BadRequest) << text;
   }
 }
@@ -69,6 +79,19 @@ TEST(Encode, JoinedCarriesRosterAndIceServers) {
   auto ice = json->getArray("iceServers")->getObject(0);
   EXPECT_EQ(ice->getArray("urls")->getElement<std::string>(0), "turn:h:3478");
   EXPECT_EQ(ice->getValue<std::string>("credential"), "s");
+}
+
+TEST(Encode, MuteStateTravelsWithTheParticipant) {
+  mcu::ParticipantInfo ann{"p1", "Ann", {}, true, false};
+  const auto muted = Parse(EncodeParticipantMuted(ann));
+  EXPECT_EQ(muted->getValue<std::string>("type"), "participant-muted");
+  EXPECT_EQ(muted->getValue<std::string>("participant"), "p1");
+  EXPECT_TRUE(muted->getValue<bool>("audioMuted"));
+  EXPECT_FALSE(muted->getValue<bool>("videoMuted"));
+  const auto joined = Parse(EncodeJoined(mcu::JoinedEvent{"r1", "p2", {ann}, false, {}}));
+  EXPECT_TRUE(joined->getArray("participants")->getObject(0)->getValue<bool>("audioMuted"));
+  const auto arrived = Parse(EncodeParticipantJoined(ann));
+  EXPECT_FALSE(arrived->getObject("participant")->getValue<bool>("videoMuted"));
 }
 
 TEST(Encode, SpeakerNullWhenNobody) {

@@ -8,15 +8,11 @@
 
 namespace plenum::test {
 
-namespace {
-
 std::string Stringify(const WsClient::Message& message) {
   std::ostringstream text;
   message.stringify(text);
   return text.str();
 }
-
-}  // namespace
 
 std::string HistoryOf(const WsClient& ws) {
   std::string out;

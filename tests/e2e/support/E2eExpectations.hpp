@@ -22,6 +22,8 @@ std::string UniqueRoom(const std::string& prefix);
 // What `ws` received so far, by type ("[joined, error(internal: …)]"), and
 // whether its socket is open: for assertion messages.
 std::string HistoryOf(const WsClient& ws);
+// A message as JSON text, for assertion messages.
+std::string Stringify(const WsClient::Message& message);
 
 WsClient::Message JoinMessage(const std::string& room, const std::string& name);
 

@@ -1,5 +1,7 @@
 #include "mcu/daemon/PlenumApp.hpp"
 
+#include "mcu/daemon/CrashReport.hpp"
+
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/IniFileConfiguration.h>
 #include <Poco/Util/IntValidator.h>
@@ -135,6 +137,10 @@ void PlenumApp::PrintHelp() {
 }
 
 int PlenumApp::main(const std::vector<std::string>& args) {
+  // Here, not earlier: Poco's Application::setup() installs handlers of its
+  // own for SIGSEGV, SIGBUS, SIGILL and SIGSYS that call abort() without a
+  // word, which turned a crash into a bare SIGABRT.
+  InstallCrashReport();
   if (helpRequested_) {
     PrintHelp();
     return EXIT_OK;

@@ -96,5 +96,27 @@ TEST_F(WatchdogTest, ShutdownEndsInBoundedTimeWhileTheControlThreadIsStuck) {
   std::printf("shutdown with a stuck control thread took %.1f s\n", seconds);
 }
 
+// A server that dies of a fatal signal says which, in which thread, and
+// where (a backtrace), then dies of it as it would have: a rare crash in CI
+// leaves something to start from.
+class CrashReportTest : public ServerTest {};
+
+TEST_F(CrashReportTest, AFatalSignalLeavesABacktraceAndTheSameDeath) {
+  ASSERT_EQ(kill(Server().Pid(), SIGSEGV), 0);
+  const std::optional<int> status = Server().Process().WaitExit(Scaled(10s));
+  ASSERT_TRUE(status.has_value()) << "the server outlived SIGSEGV" << Context();
+  server_->Stop();  // reads the pipes to their end
+  const std::string output = server_->OutputTail(256 * 1024);
+  server_.reset();  // it is dead: nothing for TearDown to check
+  EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGSEGV) << ChildProcess::DescribeWaitStatus(*status);
+  EXPECT_NE(output.find("plenum: fatal signal 11 (SEGV) in thread "), std::string::npos) << output;
+  const auto backtrace = output.find("backtrace");
+  const auto end = output.find("plenum: end of backtrace");
+  ASSERT_NE(backtrace, std::string::npos) << output;
+  ASSERT_NE(end, std::string::npos) << output;
+  // Frames name their module and offset (addr2line turns them into lines).
+  EXPECT_NE(output.substr(backtrace, end - backtrace).find("(+0x"), std::string::npos) << output;
+}
+
 }  // namespace
 }  // namespace plenum::test

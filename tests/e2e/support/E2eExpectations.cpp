@@ -190,7 +190,7 @@ std::string ServerContext(const ServerProcess& server) {
   std::string out = "\n--- server warnings and errors (" + std::to_string(problems.size()) + ") ---\n";
   for (std::size_t i = problems.size() > kMaxProblems ? problems.size() - kMaxProblems : 0; i < problems.size(); ++i)
     out += problems[i] + "\n";
-  return out + "--- server output (tail) ---\n" + server.OutputTail(2000) + "\n---";
+  return out + "--- server output (tail) ---\n" + server.OutputTail(6000) + "\n---";
 }
 
 }  // namespace plenum::test

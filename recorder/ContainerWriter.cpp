@@ -163,7 +163,7 @@ void ContainerWriter::Write(size_t index, GstBuffer* frame, GstCaps* caps, GstCl
       return;
   }
   GstClockTime pts = runningTime > options_.zero ? runningTime - options_.zero : 0;
-  if (track.started && pts < track.nextPts) {
+  if (pts < track.nextPts) {
     // Timestamps must rise: a jitterbuffer repeats the last one for a late
     // packet, and the mix re-anchors after a stall. Sound that overlaps what
     // is written goes; a picture, which later ones depend on, moves to just
@@ -177,6 +177,9 @@ void ContainerWriter::Write(size_t index, GstBuffer* frame, GstCaps* caps, GstCl
   GstAppSrc* source = GST_APP_SRC(track.source.get());
   if (gst_app_src_get_current_level_time(source) > kMaxQueued) {
     ++dropped_;
+    // The pictures after a dropped one refer to it: the track starts again
+    // at the next keyframe rather than write what no decoder can show.
+    if (track.kind == TrackKind::Video) track.started = false;
     return;
   }
   if (!track.capsSet) {
@@ -194,7 +197,10 @@ void ContainerWriter::Write(size_t index, GstBuffer* frame, GstCaps* caps, GstCl
   GstBuffer* copy = gst_buffer_copy(frame);  // metadata only; the memory is shared
   GST_BUFFER_PTS(copy) = pts;
   GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
-  if (gst_app_src_push_buffer(source, copy) != GST_FLOW_OK) ++dropped_;
+  if (gst_app_src_push_buffer(source, copy) != GST_FLOW_OK) {
+    ++dropped_;
+    if (track.kind == TrackKind::Video) track.started = false;
+  }
 }
 
 std::string ContainerWriter::OpenSegment() const {

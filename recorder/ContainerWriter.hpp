@@ -74,7 +74,7 @@ class ContainerWriter {
     GRef<GstElement> source;
     std::mutex mutex;
     bool capsSet = false;
-    bool started = false;  // a frame has been written (video: from a keyframe)
+    bool started = false;  // writing (video: from a keyframe, again after a drop)
     GstClockTime nextPts = 0;  // the earliest timestamp the next frame may have
   };
   static GstBusSyncReply OnBusMessage(GstBus* bus, GstMessage* message, gpointer data);

@@ -56,19 +56,7 @@ fi
 ninja -C "$build" -j2 mcu/daemon/plenum
 plenum="$build/mcu/daemon/plenum"
 bench="$build/bench/plenum-bench"
-if ninja -C "$build" -t targets all 2>/dev/null | grep -q '^bench/plenum-bench:'; then
-  ninja -C "$build" -j2 bench/plenum-bench
-else
-  # Until the top-level meson.build does subdir('bench'): build it directly.
-  bench="$build/bench-standalone/plenum-bench"
-  mkdir -p "$(dirname "$bench")"
-  if [ ! -x "$bench" ] || [ -n "$(find "$here/src" -newer "$bench" -print -quit)" ]; then
-    echo "run.sh: compiling plenum-bench (bench/ is not in the meson tree yet)"
-    g++ -std=c++20 -O2 -g -Wall -Wextra -DGST_USE_UNSTABLE_API "$here"/src/*.cpp -o "$bench" \
-      $(pkg-config --cflags --libs gstreamer-1.0 gstreamer-app-1.0 gstreamer-sdp-1.0 gstreamer-webrtc-1.0 \
-        gstreamer-video-1.0 gstreamer-rtp-1.0 nice) -lPocoNet -lPocoJSON -lPocoFoundation -lpthread
-  fi
-fi
+ninja -C "$build" -j2 bench/plenum-bench
 
 results="$here/results"
 mkdir -p "$results"

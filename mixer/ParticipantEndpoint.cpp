@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "common/IceRestriction.hpp"
 #include "mixer/AnswerCodecs.hpp"
 #include "mixer/Elements.hpp"
 #include "mixer/Log.hpp"
@@ -220,24 +221,13 @@ void ParticipantEndpoint::ConfigureIce() {
   if (ice.portMin > 0 && ice.portMax >= ice.portMin) {
     g_object_set(iceAgent.get(), "min-rtp-port", ice.portMin, "max-rtp-port", ice.portMax, nullptr);
   }
-  GObject* rawNice = nullptr;
-  g_object_get(iceAgent.get(), "agent", &rawNice, nullptr);
-  GRef<GObject> nice = GRef<GObject>::Adopt(rawNice);
-  // libnice asks the network's router for port mappings by default (UPnP,
-  // with SSDP sockets on every interface): a server must never do that.
-  if (nice) g_object_set(nice.get(), "upnp", FALSE, nullptr);
-  if (!ice.localAddresses.empty()) {
-    // libnice gathers on every interface unless told otherwise; naming the
-    // addresses keeps media on the ones the administrator chose.
-    for (const std::string& address : ice.localAddresses) {
-      NiceAddress niceAddress;
-      nice_address_init(&niceAddress);
-      if (nice && nice_address_set_from_string(&niceAddress, address.c_str())) {
-        nice_agent_add_local_address(NICE_AGENT(nice.get()), &niceAddress);
-      } else {
-        GST_WARNING("ignore ice address [address:%s]", address.c_str());
-      }
-    }
+  // No UPnP, ever (a server must not ask the network's router to open
+  // ports), and only the addresses the administrator chose, if any.
+  try {
+    for (const std::string& refused : common::RestrictIce(webrtc_.get(), {ice.localAddresses, false}))
+      GST_WARNING("ignore ice address [address:%s]", refused.c_str());
+  } catch (const std::runtime_error& error) {
+    GST_WARNING("cannot restrict ice [id:%s error:%s]", id_.c_str(), error.what());
   }
 }
 

@@ -1,11 +1,12 @@
 #include "Bot.hpp"
 
+#include "common/IceRestriction.hpp"
+
 #include <gst/app/gstappsink.h>
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
-#include <nice/agent.h>
 
 #include <algorithm>
 #include <cmath>
@@ -41,28 +42,6 @@ GstElement* ParseBin(const std::string& description, const std::string& name)
 	}
 	gst_object_set_name(GST_OBJECT(bin), name.c_str());
 	return bin;
-}
-
-void RestrictIce(GstElement* webrtc, const std::string& address)
-{
-	GObject* ice = nullptr;
-	g_object_get(webrtc, "ice-agent", &ice, nullptr);
-	if (!ice)
-		throw std::runtime_error("webrtcbin has no ICE agent");
-	NiceAgent* agent = nullptr;
-	g_object_get(ice, "agent", &agent, nullptr);
-	if (!agent) {
-		g_object_unref(ice);
-		throw std::runtime_error("webrtcbin has no NiceAgent");
-	}
-	NiceAddress niceAddress;
-	nice_address_init(&niceAddress);
-	nice_address_set_from_string(&niceAddress, address.c_str());
-	nice_agent_add_local_address(agent, &niceAddress);
-	if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "ice-tcp"))
-		g_object_set(ice, "ice-tcp", FALSE, nullptr);
-	g_object_unref(agent);
-	g_object_unref(ice);
 }
 
 // Amplitude of `hz` in `count` samples (Goertzel).
@@ -110,7 +89,9 @@ Bot::Bot(BotOptions options, MarkerLog& markers) : markers_(markers), options_(s
 	g_object_set(webrtc_, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
 		static_cast<guint>(options_.jitterLatencyMs), nullptr);
 	gst_bin_add(GST_BIN(pipeline_), webrtc_);
-	RestrictIce(webrtc_, options_.iceAddress);
+	// Host candidates on the bot's one address, over UDP, and no UPnP.
+	if (!plenum::common::RestrictIce(webrtc_, {{options_.iceAddress}, true}).empty())
+		throw std::runtime_error("NiceAgent refused local address '" + options_.iceAddress + "'");
 	g_signal_connect(webrtc_, "pad-added", G_CALLBACK(&Bot::OnPadAdded), this);
 	g_signal_connect(webrtc_, "on-ice-candidate", G_CALLBACK(&Bot::OnIceCandidate), this);
 	g_signal_connect(webrtc_, "notify::ice-gathering-state", G_CALLBACK(&Bot::OnGatheringNotify), this);

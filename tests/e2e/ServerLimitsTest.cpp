@@ -7,6 +7,8 @@
 #include "support/ServerTest.hpp"
 #include "testclient/TimeoutScale.hpp"
 
+#include <unistd.h>
+
 #include <Poco/TemporaryFile.h>
 
 #include <algorithm>
@@ -95,6 +97,10 @@ TEST_F(ServerLimitsTest, MediaSocketsOnlyOnTheIceAddressAndNoUpnp) {
         << "UDP socket outside the ICE address: " << socket << "; all:" << all;
     EXPECT_EQ(socket.find(":1900"), std::string::npos) << "an SSDP (UPnP) socket: " << socket << "; all:" << all;
   }
+  // The test client's webrtcbin is set up by the same helper
+  // (common/IceRestriction): it asks no router for anything either.
+  for (const std::string& socket : UdpSocketsOf(getpid()))
+    EXPECT_EQ(socket.find(":1900"), std::string::npos) << "an SSDP (UPnP) socket in the test client: " << socket;
 }
 
 // Each WebSocket used to hold an HTTP thread for its whole life (and the

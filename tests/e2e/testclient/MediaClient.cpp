@@ -1,9 +1,10 @@
 #include "testclient/MediaClient.hpp"
+
+#include "common/IceRestriction.hpp"
 #include "testclient/TimeoutScale.hpp"
 
 #include "testclient/GUniquePtr.hpp"
 #include "testclient/GstRuntime.hpp"
-#include "testclient/IceRestriction.hpp"
 #include "testclient/MediaBranches.hpp"
 #include "testclient/SyncMarks.hpp"
 #include "testclient/MediaTaps.hpp"
@@ -55,7 +56,9 @@ MediaClient::MediaClient(MediaClientOptions options, Listener& listener)
     g_object_set(webrtc_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                  static_cast<guint>(options_.latency.count()), nullptr);
     gst_bin_add(GST_BIN(pipeline_.get()), webrtc_.get());
-    RestrictIceToAddress(webrtc_.get(), options_.iceAddress);
+    // Host candidates on our one address, over UDP, and no UPnP.
+    if (!common::RestrictIce(webrtc_.get(), {{options_.iceAddress}, true}).empty())
+      throw std::runtime_error("NiceAgent refused local address '" + options_.iceAddress + "'");
     // Sender reports map RTP time to when media was captured, as browsers'
     // do, rather than to when it was sent (rtpbin's default), so that a
     // receiver lines this client's audio and video up as it would a

@@ -325,7 +325,11 @@ TEST_F(RecordingTest, RecordsTheRoomAsHeardAndSeenAndEachParticipantAsSent) {
   const Span heard = PacketSpan(roomFile, "a"), seen = PacketSpan(roomFile, "v");
   std::printf("the room's audio spans %.3f..%.3f s, its video %.3f..%.3f s\n", heard.first, heard.last, seen.first,
               seen.last);
-  EXPECT_NEAR(heard.last, seen.last, 0.1) << "audio and video of the room's file end apart";
+  // The mix is stamped back by how late it is made (RoomAudio::MixDelay,
+  // 50 to 150 ms measured), so at the stop its last packet sits that much
+  // before the last picture; whether sound and picture match inside the
+  // file is what EveryFileKeepsTheSpeakersSoundAndPictureTogether measures.
+  EXPECT_NEAR(heard.last, seen.last, 0.25) << "audio and video of the room's file end apart";
   EXPECT_EQ(DecodeErrors(roomFile), "");
   const std::vector<float> mix = DecodedAudio(roomFile, scratch.Path(), 2.0);
   for (double hz : {kToneA, kToneB, 880.0}) {

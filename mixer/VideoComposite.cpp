@@ -1,5 +1,6 @@
 #include "mixer/VideoComposite.hpp"
 
+#include <gst/base/gstaggregator.h>
 #include <gst/video/video.h>
 
 #include <stdexcept>
@@ -192,7 +193,18 @@ GRef<GstPad> VideoComposite::RequestTilePad(const std::string& name) {
 }
 
 void VideoComposite::ReleaseTilePad(const GRef<GstPad>& pad) {
-  if (pad) gst_element_release_request_pad(compositor_.get(), pad.get());
+  if (!pad) return;
+  // GStreamer 1.22.0 (Debian 12) drops a released pad's peeked buffer
+  // without the pad's lock (fixed upstream in 1.22.10, 0596d637): when the
+  // compositor's thread peeks that pad at the same moment, it takes a
+  // reference on a freed buffer. Inactive, the pad takes nothing new;
+  // dropping what it holds, under its lock, leaves no peeked buffer for the
+  // release to race on. (The queue holds a few frames; the bound is a
+  // guard.)
+  gst_pad_set_active(pad.get(), FALSE);
+  for (int i = 0; i < 64 && gst_aggregator_pad_drop_buffer(GST_AGGREGATOR_PAD(pad.get())); ++i) {
+  }
+  gst_element_release_request_pad(compositor_.get(), pad.get());
 }
 
 void VideoComposite::PlaceTile(GstPad* pad, const Rect& rect) {

@@ -223,7 +223,8 @@ function setupToggle(button, kind, labels) {
     button.textContent = track.enabled ? labels.on : labels.off;
     // The server keeps it in the room's record and tells the others
     // (Plenum's `mute` message, see the README).
-    session.send({ type: 'mute', [kind]: !track.enabled });
+    // Before `joined` the server has no one to mute; onJoined says it then.
+    if (session.joined) session.send({ type: 'mute', [kind]: !track.enabled });
     plenum.participants = plenum.participants.map((p) => (p.self ? { ...p, [`${kind}Muted`]: !track.enabled } : p));
     renderParticipants(session.activeSpeaker);
   });
@@ -284,6 +285,12 @@ class Session {
     this.ws.addEventListener('close', (event) => this.onSocketClosed(event));
   }
 
+  // What our own buttons say: a track switched off is muted.
+  muteState() {
+    const off = (kind) => this.localTrack(kind)?.enabled === false;
+    return { audioMuted: off('audio'), videoMuted: off('video') };
+  }
+
   localTrack(kind) {
     return this.localStream.getTracks().find((track) => track.kind === kind) ?? null;
   }
@@ -331,9 +338,12 @@ class Session {
     plenum.participants = [
       ...(message.participants ?? []).map(({ id, name, audioMuted, videoMuted }) => (
         { id, name, audioMuted: Boolean(audioMuted), videoMuted: Boolean(videoMuted) })),
-      { id: message.participant, name: this.request.name, self: true },
+      { id: message.participant, name: this.request.name, self: true, ...this.muteState() },
     ];
     renderParticipants(this.activeSpeaker);
+    // Muted while joining: the server and the others learn it now.
+    const { audioMuted, videoMuted } = this.muteState();
+    if (audioMuted || videoMuted) this.send({ type: 'mute', audio: audioMuted, video: videoMuted });
     setRecording(Boolean(message.recording));
     await this.negotiate(message.iceServers ?? []);
   }

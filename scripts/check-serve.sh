@@ -75,6 +75,19 @@ done
 grep '^plenum: ' "$output" || true
 echo "check-serve: /healthz answers ok over http (8080) and https (8443)"
 
+# The watch page's player comes from npm (serve.sh runs npm ci in web/).
+player=$(
+  exec 3<>/dev/tcp/127.0.0.1/8080
+  printf 'HEAD /node_modules/hls.js/dist/hls.min.js HTTP/1.0\r\nHost: localhost\r\n\r\n' >&3
+  timeout 5 cat <&3 | tr -d '\r'
+) || true
+if ! grep -q '^HTTP/1\.[01] 200' <<<"$player" || ! grep -qi '^content-type: text/javascript' <<<"$player"; then
+  echo "check-serve: the watch page's hls.js is not served as JavaScript:" >&2
+  echo "$player" >&2
+  exit 1
+fi
+echo "check-serve: the watch page's hls.js is served"
+
 # serve.sh exec'd the server, so $serve is the server now.
 kill -TERM "$serve"
 for ((i = 0; i < stop_grace * 10; i++)); do

@@ -31,23 +31,24 @@ packages+=(
   libnice-dev libpoco-dev libssl-dev
   libjson-glib-dev  # the archives' JSON (recorder/ never sees Poco)
   gstreamer1.0-tools  # gst-inspect-1.0, for an administrator looking into media
+  ca-certificates  # npm's downloads (web/'s hls.js, the browser tests' packages)
 )
+# npm ci fetches the watch page's hls.js into web/node_modules (serve.sh).
+# Node.js may come from elsewhere (a nodesource nodejs bundles npm and
+# conflicts with Debian's npm package): only install it when missing.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 if ((with_tests)); then
   packages+=(
     libgtest-dev
     chromium   # the browser tests
     python3    # the test summary
     iproute2   # scripts/isolated-net.sh and the cross-address browser test
-    ca-certificates  # npm's downloads of the browser tests' packages
     janus      # the benchmark's peer (bench-smoke-janus)
     clang libclang-rt-14-dev  # the fuzz targets: libFuzzer and the sanitizers' runtimes
     ffmpeg     # ffprobe and ffmpeg check what recordings wrote (e2e-recording)
   )
-  # Node.js may come from elsewhere (a nodesource nodejs bundles npm and
-  # conflicts with Debian's npm package): only install it when missing.
-  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    packages+=(nodejs npm)
-  fi
 fi
 
 missing=()

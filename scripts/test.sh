@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh --tests
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+npm ci --prefix web --no-audit --no-fund --loglevel=error  # hls.js, for the watch page
 
 build=build-tests
 if [[ -f "$build/build.ninja" ]]; then

@@ -13,6 +13,9 @@ const CLOSE_EXPLANATIONS = {
   1009: 'a message was larger than the 64 KiB the server accepts',
 };
 
+// Broadcast kinds of a `room-live` message, as people know them.
+const BROADCAST_KINDS = { rtmp: 'RTMP', srt: 'SRT', hls: 'HLS' };
+
 // Errors after which the call cannot go on even though the socket stays open.
 const FATAL_ERRORS = new Set(['room-closed', 'unsupported-media']);
 
@@ -36,6 +39,9 @@ const ui = {
   muteCam: $('mute-cam'),
   leaveButton: $('leave-button'),
   rec: $('rec-indicator'),
+  live: $('live-indicator'),
+  liveBadge: $('live-badge'),
+  watchLink: $('watch-link'),
   banner: $('error-banner'),
   bannerText: $('error-text'),
   bannerDismiss: $('error-dismiss'),
@@ -79,11 +85,41 @@ function showJoinView() {
   ui.joinView.hidden = false;
   ui.roomLabel.hidden = true;
   ui.rec.hidden = true;
+  setLive({ live: false });
   ui.joinButton.disabled = false;
 }
 
 function setRecording(active) {
   ui.rec.hidden = !active;
+}
+
+// Plenum's `room-live` message (see the README): whether the room is
+// broadcast, as what, and the path of its watch page when it is on HLS.
+function setLive({ live, kinds, watch }) {
+  const on = live === true;
+  ui.live.hidden = !on;
+  const names = (Array.isArray(kinds) ? kinds : [])
+    .filter((kind) => typeof kind === 'string')
+    .map((kind) => BROADCAST_KINDS[kind] ?? kind);
+  const text = names.length ? `This room is live (${names.join(', ')})` : 'This room is live';
+  ui.liveBadge.title = text;
+  ui.liveBadge.setAttribute('aria-label', text);
+  const watchUrl = on ? sameOriginUrl(watch) : null;
+  ui.watchLink.hidden = !watchUrl;
+  if (watchUrl) ui.watchLink.href = watchUrl;
+  else ui.watchLink.removeAttribute('href');
+}
+
+// A link the server gives must stay on this server ("//host" and "/\host"
+// are other hosts to a browser).
+function sameOriginUrl(path) {
+  if (typeof path !== 'string' || !path.startsWith('/')) return null;
+  try {
+    const url = new URL(path, location.origin);
+    return url.origin === location.origin ? url.href : null;
+  } catch {
+    return null;
+  }
 }
 
 function renderStatus(text, kind) {
@@ -327,6 +363,7 @@ class Session {
       case 'participant-muted': return this.onParticipantMuted(message);
       case 'speaker': return this.onSpeaker(message.participant);
       case 'recording': return setRecording(Boolean(message.active));
+      case 'room-live': return setLive(message);
       case 'error': return this.onServerError(message);
       default: return undefined; // The server may add messages; they are not for us.
     }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <filesystem>
 
 #include "mcu/ControlThread.hpp"
 #include "mcu/ErrorCode.hpp"
@@ -33,6 +34,9 @@ Conference::Conference(const ServerConfig& config, ControlThread& control, const
         TrimFreedMemory();
         SweepExpiredRecordings();
       })) {
+  // HLS files are live only: what a stopped or crashed server left is stale.
+  std::error_code ignored;
+  std::filesystem::remove_all(config.broadcast.hlsDir, ignored);
 }
 
 Conference::~Conference() { Shutdown(); }
@@ -102,7 +106,7 @@ void Conference::DoJoin(SessionId, Session& session, const JoinRequest& request)
     settings.maxParticipants = config_.maxParticipants;
     it = rooms_
              .emplace(request.room,
-                      std::make_unique<Room>(settings, false, config_.media, recordingPolicy_, control_.context(),
+                      std::make_unique<Room>(settings, false, config_.media, recordingPolicy_, config_.broadcast, control_.context(),
                                              AsRoomListener()))
              .first;
   }
@@ -125,6 +129,7 @@ void Conference::DoJoin(SessionId, Session& session, const JoinRequest& request)
   session.everJoined = true;
   session.channel->SendJoined(
       JoinedEvent{request.room, participant.id, others, room.recording(), config_.clientIceServers});
+  if (const RoomLive live = room.Live(); live.live() || !live.watch.empty()) session.channel->SendRoomLive(live);
 }
 
 void Conference::DoLeave(Session& session) {
@@ -279,7 +284,7 @@ RoomInfo Conference::CreateRoom(const RoomSettings& settings) {
   ValidateRoomSettings(settings);
   return control_.Call<RoomInfo>([this, settings] {
     if (rooms_.contains(settings.id)) throw ProtocolError(ErrorCode::Conflict, "room '" + settings.id + "' exists");
-    auto room = std::make_unique<Room>(settings, true, config_.media, recordingPolicy_, control_.context(),
+    auto room = std::make_unique<Room>(settings, true, config_.media, recordingPolicy_, config_.broadcast, control_.context(),
                                          AsRoomListener());
     RoomInfo info = room->Info();
     rooms_.emplace(settings.id, std::move(room));
@@ -310,6 +315,31 @@ RecordingInfo Conference::StopRecording(const std::string& room, const std::stri
     if (it == rooms_.end()) throw ProtocolError(ErrorCode::NotFound, "no room '" + room + "'");
     return it->second->StopRecording(recording);
   });
+}
+
+BroadcastInfo Conference::StartBroadcast(const std::string& room, const BroadcastRequest& request) {
+  return control_.Call<BroadcastInfo>([this, room, request] { return RoomOrThrow(room).StartBroadcast(request); });
+}
+
+void Conference::StopBroadcast(const std::string& room, const std::string& broadcast) {
+  control_.Call<void>([this, room, broadcast] { RoomOrThrow(room).StopBroadcast(broadcast); });
+}
+
+std::vector<BroadcastInfo> Conference::ListBroadcasts(const std::string& room) {
+  return control_.Call<std::vector<BroadcastInfo>>([this, room] { return RoomOrThrow(room).Broadcasts(); });
+}
+
+std::string Conference::HlsDirectory(const std::string& room) {
+  return control_.Call<std::string>([this, room] {
+    auto it = rooms_.find(room);
+    return it == rooms_.end() ? std::string() : it->second->HlsDirectory();
+  });
+}
+
+Room& Conference::RoomOrThrow(const std::string& room) {
+  auto it = rooms_.find(room);
+  if (it == rooms_.end()) throw ProtocolError(ErrorCode::NotFound, "no room '" + room + "'");
+  return *it->second;
 }
 
 ServerStats Conference::Stats() {

@@ -58,6 +58,14 @@ class Conference : private RoomListener {
   // Also throw ProtocolError(conflict) when one runs or the room is empty.
   RecordingInfo StartRecording(const std::string& room);
   RecordingInfo StopRecording(const std::string& room, const std::string& recording);
+  // Also throw ProtocolError(conflict) when the room is empty, it has an
+  // HLS broadcast already, or too many run.
+  BroadcastInfo StartBroadcast(const std::string& room, const BroadcastRequest& request);
+  void StopBroadcast(const std::string& room, const std::string& broadcast);
+  std::vector<BroadcastInfo> ListBroadcasts(const std::string& room);
+  // The room's HLS directory while it has an HLS broadcast, else empty
+  // (no room: empty too).
+  std::string HlsDirectory(const std::string& room);
   ServerStats Stats();
   // How long the control thread has been stuck, once that is over
   // control-stall-seconds; zero while it answers. Never blocks.
@@ -92,6 +100,7 @@ class Conference : private RoomListener {
   void TrimFreedMemory();
   void SweepExpiredRecordings();
   Session* SessionOfParticipant(const std::string& participant);
+  Room& RoomOrThrow(const std::string& room);  // ProtocolError(not-found)
   std::string NewParticipantId();
 
   RoomListener& AsRoomListener() { return *this; }

@@ -79,10 +79,34 @@ struct RecordingInfo {
   std::string error;         // why it failed
 };
 
+// A broadcast as the API shows it (PROTOCOL.md section 2, Broadcast).
+struct BroadcastRequest {
+  std::string kind;  // rtmp, srt, hls
+  std::string url;   // RTMP, SRT
+};
+struct BroadcastInfo {
+  std::string id;
+  std::string kind;
+  std::string state;     // starting, live, retrying, failed, stopped
+  std::string url;       // secrets (stream key, SRT options) replaced by "***"
+  std::string playlist;  // HLS: /hls/{room}/index.m3u8
+  std::string error;     // the last failure, in words
+};
+
+// Whether the room is being broadcast, for its participants (room-live,
+// Plenum's extension of PROTOCOL.md).
+struct RoomLive {
+  std::vector<std::string> kinds;  // of the live outputs
+  std::string watch;               // the watch page while an HLS output runs
+  bool live() const { return !kinds.empty(); }
+  bool operator==(const RoomLive&) const = default;
+};
+
 struct RoomInfo {
   RoomSettings settings;
   std::vector<ParticipantInfo> participants;
   std::optional<RecordingInfo> recording;  // the running one, or the last if it failed
+  std::vector<BroadcastInfo> broadcasts;
 };
 
 struct ServerStats {

@@ -40,6 +40,8 @@ class ParticipantChannel {
   // Empty: nobody is speaking (sent as null).
   virtual void SendSpeaker(const std::string& participant) = 0;
   virtual void SendRecording(bool active) = 0;
+  // The room went live, off air, or its live outputs changed.
+  virtual void SendRoomLive(const RoomLive& live) = 0;
   virtual void SendError(ErrorCode code, const std::string& message) = 0;
   // The server ends the session: flush what is queued, then close.
   virtual void Close() = 0;

@@ -9,9 +9,11 @@
 namespace plenum::mcu {
 
 Room::Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media,
-           const RecordingPolicy& recording, GMainContext* control, Listener& listener)
+           const RecordingPolicy& recording, const BroadcastPolicy& broadcast, GMainContext* control,
+           Listener& listener)
     : media_(media),
       recordingPolicy_(recording),
+      broadcastPolicy_(broadcast),
       control_(control),
       listener_(listener),
       settings_(std::move(settings)),
@@ -21,6 +23,9 @@ Room::Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& me
 Room::~Room() {
   alive_.reset();
   EndRecording();
+  // The program's taps point into the broadcasts: detached before they go.
+  if (pipeline_) pipeline_->TapProgram(nullptr, nullptr);
+  broadcasts_.reset();
   pipeline_.reset();
 }
 
@@ -33,6 +38,7 @@ RoomInfo Room::Info() const {
   } else if (lastFailed_) {
     info.recording = lastFailed_;
   }
+  info.broadcasts = Broadcasts();
   return info;
 }
 
@@ -83,8 +89,9 @@ void Room::Leave(const std::string& participant) {
   for (const Member& member : roster_) member.channel->SendParticipantLeft(participant);
   PLENUM_LOG_INFO("leave room [room:%s participant:%s size:%zu]", id().c_str(), participant.c_str(), roster_.size());
   if (roster_.empty()) {
-    // The recording ends with the room's media.
+    // The recording and the broadcasts end with the room's media.
     EndRecording();
+    StopBroadcasts();
     pipeline_.reset();
     speaker_.clear();
   }
@@ -200,6 +207,96 @@ void Room::OnRecordingFailed(const std::string& reason) {
 
 void Room::OnParticipantVideoReady(const std::string& participant) {
   if (pipeline_) pipeline_->RequestParticipantKeyframe(participant);
+}
+
+BroadcastInfo Room::StartBroadcast(const BroadcastRequest& request) {
+  if (!pipeline_) {
+    throw ProtocolError(ErrorCode::Conflict,
+                        "nobody is in room " + id() + ": a broadcast starts with the room's media");
+  }
+  if (!broadcasts_) {
+    broadcast::RoomBroadcasts::Settings settings;
+    settings.room = id();
+    settings.hlsDirectory = broadcastPolicy_.hlsDir + "/" + id();
+    settings.hlsPath = "/hls/" + id() + "/index.m3u8";
+    settings.encode.framerate = media_.videoFramerate;
+    settings.encode.videoBitrateKbps = broadcastPolicy_.videoBitrateKbps;
+    settings.encode.preset = broadcastPolicy_.preset;
+    settings.encode.keyframeSeconds = broadcastPolicy_.hlsSegmentSeconds;
+    settings.encode.audioBitrate = broadcastPolicy_.audioBitrate;
+    settings.hlsSegmentSeconds = broadcastPolicy_.hlsSegmentSeconds;
+    settings.hlsPlaylistLength = static_cast<unsigned>(broadcastPolicy_.hlsPlaylistLength);
+    broadcasts_ = std::make_unique<broadcast::RoomBroadcasts>(
+        settings, control_, static_cast<broadcast::RoomBroadcasts::Listener&>(*this));
+  }
+  broadcast::BroadcastInfo started;
+  try {
+    started = broadcasts_->Start(request.kind, request.url, pipeline_->RunningTime());
+  } catch (const broadcast::BadBroadcastRequest& error) {
+    throw ProtocolError(ErrorCode::BadRequest, error.what());
+  } catch (const broadcast::BroadcastConflict& error) {
+    throw ProtocolError(ErrorCode::Conflict, error.what());
+  } catch (const std::exception& error) {
+    PLENUM_LOG_ERROR("cannot broadcast [room:%s kind:%s error:%s]", id().c_str(), request.kind.c_str(), error.what());
+    throw ProtocolError(ErrorCode::Internal, std::string("the broadcast cannot start: ") + error.what());
+  }
+  PLENUM_LOG_INFO("start broadcast [room:%s broadcast:%s kind:%s url:%s]", id().c_str(), started.id.c_str(),
+                  started.kind.c_str(), started.url.c_str());
+  return BroadcastInfo{started.id, started.kind, started.state, started.url, started.playlist, started.error};
+}
+
+void Room::StopBroadcast(const std::string& broadcast) {
+  try {
+    if (!broadcasts_) throw broadcast::BroadcastNotFound("");
+    broadcasts_->Stop(broadcast);
+  } catch (const broadcast::BroadcastNotFound&) {
+    throw ProtocolError(ErrorCode::NotFound, "no broadcast " + broadcast + " in room " + id());
+  }
+  PLENUM_LOG_INFO("stop broadcast [room:%s broadcast:%s]", id().c_str(), broadcast.c_str());
+}
+
+void Room::StopBroadcasts() {
+  if (broadcasts_ && broadcasts_->running()) {
+    broadcasts_->StopAll();
+    PLENUM_LOG_INFO("stop broadcasts [room:%s]", id().c_str());
+  }
+}
+
+std::vector<BroadcastInfo> Room::Broadcasts() const {
+  std::vector<BroadcastInfo> list;
+  if (!broadcasts_) return list;
+  for (const broadcast::BroadcastInfo& b : broadcasts_->List())
+    list.push_back(BroadcastInfo{b.id, b.kind, b.state, b.url, b.playlist, b.error});
+  return list;
+}
+
+std::string Room::HlsDirectory() const { return broadcasts_ ? broadcasts_->HlsDirectory() : std::string(); }
+
+RoomLive Room::Live() const {
+  RoomLive live;
+  if (!broadcasts_) return live;
+  live.kinds = broadcasts_->LiveKinds();
+  for (const broadcast::BroadcastInfo& b : broadcasts_->List()) {
+    if (b.kind == "hls" && b.state != "stopped" && b.state != "failed") live.watch = "/watch/" + id();
+  }
+  return live;
+}
+
+void Room::OnProgramWanted(bool wanted) {
+  if (!pipeline_) return;
+  if (!wanted) {
+    pipeline_->TapProgram(nullptr, nullptr);
+    return;
+  }
+  broadcast::RoomBroadcasts::ProgramTaps taps = broadcasts_->Taps();
+  pipeline_->TapProgram(std::move(taps.audio), std::move(taps.video));
+}
+
+void Room::OnBroadcastsChanged() {
+  const RoomLive live = Live();
+  if (live == toldLive_) return;
+  toldLive_ = live;
+  for (const Member& member : roster_) member.channel->SendRoomLive(live);
 }
 
 void Room::Offer(const std::string& participant, const std::string& sdp) {

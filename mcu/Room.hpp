@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "broadcast/RoomBroadcasts.hpp"
+#include "mcu/BroadcastPolicy.hpp"
 #include "mcu/Messages.hpp"
 #include "mcu/ParticipantChannel.hpp"
 #include "mcu/RecordingPolicy.hpp"
@@ -18,14 +20,16 @@
 
 namespace plenum::mcu {
 
-class Room : private mixer::RoomPipeline::Listener, private recorder::RoomRecording::Listener {
+class Room : private mixer::RoomPipeline::Listener,
+             private recorder::RoomRecording::Listener,
+             private broadcast::RoomBroadcasts::Listener {
  public:
   using Listener = RoomListener;
 
   // `persistent`: made through the REST API, so it outlives its last
   // participant (its pipeline does not).
   Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media, const RecordingPolicy& recording,
-       GMainContext* control, Listener& listener);
+       const BroadcastPolicy& broadcast, GMainContext* control, Listener& listener);
   ~Room() override;
   Room(const Room&) = delete;
   Room& operator=(const Room&) = delete;
@@ -52,6 +56,20 @@ class Room : private mixer::RoomPipeline::Listener, private recorder::RoomRecord
   RecordingInfo StopRecording(const std::string& recording);
   bool recording() const { return recording_ && recording_->state() == "recording"; }
 
+  // Broadcasts. Start throws ProtocolError: bad-request (kind, URL),
+  // conflict (nobody is in the room; a second HLS output; too many),
+  // internal (the encoders cannot start); nothing starts then. They stop
+  // when the room empties and stay listed, stopped, while the room lasts.
+  BroadcastInfo StartBroadcast(const BroadcastRequest& request);
+  // Throws ProtocolError(not-found).
+  void StopBroadcast(const std::string& broadcast);
+  std::vector<BroadcastInfo> Broadcasts() const;
+  // Where the room's HLS playlist and segments are, while it has an HLS
+  // broadcast (running or ended); empty otherwise.
+  std::string HlsDirectory() const;
+  // What the participants are told of the room's broadcasts.
+  RoomLive Live() const;
+
   // Throws ProtocolError(bad-request | unsupported-media); nothing changes then.
   void Offer(const std::string& participant, const std::string& sdp);
   void Candidate(const std::string& participant, const CandidateRequest& candidate);
@@ -71,6 +89,12 @@ class Room : private mixer::RoomPipeline::Listener, private recorder::RoomRecord
   void DetachRecordingTaps();
   void TellRecording(bool active);
 
+  void StopBroadcasts();
+
+  // broadcast::RoomBroadcasts::Listener
+  void OnProgramWanted(bool wanted) override;
+  void OnBroadcastsChanged() override;
+
   // recorder::RoomRecording::Listener
   void OnRecordingFailed(const std::string& reason) override;
   void OnParticipantVideoReady(const std::string& participant) override;
@@ -87,6 +111,7 @@ class Room : private mixer::RoomPipeline::Listener, private recorder::RoomRecord
   // Passed by argument.
   const mixer::MediaOptions& media_;
   const RecordingPolicy& recordingPolicy_;
+  const BroadcastPolicy& broadcastPolicy_;
   GMainContext* control_;
   Listener& listener_;
 
@@ -100,6 +125,8 @@ class Room : private mixer::RoomPipeline::Listener, private recorder::RoomRecord
   std::unique_ptr<mixer::RoomPipeline> pipeline_;
   std::unique_ptr<recorder::RoomRecording> recording_;  // while one runs
   std::optional<RecordingInfo> lastFailed_;             // the last, when it failed
+  std::unique_ptr<broadcast::RoomBroadcasts> broadcasts_;  // from the first broadcast on
+  RoomLive toldLive_;                                      // what the participants last heard
 };
 
 }  // namespace plenum::mcu

@@ -5,6 +5,7 @@
 #include <Poco/URI.h>
 #include <Poco/Util/AbstractConfiguration.h>
 
+#include <set>
 #include <stdexcept>
 
 #include "mcu/Validation.hpp"
@@ -109,6 +110,18 @@ ServerConfig ServerConfig::From(const Poco::Util::AbstractConfiguration& config,
   media.videoBitrate = IntIn(config, "video-bitrate", media.videoBitrate, 50'000, 20'000'000);
   media.audioBitrate = IntIn(config, "audio-bitrate", media.audioBitrate, 6'000, 510'000);
   media.encoderThreads = IntIn(config, "encoder-threads", media.encoderThreads, 1, 16);
+
+  BroadcastPolicy& broadcast = out.broadcast;
+  broadcast.hlsDir = out.dataDir + "/hls";
+  broadcast.videoBitrateKbps = IntIn(config, "broadcast-video-kbps", broadcast.videoBitrateKbps, 100, 50'000);
+  broadcast.audioBitrate = IntIn(config, "broadcast-audio-bitrate", broadcast.audioBitrate, 32'000, 320'000);
+  broadcast.preset = config.getString("broadcast-preset", broadcast.preset);
+  static const std::set<std::string> kPresets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                                 "medium",    "slow",      "slower",   "veryslow"};
+  if (!kPresets.count(broadcast.preset))
+    throw std::invalid_argument("broadcast-preset must be an x264 preset, ultrafast to veryslow");
+  broadcast.hlsSegmentSeconds = IntIn(config, "hls-segment-seconds", broadcast.hlsSegmentSeconds, 1, 10);
+  broadcast.hlsPlaylistLength = IntIn(config, "hls-playlist-length", broadcast.hlsPlaylistLength, 3, 30);
 
   if (!ice.stunServer.empty()) out.clientIceServers.push_back(ToClientIceServer(ice.stunServer));
   for (const auto& turn : ice.turnServers) out.clientIceServers.push_back(ToClientIceServer(turn));

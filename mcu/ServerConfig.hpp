@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "mcu/BroadcastPolicy.hpp"
 #include "mcu/ParticipantChannel.hpp"
 #include "mixer/MediaOptions.hpp"
 
@@ -43,6 +44,7 @@ struct ServerConfig {
   std::string apiKey;        // empty: the REST API is open
   std::string tokenSecret;   // empty: joins need no token
   mixer::MediaOptions media;
+  BroadcastPolicy broadcast;  // hlsDir is <data-dir>/hls
   // What clients are told in joined.iceServers.
   std::vector<IceServer> clientIceServers;
 

@@ -96,6 +96,11 @@ void RoomAudio::AttachFullMixOutput(GstElement* appsrc) {
   fullMixOutput_ = appsrc ? GRef<GstElement>::Ref(appsrc) : GRef<GstElement>();
 }
 
+void RoomAudio::SetFullMixTap(std::function<void(GstBuffer*, GstCaps*, GstClockTime)> tap) {
+  std::lock_guard lock(outputsMutex_);
+  fullMixTap_ = std::move(tap);
+}
+
 void RoomAudio::Run() {
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + kTick;
@@ -114,7 +119,7 @@ void RoomAudio::Run() {
     bool wantsFullMix = false;
     {
       std::lock_guard outputsLock(outputsMutex_);
-      wantsFullMix = static_cast<bool>(fullMixOutput_);
+      wantsFullMix = fullMixOutput_ || fullMixTap_;
     }
     mix_->MixFrame(frame_, wantsFullMix ? &fullMix_ : nullptr);
     if (++ticks % kStatsEveryTicks == 0) {
@@ -172,20 +177,24 @@ void RoomAudio::TrackMixDelay(GstClockTimeDiff delay) {
 void RoomAudio::PushOutputs(GstClockTime pts) {
   // The appsrc takes the buffer; it drops it itself when its branch is
   // going away (flushing).
-  const auto push = [pts](GstElement* appsrc, const std::vector<int16_t>& samples) {
+  const auto frame = [pts](const std::vector<int16_t>& samples) {
     const gsize bytes = samples.size() * sizeof(int16_t);
     GstBuffer* buffer = gst_buffer_new_allocate(nullptr, bytes, nullptr);
     gst_buffer_fill(buffer, 0, samples.data(), bytes);
     GST_BUFFER_PTS(buffer) = pts;
     GST_BUFFER_DURATION(buffer) = kFrameDuration;
-    gst_app_src_push_buffer(GST_APP_SRC(appsrc), buffer);
+    return buffer;
   };
   std::lock_guard lock(outputsMutex_);
   for (const auto& out : frame_) {
     auto it = outputs_.find(out.participant);
-    if (it != outputs_.end()) push(it->second.get(), out.samples);
+    if (it != outputs_.end()) gst_app_src_push_buffer(GST_APP_SRC(it->second.get()), frame(out.samples));
   }
-  if (fullMixOutput_ && fullMix_.size() == MixMinus::kFrameSamples) push(fullMixOutput_.get(), fullMix_);
+  if (fullMix_.size() != MixMinus::kFrameSamples || (!fullMixOutput_ && !fullMixTap_)) return;
+  // One buffer for both: neither writes into it.
+  GRef<GstBuffer> mix = GRef<GstBuffer>::Adopt(frame(fullMix_));
+  if (fullMixTap_) fullMixTap_(mix.get(), mixCaps_.get(), pts);
+  if (fullMixOutput_) gst_app_src_push_buffer(GST_APP_SRC(fullMixOutput_.get()), mix.Leak());
 }
 
 }  // namespace plenum::mixer

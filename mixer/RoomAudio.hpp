@@ -45,6 +45,11 @@ class RoomAudio {
   // Where the sum of everyone goes (an appsrc with the same caps), or
   // nowhere (null): what a recording of the room hears.
   void AttachFullMixOutput(GstElement* appsrc);
+  // Hands each full-mix frame (raw, MixCaps) to `tap` on the tick thread,
+  // with its running time as made (not moved by MixDelay), or stops (empty).
+  // What a broadcast encodes: no element in the room's pipeline. Once this
+  // returns, an old tap is not called again.
+  void SetFullMixTap(std::function<void(GstBuffer* frame, GstCaps* caps, GstClockTime runningTime)> tap);
 
   static GRef<GstCaps> MixCaps();
 
@@ -78,6 +83,8 @@ class RoomAudio {
   std::mutex outputsMutex_;
   std::map<std::string, GRef<GstElement>> outputs_;
   GRef<GstElement> fullMixOutput_;
+  std::function<void(GstBuffer*, GstCaps*, GstClockTime)> fullMixTap_;
+  GRef<GstCaps> mixCaps_ = MixCaps();
 
   std::mutex stopMutex_;
   std::condition_variable stopSignal_;

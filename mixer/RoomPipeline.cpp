@@ -22,6 +22,16 @@ GRef<GSource> AttachSource(GSource* raw, GMainContext* context) {
   return source;
 }
 
+// A full-mix frame's running time moved onto the composite's timeline: the
+// mix is stamped when it is made, the composite's frames at their cameras'
+// running time (see RoomAudio::MixDelay).
+GstClockTime OnCompositeTimeline(const RoomAudio& mix, GstClockTime runningTime) {
+  const GstClockTimeDiff delay = mix.MixDelay();
+  if (GST_CLOCK_TIME_IS_VALID(runningTime) && GST_CLOCK_DIFF(delay, runningTime) >= 0)
+    return static_cast<GstClockTime>(static_cast<GstClockTimeDiff>(runningTime) - delay);
+  return runningTime;
+}
+
 }  // namespace
 
 RoomPipeline::RoomPipeline(const std::string& roomId, const MediaOptions& options, GMainContext* control,
@@ -63,6 +73,7 @@ RoomPipeline::~RoomPipeline() {
   alive_.reset();
   compositeTap_.reset();
   fullMix_.reset();
+  TapProgram(nullptr, nullptr);
   // Endpoints first, each detaching itself from the shared elements.
   while (!endpoints_.empty()) endpoints_.pop_back();
   g_source_destroy(keyframeTimer_.get());
@@ -93,14 +104,9 @@ void RoomPipeline::TapRoom(EncodedFrameTap audio, EncodedFrameTap video) {
   fullMix_.reset();
   compositeTap_.reset();
   if (audio) {
-    // On the composite's timeline: the mix is stamped when it is made, the
-    // composite's frames at their cameras' running time (see MixDelay).
     EncodedFrameTap onTimeline = [tap = std::move(audio), &mix = *audio_](GstBuffer* frame, GstCaps* caps,
                                                                          GstClockTime runningTime) mutable {
-      const GstClockTimeDiff delay = mix.MixDelay();
-      if (GST_CLOCK_TIME_IS_VALID(runningTime) && GST_CLOCK_DIFF(delay, runningTime) >= 0)
-        runningTime = static_cast<GstClockTime>(static_cast<GstClockTimeDiff>(runningTime) - delay);
-      tap(frame, caps, runningTime);
+      tap(frame, caps, OnCompositeTimeline(mix, runningTime));
     };
     fullMix_ = std::make_unique<FullMixEncode>(GST_BIN(pipeline_.get()), *audio_, options_.audioBitrate,
                                                std::move(onTimeline));
@@ -109,6 +115,22 @@ void RoomPipeline::TapRoom(EncodedFrameTap audio, EncodedFrameTap video) {
     GRef<GstPad> encoded = video_->Vp8EncodedPad();
     compositeTap_ = std::make_unique<PadTap>(encoded.get(), std::move(video));
     video_->RequestKeyframe(VideoCodec::VP8);
+  }
+}
+
+void RoomPipeline::TapProgram(EncodedFrameTap audio, EncodedFrameTap video) {
+  programVideoTap_.reset();
+  if (audio) {
+    audio_->SetFullMixTap([tap = std::move(audio), &mix = *audio_](GstBuffer* frame, GstCaps* caps,
+                                                                  GstClockTime runningTime) {
+      tap(frame, caps, OnCompositeTimeline(mix, runningTime));
+    });
+  } else {
+    audio_->SetFullMixTap(nullptr);
+  }
+  if (video) {
+    GRef<GstPad> raw = video_->RawPad();
+    programVideoTap_ = std::make_unique<PadTap>(raw.get(), std::move(video));
   }
 }
 

@@ -60,6 +60,13 @@ class RoomPipeline : private ParticipantEndpoint::Listener {
   // and seen (the composite's VP8, the encode the participants get), for a
   // recording; empty taps stop them. Taps start with a keyframe request.
   void TapRoom(EncodedFrameTap audio, EncodedFrameTap video);
+  // The room's program for a broadcast: the full mix and the composite
+  // picture, raw (S16LE 48 kHz mono in 20 ms frames; the composite's
+  // video/x-raw), each frame with its running time on the composite's
+  // timeline; no element is added for them. Empty taps stop them. The
+  // audio tap runs on the mix's tick thread, the video tap on the
+  // compositor's: neither may block.
+  void TapProgram(EncodedFrameTap audio, EncodedFrameTap video);
   // What one participant sends, as sent (see ParticipantEndpoint::SetTaps).
   void TapParticipant(const std::string& participant, EncodedFrameTap audio, EncodedFrameTap video);
 
@@ -98,6 +105,7 @@ class RoomPipeline : private ParticipantEndpoint::Listener {
   std::unique_ptr<RoomAudio> audio_;
   std::unique_ptr<FullMixEncode> fullMix_;  // while tapped
   std::unique_ptr<PadTap> compositeTap_;
+  std::unique_ptr<PadTap> programVideoTap_;  // while broadcast
   std::vector<std::unique_ptr<ParticipantEndpoint>> endpoints_;  // in join order
 };
 

@@ -89,6 +89,10 @@ GRef<GstPad> VideoComposite::Vp8EncodedPad() const {
   return GRef<GstPad>::Adopt(gst_element_get_static_pad(vp8_.tee.get(), "sink"));
 }
 
+GRef<GstPad> VideoComposite::RawPad() const {
+  return GRef<GstPad>::Adopt(gst_element_get_static_pad(rawTee_.get(), "sink"));
+}
+
 // `encoder` is the element the tee follows; its src pad gets the probes
 // that keep receivers from reaching the encoder.
 VideoComposite::Encode VideoComposite::MakeEncode(GstElement* encoder, const std::string& teeName) {

@@ -48,6 +48,9 @@ class VideoComposite {
   // Where the VP8 encode leaves the encoder (for taps: a recording shares
   // the participants' encode).
   GRef<GstPad> Vp8EncodedPad() const;
+  // Where the composite picture, raw, enters its encoders (for taps: a
+  // broadcast encodes it its own way).
+  GRef<GstPad> RawPad() const;
 
   // Asks that codec's encoder for a keyframe, subject to its rate limit (a
   // deferred request is served by ServeDeferredKeyframe, which the owner

@@ -47,7 +47,8 @@ if ((with_tests)); then
     iproute2   # scripts/isolated-net.sh and the cross-address browser test
     janus      # the benchmark's peer (bench-smoke-janus)
     clang libclang-rt-14-dev  # the fuzz targets: libFuzzer and the sanitizers' runtimes
-    ffmpeg     # ffprobe and ffmpeg check what recordings wrote (e2e-recording)
+    ffmpeg     # ffprobe and ffmpeg check what recordings and broadcasts wrote (also the SRT listener)
+    nginx-light libnginx-mod-rtmp  # the RTMP server broadcasts go to (e2e-broadcast starts its own)
   )
 fi
 
@@ -68,3 +69,8 @@ fi
 echo "setup: installing ${missing[*]}"
 "${as_root[@]}" apt-get update -qq
 DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The tests start nginx themselves, on a port of their own; the package's
+# own service (a default site on port 80) is not wanted on this machine.
+if [[ " ${missing[*]} " == *" nginx-light "* ]] && [[ -d /run/systemd/system ]]; then
+  "${as_root[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
+fi

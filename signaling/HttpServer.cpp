@@ -13,6 +13,7 @@
 #include "mcu/Conference.hpp"
 #include "mcu/ServerConfig.hpp"
 #include "mcu/Log.hpp"
+#include "signaling/HlsFiles.hpp"
 #include "signaling/RestApi.hpp"
 #include "signaling/StaticFiles.hpp"
 #include "signaling/WebSocketHub.hpp"
@@ -69,6 +70,8 @@ class Router : public Poco::Net::HTTPRequestHandlerFactory {
     if (path == "/healthz") return new HealthCheck(conference_);
     if (path == "/metrics") return new Metrics(conference_);
     if (path.rfind("/api/", 0) == 0) return new RestApi(conference_, config_);
+    if (path.rfind("/hls/", 0) == 0) return new HlsFiles(conference_);
+    if (path.rfind("/watch/", 0) == 0) return new WatchPage(config_.webRoot);
     return new StaticFiles(config_.webRoot);
   }
 

@@ -175,6 +175,16 @@ std::string EncodeRecording(bool active) {
   return Stringify(object);
 }
 
+std::string EncodeRoomLive(const mcu::RoomLive& live) {
+  Object object = Typed("room-live");
+  object.set("live", live.live());
+  Poco::JSON::Array kinds;
+  for (const auto& kind : live.kinds) kinds.add(kind);
+  object.set("kinds", kinds);
+  if (!live.watch.empty()) object.set("watch", live.watch);
+  return Stringify(object);
+}
+
 std::string EncodeError(mcu::ErrorCode code, const std::string& message) {
   Object object = Typed("error");
   object.set("code", mcu::ToString(code));

@@ -22,6 +22,8 @@ std::string EncodeSpeaker(const std::string& participant);  // empty -> null
 // Plenum's extension: someone else's mute state changed.
 std::string EncodeParticipantMuted(const mcu::ParticipantInfo& participant);
 std::string EncodeRecording(bool active);
+// room-live (Plenum's extension): {"live", "kinds", "watch"?}.
+std::string EncodeRoomLive(const mcu::RoomLive& live);
 std::string EncodeError(mcu::ErrorCode code, const std::string& message);
 
 }  // namespace plenum::signaling

@@ -158,9 +158,22 @@ void RestApi::handleRequest(HTTPServerRequest& request, HTTPServerResponse& resp
     } else if (rooms && (path.size() == 5 || path.size() == 6) && path[4] == "recordings") {
       SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
                 "method " + method + " is not allowed here");
-    } else if (rooms && path.size() >= 5 && path[4] == "broadcasts") {
-      SendError(response, HTTPResponse::HTTP_NOT_IMPLEMENTED, mcu::ErrorCode::Internal,
-                "broadcasts are not available in this version");
+    } else if (rooms && path.size() == 5 && path[4] == "broadcasts" && method == "POST") {
+      const mcu::BroadcastRequest broadcast = ParseBroadcastRequest(ReadBody(request));
+      SendJson(response, HTTPResponse::HTTP_CREATED, BroadcastToJson(conference_.StartBroadcast(path[3], broadcast)));
+    } else if (rooms && path.size() == 5 && path[4] == "broadcasts" && method == "GET") {
+      Poco::JSON::Array list;
+      for (const auto& broadcast : conference_.ListBroadcasts(path[3])) list.add(BroadcastToJson(broadcast));
+      Poco::JSON::Object body;
+      body.set("broadcasts", list);
+      SendJson(response, HTTPResponse::HTTP_OK, body);
+    } else if (rooms && path.size() == 6 && path[4] == "broadcasts" && method == "DELETE") {
+      conference_.StopBroadcast(path[3], path[5]);
+      response.setStatusAndReason(HTTPResponse::HTTP_NO_CONTENT);
+      response.send();
+    } else if (rooms && (path.size() == 5 || path.size() == 6) && path[4] == "broadcasts") {
+      SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
+                "method " + method + " is not allowed here");
     } else if (rooms && path.size() >= 5) {
       SendError(response, HTTPResponse::HTTP_NOT_FOUND, mcu::ErrorCode::NotFound, "no such endpoint");
     } else if (rooms) {

@@ -1,7 +1,6 @@
 // The REST API under /api/v1 (PROTOCOL.md section 2), plus /healthz and
-// /metrics. Rooms, the archive key, and the recordings on disk (list, get
-// with manifest, legal hold) are implemented; starting a room's recording
-// and broadcasts answer 501 until their media lands.
+// /metrics: rooms, their recordings and broadcasts, the archive key, and
+// the recordings on disk (list, get with manifest, legal hold).
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandler.h>

@@ -55,6 +55,35 @@ mcu::RoomSettings ParseRoomSettings(const std::string& body, int defaultMaxParti
   return settings;
 }
 
+mcu::BroadcastRequest ParseBroadcastRequest(const std::string& body) {
+  Object::Ptr object = ParseBodyObject(body);
+  mcu::BroadcastRequest request;
+  const auto text = [&object](const char* field, bool required) {
+    if (!object->has(field)) {
+      if (required) throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, std::string("'") + field + "' is required");
+      return std::string();
+    }
+    const auto value = object->get(field);
+    if (!value.isString())
+      throw mcu::ProtocolError(mcu::ErrorCode::BadRequest, std::string("'") + field + "' must be a string");
+    return value.extract<std::string>();
+  };
+  request.kind = text("kind", true);
+  request.url = text("url", false);
+  return request;
+}
+
+Object BroadcastToJson(const mcu::BroadcastInfo& broadcast) {
+  Object object;
+  object.set("id", broadcast.id);
+  object.set("kind", broadcast.kind);
+  object.set("state", broadcast.state);
+  if (!broadcast.url.empty()) object.set("url", broadcast.url);
+  if (!broadcast.playlist.empty()) object.set("playlist", broadcast.playlist);
+  if (!broadcast.error.empty()) object.set("error", broadcast.error);
+  return object;
+}
+
 std::string FormatTime(mcu::TimePoint time) {
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
   return Poco::DateTimeFormatter::format(Poco::Timestamp(micros), Poco::DateTimeFormat::ISO8601_FORMAT);
@@ -81,7 +110,9 @@ Object RoomToJson(const mcu::RoomInfo& room) {
   } else {
     object.set("recording", Poco::Dynamic::Var());
   }
-  object.set("broadcasts", Array());
+  Array broadcasts;
+  for (const auto& broadcast : room.broadcasts) broadcasts.add(BroadcastToJson(broadcast));
+  object.set("broadcasts", broadcasts);
   return object;
 }
 

@@ -18,7 +18,13 @@ mcu::RoomSettings ParseRoomSettings(const std::string& body, int defaultMaxParti
 // ProtocolError(bad-request).
 Poco::JSON::Object::Ptr ParseBodyObject(const std::string& body);
 
+// `{"kind", "url"?}`. Throws ProtocolError(bad-request) for a body that is
+// not that shape; the kind and URL themselves are checked by the room.
+mcu::BroadcastRequest ParseBroadcastRequest(const std::string& body);
+
 Poco::JSON::Object RoomToJson(const mcu::RoomInfo& room);
+// PROTOCOL.md's Broadcast.
+Poco::JSON::Object BroadcastToJson(const mcu::BroadcastInfo& broadcast);
 // PROTOCOL.md's Recording; the manifest (parsed) only when asked for one.
 Poco::JSON::Object RecordingToJson(const mcu::RecordingInfo& recording, bool withManifest);
 std::string ErrorBody(mcu::ErrorCode code, const std::string& message);

@@ -52,6 +52,8 @@ void SocketChannel::SendParticipantMuted(const mcu::ParticipantInfo& participant
 }
 void SocketChannel::SendSpeaker(const std::string& participant) { Enqueue(EncodeSpeaker(participant)); }
 void SocketChannel::SendRecording(bool active) { Enqueue(EncodeRecording(active)); }
+
+void SocketChannel::SendRoomLive(const mcu::RoomLive& live) { Enqueue(EncodeRoomLive(live)); }
 void SocketChannel::SendError(mcu::ErrorCode code, const std::string& message) { Enqueue(EncodeError(code, message)); }
 
 void SocketChannel::Close() {

@@ -43,6 +43,7 @@ class SocketChannel : public mcu::ParticipantChannel {
   void SendParticipantMuted(const mcu::ParticipantInfo& participant) override;
   void SendSpeaker(const std::string& participant) override;
   void SendRecording(bool active) override;
+  void SendRoomLive(const mcu::RoomLive& live) override;
   void SendError(mcu::ErrorCode code, const std::string& message) override;
   void Close() override;
 

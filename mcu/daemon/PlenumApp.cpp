@@ -89,6 +89,11 @@ constexpr ServerOption kServerOptions[] = {
     {"video-bitrate", "BPS", "composite VP8 bitrate (default 1500000)"},
     {"audio-bitrate", "BPS", "Opus bitrate per participant (default 32000)"},
     {"encoder-threads", "N", "VP8 encoder threads (default 1; more spin-wait)"},
+    {"broadcast-video-kbps", "N", "H.264 bitrate of a room's broadcasts, kbit/s (default 2500)"},
+    {"broadcast-preset", "NAME", "x264 speed preset of broadcasts, ultrafast..veryslow (default veryfast)"},
+    {"broadcast-audio-bitrate", "BPS", "AAC bitrate of broadcasts (default 128000)"},
+    {"hls-segment-seconds", "N", "HLS segment length and broadcast keyframe interval (default 2)"},
+    {"hls-playlist-length", "N", "segments in an HLS live playlist (default 6)"},
     // For `plenum token`.
     {"room", "ROOM", "token: the room the token admits to"},
     {"name", "NAME", "token: the name it imposes"},

@@ -46,6 +46,7 @@ HttpResult RestClient::Request(const std::string& method, const std::string& pat
   result.request = method + " " + path;
   result.status = static_cast<int>(response.getStatus());
   result.contentType = response.getContentType();
+  result.cacheControl = response.get("Cache-Control", "");
   std::ostringstream body;
   Poco::StreamCopier::copyStream(in, body);
   result.body = body.str();

@@ -11,6 +11,7 @@ namespace plenum::test {
 struct HttpResult {
   int status = 0;
   std::string contentType;
+  std::string cacheControl;
   std::string body;
 
   // The body as a JSON object, or null if it is not one.

@@ -32,36 +32,6 @@ std::string ErrorText(GstMessage* message) {
   return text;
 }
 
-// What in a target's URL is secret: an RTMP URL's stream name and query,
-// an SRT URL's query and its values.
-std::vector<std::string> SecretsOf(const BroadcastTarget& target) {
-  std::vector<std::string> secrets;
-  if (target.url.empty()) return secrets;
-  secrets.push_back(target.url);
-  const size_t query = target.url.find('?');
-  if (query != std::string::npos) {
-    secrets.push_back(target.url.substr(query + 1));
-    std::string rest = target.url.substr(query + 1);
-    size_t start = 0;
-    while (start < rest.size()) {
-      size_t end = rest.find('&', start);
-      if (end == std::string::npos) end = rest.size();
-      const std::string pair = rest.substr(start, end - start);
-      const size_t equals = pair.find('=');
-      if (equals != std::string::npos && pair.size() - equals > 3) secrets.push_back(pair.substr(equals + 1));
-      start = end + 1;
-    }
-  }
-  if (target.kind == BroadcastKind::Rtmp) {
-    const std::string path = target.url.substr(0, query);
-    const size_t slash = path.rfind('/');
-    if (slash != std::string::npos && path.size() - slash > 3) secrets.push_back(path.substr(slash + 1));
-  }
-  // Longest first, so that a part never leaves the rest of a whole behind.
-  std::sort(secrets.begin(), secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
-  return secrets;
-}
-
 }  // namespace
 
 const char* StateName(OutputState state) {
@@ -125,14 +95,6 @@ BroadcastOutput::BroadcastOutput(Settings settings, GMainContext* control, std::
 BroadcastOutput::~BroadcastOutput() {
   onStateChanged_ = nullptr;
   Stop();
-}
-
-std::string BroadcastOutput::Redact(std::string text) const {
-  for (const std::string& secret : SecretsOf(settings_.target)) {
-    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3))
-      text.replace(at, secret.size(), "***");
-  }
-  return text;
 }
 
 std::shared_ptr<BroadcastOutput::Attempt> BroadcastOutput::BuildAttempt() {
@@ -337,7 +299,7 @@ void BroadcastOutput::OnLive(uint64_t generation) {
 
 void BroadcastOutput::OnFailure(uint64_t generation, const std::string& reason) {
   if (generation != generation_ || state_ == OutputState::Stopped) return;
-  error_ = Redact(reason);
+  error_ = RedactSecrets(settings_.target, reason);
   EndAttempt(false);
   if (settings_.target.kind == BroadcastKind::Hls) {
     // Files this server writes: a failure is the disk's, and trying again

@@ -84,7 +84,6 @@ class BroadcastOutput {
   void OnLive(uint64_t generation);
   void OnFailure(uint64_t generation, const std::string& reason);
   void SetState(OutputState state);
-  std::string Redact(std::string text) const;
 
   // Passed by argument.
   std::function<void()> requestKeyframe_;

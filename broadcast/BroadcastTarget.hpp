@@ -32,4 +32,9 @@ BroadcastTarget ParseBroadcastTarget(const std::string& kind, const std::string&
 
 const char* KindName(BroadcastKind kind);
 
+// `text` (an error from a sink, say) with the target's secrets replaced by
+// "***": the whole URL, an RTMP stream name, an SRT or RTMP query and
+// each of its values.
+std::string RedactSecrets(const BroadcastTarget& target, std::string text);
+
 }  // namespace plenum::broadcast

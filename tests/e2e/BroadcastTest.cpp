@@ -152,6 +152,29 @@ std::vector<std::string> Segments(const std::string& playlist) {
   return segments;
 }
 
+// The longest time between two packets of the file's `streams` ("a", "v")
+// that start in [from, to] (s), and where it starts.
+std::pair<double, double> LongestGap(const std::string& file, const std::string& streams, double from, double to) {
+  const CommandRun run = RunCommand(kFfprobe, {"-v", "error", "-select_streams", streams, "-show_entries",
+                                               "packet=pts_time", "-of", "csv=p=0", file},
+                                    30s);
+  std::vector<double> times;
+  std::istringstream lines(run.output);
+  for (std::string line; std::getline(lines, line);) {
+    try {
+      times.push_back(std::stod(line));
+    } catch (const std::exception&) {
+    }
+  }
+  std::sort(times.begin(), times.end());
+  std::pair<double, double> gap{times.size() < 2 ? 1e9 : 0, 0};
+  for (std::size_t i = 1; i < times.size(); ++i) {
+    if (times[i - 1] < from || times[i - 1] > to) continue;
+    if (times[i] - times[i - 1] > gap.first) gap = {times[i] - times[i - 1], times[i - 1]};
+  }
+  return gap;
+}
+
 long MediaSequence(const std::string& playlist) {
   const auto at = playlist.find("#EXT-X-MEDIA-SEQUENCE:");
   return at == std::string::npos ? -1 : std::stol(playlist.substr(at + 22));
@@ -225,10 +248,16 @@ TEST_F(BroadcastTest, RtmpGoesLiveRetriesWhileTheServerIsGoneAndComesBackByItsel
   const std::string room = UniqueRoom("rtmp");
   StartCall(room);
   const std::string url = nginx.Url(kStreamKey);
+  // A recording runs across everything below: no output may disturb it.
+  const HttpResult recording = Server().Post("/api/v1/rooms/" + room + "/recordings", "{}");
+  ASSERT_EQ(recording.status, 201) << recording.Describe();
+  const auto recordingStart = Clock::now();
+  const auto sinceStart = [&] { return std::chrono::duration<double>(Clock::now() - recordingStart).count(); };
 
   const Rates before = Measure(3s);
   std::string id;
   HttpResult started;
+  const double addedAt = sinceStart();
   const Rates adding = Measure(4s, [&] {
     started = Server().Post("/api/v1/rooms/" + room + "/broadcasts", R"({"kind":"rtmp","url":")" + url + R"("})");
   });
@@ -270,10 +299,23 @@ TEST_F(BroadcastTest, RtmpGoesLiveRetriesWhileTheServerIsGoneAndComesBackByItsel
   EXPECT_EQ(Streams(again).size(), 2u) << reread.output;
 
   // Removing it disturbs nobody either; it stays listed, stopped.
+  const double removedAt = sinceStart();
   const Rates removing = Measure(4s, [&] {
     EXPECT_EQ(Server().Delete("/api/v1/rooms/" + room + "/broadcasts/" + id).status, 204);
   });
   ExpectUndisturbed(before, removing, "removing the RTMP output");
+  const std::string recordingId = recording.Json()->optValue<std::string>("id", "");
+  ASSERT_EQ(Server().Delete("/api/v1/rooms/" + room + "/recordings/" + recordingId).status, 200);
+  const std::string roomFile = recording.Json()->optValue<std::string>("directory", "") + "/room-00000.webm";
+  // 20 ms sound frames and 30 pictures a second: a stall of the room as an
+  // output is added or removed would leave a hole there.
+  for (const auto& [what, at] : {std::pair{"adding", addedAt}, std::pair{"removing", removedAt}}) {
+    const auto heard = LongestGap(roomFile, "a", at - 0.5, at + 4), seen = LongestGap(roomFile, "v", at - 0.5, at + 4);
+    std::printf("%s an output: the recording's longest gaps, sound %.3f s at %.2f s, picture %.3f s at %.2f s\n",
+                what, heard.first, heard.second, seen.first, seen.second);
+    EXPECT_LT(heard.first, 0.2) << what << " " << roomFile;
+    EXPECT_LT(seen.first, 0.5) << what << " " << roomFile;
+  }
   EXPECT_EQ(StateOf(Server().Get("/api/v1/rooms/" + room + "/broadcasts"), id), "stopped");
   EXPECT_EQ(Server().Delete("/api/v1/rooms/" + room + "/broadcasts/nope").status, 404);
 

@@ -94,6 +94,18 @@ TEST(Encode, MuteStateTravelsWithTheParticipant) {
   EXPECT_FALSE(arrived->getObject("participant")->getValue<bool>("videoMuted"));
 }
 
+TEST(Encode, RoomLiveSaysWhichOutputsAreLiveAndWhereToWatch) {
+  const auto live = Parse(EncodeRoomLive(mcu::RoomLive{{"rtmp", "hls"}, "/watch/r1"}));
+  EXPECT_EQ(live->getValue<std::string>("type"), "room-live");
+  EXPECT_TRUE(live->getValue<bool>("live"));
+  EXPECT_EQ(live->getArray("kinds")->size(), 2u);
+  EXPECT_EQ(live->getValue<std::string>("watch"), "/watch/r1");
+  const auto off = Parse(EncodeRoomLive(mcu::RoomLive{}));
+  EXPECT_FALSE(off->getValue<bool>("live"));
+  EXPECT_EQ(off->getArray("kinds")->size(), 0u);
+  EXPECT_FALSE(off->has("watch"));
+}
+
 TEST(Encode, SpeakerNullWhenNobody) {
   EXPECT_TRUE(Parse(EncodeSpeaker(""))->isNull("participant"));
   EXPECT_EQ(Parse(EncodeSpeaker("p1"))->getValue<std::string>("participant"), "p1");

@@ -243,6 +243,9 @@ GstBusSyncReply BroadcastOutput::OnBusMessage(GstBus*, GstMessage* message, gpoi
     default:
       break;
   }
+  // Nobody pops this bus. A sync handler that drops a message owns it
+  // (GstBusSyncHandler): kept, each held the pipeline alive.
+  gst_message_unref(message);
   return GST_BUS_DROP;
 }
 

@@ -112,10 +112,17 @@ ContainerWriter::~ContainerWriter() {
   gst_bus_set_sync_handler(bus.get(), nullptr, nullptr, nullptr);
 }
 
+GstBusSyncReply ContainerWriter::OnBusMessage(GstBus*, GstMessage* message, gpointer data) {
+  const GstBusSyncReply reply = Route(static_cast<ContainerWriter*>(data), message);
+  // A sync handler that drops a message owns it (GstBusSyncHandler): not
+  // unreffed, every state change of the writer's pipeline kept it alive.
+  if (reply == GST_BUS_DROP) gst_message_unref(message);
+  return reply;
+}
+
 // Streaming threads: hands what matters to the control thread, keeps EOS
 // and errors queued for Finish, and drops the rest.
-GstBusSyncReply ContainerWriter::OnBusMessage(GstBus*, GstMessage* message, gpointer data) {
-  auto* writer = static_cast<ContainerWriter*>(data);
+GstBusSyncReply ContainerWriter::Route(ContainerWriter* writer, GstMessage* message) {
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR: {
       const std::string text = ErrorText(message);

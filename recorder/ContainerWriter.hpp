@@ -78,6 +78,7 @@ class ContainerWriter {
     GstClockTime nextPts = 0;  // the earliest timestamp the next frame may have
   };
   static GstBusSyncReply OnBusMessage(GstBus* bus, GstMessage* message, gpointer data);
+  static GstBusSyncReply Route(ContainerWriter* writer, GstMessage* message);
 
   std::string name_;
   Options options_;

@@ -7,6 +7,7 @@
 
 #include "support/CommandRun.hpp"
 #include "support/E2eExpectations.hpp"
+#include "support/ProcessUsage.hpp"
 #include "support/ServerTest.hpp"
 #include "support/StreamServers.hpp"
 #include "testclient/Analysis.hpp"
@@ -409,6 +410,35 @@ TEST_F(BroadcastTest, HlsServesALivePlaylistThatRollsAndEndsWhenTheRoomEmpties) 
   EXPECT_EQ(Server().Delete("/api/v1/rooms/" + room).status, 204);
   EXPECT_EQ(Server().Get(playlistPath).status, 404);
   EXPECT_FALSE(fs::exists(Server().DataDir() + "/hls/" + room));
+}
+
+TEST_F(BroadcastTest, OutputsStartedAndStoppedGiveBackTheirThreadsAndDescriptors) {
+  RtmpServer nginx;
+  const std::string room = UniqueRoom("churn");
+  StartCall(room);
+  const std::string path = "/api/v1/rooms/" + room + "/broadcasts";
+  // One cycle first: whatever is made once (the libraries' own threads)
+  // is there before the baseline.
+  const auto cycle = [&](int i) {
+    const std::string rtmp = StartBroadcast(room, R"({"kind":"rtmp","url":")" + nginx.Url("c" + std::to_string(i)) + R"("})");
+    const std::string hls = StartBroadcast(room, R"({"kind":"hls"})");
+    ASSERT_TRUE(Reaches(room, rtmp, "live", 15s)) << Server().Get(path).body << Context();
+    ASSERT_TRUE(Reaches(room, hls, "live", 15s)) << Server().Get(path).body << Context();
+    EXPECT_EQ(Server().Delete(path + "/" + rtmp).status, 204);
+    EXPECT_EQ(Server().Delete(path + "/" + hls).status, 204);
+  };
+  cycle(0);
+  const ProcessUsage baseline = SettledUsage(Server().Pid(), ReadProcessUsage(Server().Pid()), 0, 0, 3s);
+  constexpr int kCycles = 6;
+  for (int i = 1; i <= kCycles; ++i) {
+    cycle(i);
+    if (HasFatalFailure()) return;
+  }
+  const ProcessUsage after = SettledUsage(Server().Pid(), baseline, 2, 2, 10s);
+  std::printf("%d broadcast cycles: before %s, after %s\n", kCycles, baseline.Describe().c_str(),
+              after.Describe().c_str());
+  EXPECT_LE(after.threads, baseline.threads + 2) << DescribeFds(Server().Pid());
+  EXPECT_LE(after.fds, baseline.fds + 2) << DescribeFds(Server().Pid());
 }
 
 TEST_F(BroadcastTest, BadRequestsAreRefusedAndStartNothing) {

@@ -7,6 +7,7 @@
 
 #include "support/CommandRun.hpp"
 #include "support/E2eExpectations.hpp"
+#include "support/MediaFiles.hpp"
 #include "support/ProcessUsage.hpp"
 #include "support/ServerTest.hpp"
 #include "support/StreamServers.hpp"
@@ -32,89 +33,24 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-constexpr const char* kFfprobe = "/usr/bin/ffprobe";
-constexpr const char* kFfmpeg = "/usr/bin/ffmpeg";
 constexpr double kToneA = 440.0, kToneB = 660.0;
 constexpr std::uint32_t kColourA = 0xFFFF0000, kColourB = 0xFF0000FF;
-constexpr double kNoiseProbeHz = 1234.0;
 constexpr int kColourTolerance = 60;
-constexpr int kSampleRate = 48000;
+constexpr int kSampleRate = kDecodedSampleRate;
 constexpr int kWidth = 640, kHeight = 360;  // the test server's composite
 // In stream keys and SRT options: must never show in logs or answers.
 constexpr const char* kStreamKey = "s3cret-stream-key-0042";
 
-// "codec_type:codec_name:WxH" of each stream ("audio:aac:0x0").
-std::vector<std::string> Streams(const std::string& file) {
-  const CommandRun run = RunCommand(kFfprobe, {"-v", "error", "-show_entries", "stream=codec_type,codec_name,width,height",
-                                               "-of", "csv=p=0", file},
-                                    30s);
-  std::vector<std::string> streams;
-  std::istringstream lines(run.output);
-  for (std::string line; std::getline(lines, line);) {
-    std::vector<std::string> fields;
-    std::istringstream parts(line);
-    for (std::string field; std::getline(parts, field, ',');) fields.push_back(field);
-    if (fields.size() < 2) continue;
-    // codec_name, codec_type[, width, height]
-    std::string entry = fields[1] + ":" + fields[0];
-    if (fields[1] == "video" && fields.size() >= 4) entry += ":" + fields[2] + "x" + fields[3];
-    streams.push_back(entry);
-  }
-  // MPEG-TS lists its streams once more under their program.
-  std::sort(streams.begin(), streams.end());
-  streams.erase(std::unique(streams.begin(), streams.end()), streams.end());
-  return streams;
-}
-
-std::vector<float> DecodeAudio(const std::string& file, const std::string& scratch) {
-  const std::string raw = scratch + "/audio.s16";
-  fs::remove(raw);
-  RunCommand(kFfmpeg, {"-v", "error", "-i", file, "-map", "0:a:0", "-f", "s16le", "-ac", "1", "-ar",
-                       std::to_string(kSampleRate), raw},
-             60s);
-  std::ifstream in(raw, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<float> samples(bytes.size() / 2);
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    std::int16_t s;
-    std::memcpy(&s, bytes.data() + 2 * i, 2);
-    samples[i] = static_cast<float>(s) / 32768.0f;
-  }
-  return samples;
-}
-
-RgbFrame LastFrame(const std::string& file, const std::string& scratch) {
-  const std::string raw = scratch + "/frames.rgb";
-  fs::remove(raw);
-  constexpr int kW = 64, kH = 36;
-  RunCommand(kFfmpeg, {"-v", "error", "-i", file, "-map", "0:v:0", "-s", std::to_string(kW) + "x" + std::to_string(kH),
-                       "-f", "rawvideo", "-pix_fmt", "rgb24", raw},
-             60s);
-  std::ifstream in(raw, std::ios::binary);
-  RgbFrame frame;
-  frame.rgb.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  const std::size_t size = static_cast<std::size_t>(kW) * kH * 3;
-  if (frame.rgb.size() < size) return {};
-  frame.rgb.erase(frame.rgb.begin(), frame.rgb.end() - static_cast<std::ptrdiff_t>(size));
-  frame.width = kW;
-  frame.height = kH;
-  return frame;
-}
-
-double ToneOverNoiseDb(const std::vector<float>& audio, double hz) {
-  return PowerRatioDb(GoertzelPower(audio, hz, kSampleRate), GoertzelPower(audio, kNoiseProbeHz, kSampleRate));
-}
-
 // What a broadcast must carry, checked on a file read back from its server.
 void ExpectTheProgram(const std::string& file, const std::string& scratch) {
-  EXPECT_EQ(Streams(file), (std::vector<std::string>{"audio:aac", "video:h264:" + std::to_string(kWidth) + "x" +
+  EXPECT_EQ(Streams(file, true), (std::vector<std::string>{"audio:aac", "video:h264:" + std::to_string(kWidth) + "x" +
                                                                        std::to_string(kHeight)}))
       << file;
   std::vector<float> audio = DecodeAudio(file, scratch);
   ASSERT_GT(audio.size(), static_cast<std::size_t>(kSampleRate)) << "less than a second of sound in " << file;
   audio.erase(audio.begin(), audio.begin() + static_cast<std::ptrdiff_t>(audio.size() / 4));  // past any fade-in
   for (double hz : {kToneA, kToneB}) EXPECT_GT(ToneOverNoiseDb(audio, hz), 20.0) << hz << " Hz missing in " << file;
-  const RgbFrame picture = LastFrame(file, scratch);
+  const RgbFrame picture = LastFrame(file, scratch, 64, 36);
   ASSERT_FALSE(picture.Empty()) << "no picture in " << file;
   for (std::uint32_t colour : {kColourA, kColourB}) {
     EXPECT_GT(ColourShare(picture, RgbFromArgb(colour), kColourTolerance), 0.02) << std::hex << colour << " in " << file;
@@ -378,14 +314,17 @@ TEST_F(BroadcastTest, HlsServesALivePlaylistThatRollsAndEndsWhenTheRoomEmpties) 
   ASSERT_EQ(segment.status, 200) << segment.Describe();
   EXPECT_EQ(segment.contentType, "video/mp2t");
   std::ofstream(scratch.Path() + "/segment.ts", std::ios::binary) << segment.body;
-  EXPECT_EQ(Streams(scratch.Path() + "/segment.ts"),
+  EXPECT_EQ(Streams(scratch.Path() + "/segment.ts", true),
             (std::vector<std::string>{"audio:aac", "video:h264:" + std::to_string(kWidth) + "x" + std::to_string(kHeight)}));
 
   // The playlist moves on, and what rolls off is deleted. ffmpeg reads the
   // whole live playlist meanwhile, as a player would.
   const std::string recorded = scratch.Path() + "/hls.ts";
   const CommandRun read = RunCommand(
-      kFfmpeg, {"-v", "error", "-y", "-i", "http://" + std::string(ServerProcess::kHost) + ":" + std::to_string(Server().Port()) + playlistPath, "-t", "4", "-c", "copy", recorded}, 40s);
+      kFfmpeg,
+      {"-v", "error", "-y", "-i", "http://" + std::string(ServerProcess::kHost) + ":" + std::to_string(Server().Port()) + playlistPath,
+       "-t", "4", "-c", "copy", recorded},
+      40s);
   EXPECT_EQ(read.status, 0) << read.output;
   ExpectTheProgram(recorded, scratch.Path());
   ASSERT_TRUE(Eventually([&] { return MediaSequence(Server().Get(playlistPath).body) > MediaSequence(playlist.body) + 3; },

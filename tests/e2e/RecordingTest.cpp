@@ -7,6 +7,7 @@
 #include "recorder/ArchiveJournal.hpp"
 #include "support/CommandRun.hpp"
 #include "support/E2eExpectations.hpp"
+#include "support/MediaFiles.hpp"
 #include "support/ServerTest.hpp"
 #include "testclient/Analysis.hpp"
 #include "testclient/SyncMarks.hpp"
@@ -32,30 +33,12 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
-constexpr const char* kFfprobe = "/usr/bin/ffprobe";
-constexpr const char* kFfmpeg = "/usr/bin/ffmpeg";
 constexpr double kToneA = 440.0, kToneB = 660.0;
 constexpr std::uint32_t kColourA = 0xFFFF0000, kColourB = 0xFF0000FF;
-constexpr double kNoiseProbeHz = 1234.0;  // no tone, harmonic or product of the two sits here
 constexpr int kColourTolerance = 60;      // as in the media tests: VP8 smears pure colours at edges
-constexpr int kSampleRate = 48000;
+constexpr int kSampleRate = kDecodedSampleRate;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-// "codec_type:codec_name" of each stream, e.g. {"audio:opus", "video:vp8"}.
-std::vector<std::string> Streams(const std::string& file) {
-  const CommandRun run = RunCommand(
-      kFfprobe, {"-v", "error", "-show_entries", "stream=codec_type,codec_name", "-of", "csv=p=0", file});
-  std::vector<std::string> streams;
-  std::istringstream lines(run.output);
-  for (std::string line; std::getline(lines, line);) {
-    // csv prints codec_name first: "opus,audio".
-    const auto comma = line.find(',');
-    if (comma != std::string::npos) streams.push_back(line.substr(comma + 1) + ":" + line.substr(0, comma));
-  }
-  std::sort(streams.begin(), streams.end());
-  return streams;
-}
 
 // The first and last packet time of a file, in seconds (every stream).
 struct Span {
@@ -86,57 +69,6 @@ Span PacketSpan(const std::string& file, const std::string& streams = "") {
 std::string DecodeErrors(const std::string& file) {
   const CommandRun run = RunCommand(kFfmpeg, {"-v", "error", "-i", file, "-f", "null", "-"}, 60s);
   return run.status == 0 ? run.output : "exit " + std::to_string(run.status) + ": " + run.output;
-}
-
-// The file's first audio stream, decoded to mono 48 kHz, frame after frame
-// as ffmpeg plays them (gaps in the timestamps are not filled).
-std::vector<float> DecodeAudio(const std::string& file, const std::string& scratch) {
-  const std::string raw = scratch + "/audio.s16";
-  fs::remove(raw);
-  RunCommand(kFfmpeg, {"-v", "error", "-i", file, "-map", "0:a:0", "-f", "s16le", "-ac", "1", "-ar",
-                       std::to_string(kSampleRate), raw},
-             120s);
-  std::ifstream in(raw, std::ios::binary);
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<float> samples(bytes.size() / 2);
-  for (std::size_t i = 0; i < samples.size(); ++i) {
-    std::int16_t s;
-    std::memcpy(&s, bytes.data() + 2 * i, 2);
-    samples[i] = static_cast<float>(s) / 32768.0f;
-  }
-  return samples;
-}
-
-// The file's audio, decoded to mono 48 kHz, the last `seconds` of it.
-std::vector<float> DecodedAudio(const std::string& file, const std::string& scratch, double seconds) {
-  std::vector<float> samples = DecodeAudio(file, scratch);
-  const std::size_t keep = static_cast<std::size_t>(seconds * kSampleRate);
-  if (samples.size() > keep) samples.erase(samples.begin(), samples.end() - static_cast<std::ptrdiff_t>(keep));
-  return samples;
-}
-
-// The file's last video frame, decoded to RGB at `width` x `height`.
-RgbFrame LastFrame(const std::string& file, const std::string& scratch, int width, int height) {
-  const std::string raw = scratch + "/frame.rgb";
-  fs::remove(raw);
-  RunCommand(kFfmpeg, {"-v", "error", "-sseof", "-1", "-i", file, "-map", "0:v:0", "-update", "1", "-s",
-                       std::to_string(width) + "x" + std::to_string(height), "-f", "rawvideo", "-pix_fmt", "rgb24",
-                       raw},
-             30s);
-  std::ifstream in(raw, std::ios::binary);
-  RgbFrame frame;
-  frame.rgb.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  const std::size_t size = static_cast<std::size_t>(width) * height * 3;
-  if (frame.rgb.size() < size) return {};
-  frame.rgb.erase(frame.rgb.begin(), frame.rgb.end() - static_cast<std::ptrdiff_t>(size));  // the last one
-  frame.width = width;
-  frame.height = height;
-  return frame;
-}
-
-// dB of `hz` over the noise probe in `audio`.
-double ToneOverNoiseDb(const std::vector<float>& audio, double hz) {
-  return PowerRatioDb(GoertzelPower(audio, hz, kSampleRate), GoertzelPower(audio, kNoiseProbeHz, kSampleRate));
 }
 
 // The times (s) of the sync marks in the file's audio (its first audio

@@ -7,8 +7,11 @@
 const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 // How often the playlist is asked for while there is nothing to play.
 const RETRY_MS = 3000;
-// hls.js's media recoveries before the page gives up on the video.
-const MAX_MEDIA_RECOVERIES = 2;
+// Fresh starts of the player after media errors, without playing in
+// between, before the page gives up on the video. A live stream's first
+// segment may lack audio, say, which hls.js cannot recover from in place;
+// a player started again begins nearer the live edge.
+const MAX_RESTARTS = 3;
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -26,6 +29,7 @@ let playlistUrl = null;
 let player = null; // { stop } of the hls.js or native player running now
 let pollTimer = null;
 let seenLive = false; // once a broadcast played, a missing playlist means it ended
+let restarts = 0; // since the video last played
 
 function setState(state, text, kind = state === 'failed' ? 'bad' : 'ok') {
   document.body.dataset.state = state;
@@ -135,6 +139,16 @@ function lostStream(problem) {
   schedulePoll();
 }
 
+// A media failure (not the network's): start the player again, a few times.
+function restartPlayer(problem) {
+  if (restarts >= MAX_RESTARTS) {
+    fail(`The video cannot be played: ${problem}`);
+    return;
+  }
+  restarts += 1;
+  lostStream(problem);
+}
+
 function describeHlsError({ details, response, reason, error }) {
   if (/codec/i.test(details)) {
     return 'This browser cannot decode the broadcast (H.264 video and AAC audio).';
@@ -152,36 +166,50 @@ function playWithHlsJs() {
     // Hours of a meeting must not pile up in memory behind the playhead.
     backBufferLength: 30,
   });
-  let recoveries = 0;
+  const handle = {
+    stop() {
+      hls.destroy();
+    },
+  };
+  let recovered = false;
+  const onFatalError = (data) => {
+    if (player !== handle) return; // stopped meanwhile
+    const problem = describeHlsError(data);
+    if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+      lostStream(problem);
+    } else if (/codec/i.test(data.details)) {
+      fail(problem);
+    } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && !recovered) {
+      recovered = true;
+      hls.recoverMediaError();
+    } else {
+      restartPlayer(problem);
+    }
+  };
   hls.on(Hls.Events.LEVEL_UPDATED, (event, { details }) => {
     // The playlist got #EXT-X-ENDLIST: what is buffered plays out.
     if (!details.live) showEnded();
   });
   hls.on(Hls.Events.ERROR, (event, data) => {
     if (!data.fatal) return; // hls.js retries those itself
-    console.warn('plenum: hls.js fatal error', data.type, data.details);
-    if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
-      lostStream(describeHlsError(data));
-    } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && recoveries < MAX_MEDIA_RECOVERIES
-               && !/codec/i.test(data.details)) {
-      recoveries += 1;
-      hls.recoverMediaError();
-    } else {
-      fail(`The video cannot be played: ${describeHlsError(data)}`);
-    }
+    console.warn('plenum: hls.js fatal error', data.type, data.details, data.error?.message ?? '');
+    // Once hls.js is done with it: destroyed from its own handler, it
+    // carries on with a destroyed instance and throws.
+    setTimeout(() => onFatalError(data));
   });
   hls.loadSource(playlistUrl);
   hls.attachMedia(ui.video);
-  return {
-    stop() {
-      hls.destroy();
-    },
-  };
+  return handle;
 }
 
 function playNatively() {
   const { video } = ui;
-  const onError = () => lostStream(video.error?.message || `media error ${video.error?.code ?? ''}`.trim());
+  const onError = () => {
+    const { code, message } = video.error ?? {};
+    const problem = message || `media error ${code ?? ''}`.trim();
+    if (code === MediaError.MEDIA_ERR_NETWORK) lostStream(problem);
+    else restartPlayer(problem);
+  };
   video.addEventListener('error', onError);
   video.src = playlistUrl;
   return {
@@ -196,6 +224,7 @@ function playNatively() {
 function onPlaying() {
   if (!player || state() === 'ended') return;
   seenLive = true;
+  restarts = 0;
   setState('live', 'Live', 'ok');
 }
 

@@ -42,7 +42,7 @@ export const CONNECT_TIMEOUT_MS = 30_000;
 export const MEDIA_TIMEOUT_MS = 30_000;
 export const ROSTER_TIMEOUT_MS = 10_000;
 // Share of a grid column's pixels that must be brighter than near-black.
-const MIN_LIT_SHARE = 0.2;
+export const MIN_LIT_SHARE = 0.2;
 // Growth of the received audio energy (seconds times level squared) that
 // silence never reaches: the fake microphone's beeps add about 0.25 a second.
 const MIN_AUDIO_ENERGY = 0.05;
@@ -169,10 +169,12 @@ export function readPage() {
 
 // Samples the composite video: its size, per column of the grid the share
 // of pixels that are not near-black, and a coarse fingerprint that changes
-// when the picture moves.
-export function sampleComposite(columns) {
+// when the picture moves. `options` is the number of columns, or
+// { columns, video } to sample another video element than #composite.
+export function sampleComposite(options) {
+  const { columns, video: id = 'composite' } = typeof options === 'number' ? { columns: options } : options;
   const { state } = document.body.dataset;
-  const video = document.getElementById('composite');
+  const video = document.getElementById(id);
   if (!video.videoWidth || video.paused) {
     return { state, width: video.videoWidth, paused: video.paused };
   }
@@ -250,15 +252,14 @@ export async function joinRoom(browser, url, room, name, log) {
   return page;
 }
 
-// --- A two-person call ---------------------------------------------------------
+// --- Steps --------------------------------------------------------------------
 
-// Declares the steps of a call between `names.length` pages that `call()`
-// returns once set up ({ pages, names }): each runs unless an earlier one
-// failed (the later ones depend on it and would only add their own
-// timeouts), and a failing step leaves screenshots named after `label`.
-// `checkConnection(page, i, pair, t)` checks the ICE pair of each page.
-export function callSteps(label, call, state, { checkConnection = () => {} } = {}) {
-  function step(title, body) {
+// Returns step(title, body), which declares a test that runs unless an
+// earlier step failed (the later ones depend on it and would only add their
+// own timeouts); a failing step sets `state.failed` and leaves screenshots
+// of `pages()` named after `label`.
+export function stepper(label, pages, state) {
+  return function step(title, body) {
     it(title, async (t) => {
       if (state.failed) {
         t.skip('an earlier step failed');
@@ -269,13 +270,22 @@ export function callSteps(label, call, state, { checkConnection = () => {} } = {
       } catch (error) {
         state.failed = true;
         // A page that cannot be captured must not hide the real failure.
-        await Promise.all(call().pages.map((page, i) => page.screenshot({
+        await Promise.all(pages().map((page, i) => page.screenshot({
           path: path.join(ARTIFACT_DIR, `${label}-failure-page${i + 1}.png`),
         }).catch(() => {})));
         throw error;
       }
     });
-  }
+  };
+}
+
+// --- A two-person call ---------------------------------------------------------
+
+// Declares the steps of a call between `names.length` pages that `call()`
+// returns once set up ({ pages, names }), with stepper().
+// `checkConnection(page, i, pair, t)` checks the ICE pair of each page.
+export function callSteps(label, call, state, { checkConnection = () => {} } = {}) {
+  const step = stepper(label, () => call().pages, state);
 
   step('every page connects', async (t) => {
     for (const [i, page] of call().pages.entries()) {

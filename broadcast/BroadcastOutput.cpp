@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <stdexcept>
 #include <vector>
 
@@ -63,11 +64,25 @@ struct BroadcastOutput::Attempt {
   Track audio;
   bool zeroKnown = false;
   GstClockTime zero = 0;  // the program's time of this attempt's first keyframe
-  int sinkBuffers = 0;    // streaming thread of the sink
+  // Sound that came before the first keyframe did: the picture's encode
+  // may lag the sound's by a second on a busy machine, and what belongs
+  // after the keyframe must not be lost (an HLS player gives up on a first
+  // segment without sound).
+  struct Pending {
+    GRef<GstBuffer> frame;
+    GRef<GstCaps> caps;
+    GstClockTime time;
+  };
+  std::deque<Pending> pendingAudio;
+  int sinkBuffers = 0;  // streaming thread of the sink
 
   std::mutex endMutex;
   std::condition_variable endSignal;
   bool ended = false;  // EOS or an error reached the bus
+
+  // One frame into its track's appsrc, on this attempt's timeline; under
+  // the output's mutex.
+  void PushTrack(Track& track, bool video, GstBuffer* frame, GstCaps* caps, GstClockTime pts);
 
   void PostLive() {
     poster.Post([owner = owner, generation = generation] { owner->OnLive(generation); });
@@ -78,6 +93,28 @@ struct BroadcastOutput::Attempt {
     endSignal.notify_all();
   }
 };
+
+void BroadcastOutput::Attempt::PushTrack(Track& track, bool video, GstBuffer* frame, GstCaps* caps, GstClockTime pts) {
+  const bool keyframe = video && !GST_BUFFER_FLAG_IS_SET(frame, GST_BUFFER_FLAG_DELTA_UNIT);
+  if (pts < zero) return;
+  if (video && !track.started && !keyframe) return;
+  GstAppSrc* source = GST_APP_SRC(track.source.get());
+  if (gst_app_src_get_current_level_time(source) > kMaxQueued) {
+    if (video) track.started = false;
+    return;
+  }
+  GstClockTime out = std::max(pts - zero, track.nextPts);
+  if (!track.caps || !gst_caps_is_equal(track.caps.get(), caps)) {
+    gst_app_src_set_caps(source, caps);
+    track.caps = GRef<GstCaps>::Ref(caps);
+  }
+  track.started = true;
+  track.nextPts = out + kTimestampStep;
+  GstBuffer* copy = gst_buffer_copy(frame);  // metadata only; the memory is shared
+  GST_BUFFER_PTS(copy) = out;
+  GST_BUFFER_DTS(copy) = out;  // no B-frames (zero latency)
+  gst_app_src_push_buffer(source, copy);
+}
 
 BroadcastOutput::BroadcastOutput(Settings settings, GMainContext* control, std::function<void()> requestKeyframe,
                                  StateHandler onStateChanged)
@@ -173,7 +210,8 @@ std::shared_ptr<BroadcastOutput::Attempt> BroadcastOutput::BuildAttempt() {
     // the second one reaching it means the server took the first.
     GRef<GstPad> in = GRef<GstPad>::Adopt(gst_element_get_static_pad(sink.get(), "sink"));
     // (mpegtsmux hands SRT its packets in lists)
-    gst_pad_add_probe(in.get(), static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+    gst_pad_add_probe(in.get(),
+                      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
                       OnSinkBuffer, attempt.get(), nullptr);
   }
   GRef<GstBus> bus = GRef<GstBus>::Adopt(gst_element_get_bus(attempt->pipeline.get()));
@@ -227,21 +265,17 @@ GstBusSyncReply BroadcastOutput::OnBusMessage(GstBus*, GstMessage* message, gpoi
     case GST_MESSAGE_ERROR: {
       const std::string text = ErrorText(message);
       attempt->MarkEnded();
-      attempt->poster.Post([owner = attempt->owner, generation = attempt->generation, text] {
-        owner->OnFailure(generation, text);
-      });
+      attempt->poster.Post(
+          [owner = attempt->owner, generation = attempt->generation, text] { owner->OnFailure(generation, text); });
       break;
     }
-    case GST_MESSAGE_EOS:
-      attempt->MarkEnded();
-      break;
+    case GST_MESSAGE_EOS: attempt->MarkEnded(); break;
     case GST_MESSAGE_ELEMENT: {
       const GstStructure* s = gst_message_get_structure(message);
       if (attempt->hls && s && gst_structure_has_name(s, "splitmuxsink-fragment-closed")) attempt->PostLive();
       break;
     }
-    default:
-      break;
+    default: break;
   }
   // Nobody pops this bus. A sync handler that drops a message owns it
   // (GstBusSyncHandler): kept, each held the pipeline alive.
@@ -268,28 +302,23 @@ void BroadcastOutput::Push(bool video, GstBuffer* frame, GstCaps* caps, GstClock
   // Both tracks start at the first keyframe: a viewer's decoder can start
   // there, and sound before it would have no picture.
   if (!attempt.zeroKnown) {
+    if (!video) {
+      attempt.pendingAudio.push_back({GRef<GstBuffer>::Ref(frame), GRef<GstCaps>::Ref(caps), pts});
+      while (attempt.pendingAudio.size() > 1 &&
+             attempt.pendingAudio.back().time > attempt.pendingAudio.front().time + kMaxQueued)
+        attempt.pendingAudio.pop_front();
+      return;
+    }
     if (!keyframe) return;
     attempt.zero = pts;
     attempt.zeroKnown = true;
+    std::deque<Attempt::Pending> pending = std::move(attempt.pendingAudio);
+    for (const auto& sound : pending) {
+      if (sound.time >= attempt.zero)
+        attempt.PushTrack(attempt.audio, false, sound.frame.get(), sound.caps.get(), sound.time);
+    }
   }
-  if (pts < attempt.zero) return;
-  if (video && !track.started && !keyframe) return;
-  GstAppSrc* source = GST_APP_SRC(track.source.get());
-  if (gst_app_src_get_current_level_time(source) > kMaxQueued) {
-    if (video) track.started = false;
-    return;
-  }
-  GstClockTime out = std::max(pts - attempt.zero, track.nextPts);
-  if (!track.caps || !gst_caps_is_equal(track.caps.get(), caps)) {
-    gst_app_src_set_caps(source, caps);
-    track.caps = GRef<GstCaps>::Ref(caps);
-  }
-  track.started = true;
-  track.nextPts = out + kTimestampStep;
-  GstBuffer* copy = gst_buffer_copy(frame);  // metadata only; the memory is shared
-  GST_BUFFER_PTS(copy) = out;
-  GST_BUFFER_DTS(copy) = out;  // no B-frames (zero latency)
-  gst_app_src_push_buffer(source, copy);
+  attempt.PushTrack(track, video, frame, caps, pts);
 }
 
 void BroadcastOutput::OnLive(uint64_t generation) {
@@ -342,8 +371,7 @@ void BroadcastOutput::Stop() {
   }
   // An HLS playlist always gets its end; a server only when it is there to
   // take it (an unreachable one would only make the stop wait).
-  const bool drain =
-      attempting && (settings_.target.kind == BroadcastKind::Hls || state_ == OutputState::Live);
+  const bool drain = attempting && (settings_.target.kind == BroadcastKind::Hls || state_ == OutputState::Live);
   EndAttempt(drain);
   GST_INFO("stop broadcast [room:%s id:%s]", settings_.room.c_str(), settings_.id.c_str());
   SetState(OutputState::Stopped);

@@ -28,7 +28,8 @@ std::vector<std::string> PathSegments(const GstUri* uri) {
   std::vector<std::string> segments;
   GList* list = gst_uri_get_path_segments(uri);
   for (GList* item = list; item; item = item->next) {
-    if (item->data && *static_cast<const char*>(item->data)) segments.emplace_back(static_cast<const char*>(item->data));
+    if (item->data && *static_cast<const char*>(item->data))
+      segments.emplace_back(static_cast<const char*>(item->data));
   }
   g_list_free_full(list, g_free);
   return segments;

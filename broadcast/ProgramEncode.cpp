@@ -28,8 +28,7 @@ void SetUpSource(GstElement* source, guint64 maxBuffers) {
 
 }  // namespace
 
-ProgramEncode::ProgramEncode(const std::string& room, const EncodeSettings& settings, GstClockTime zero,
-                             FrameSink sink)
+ProgramEncode::ProgramEncode(const std::string& room, const EncodeSettings& settings, GstClockTime zero, FrameSink sink)
     : room_(room), zero_(zero) {
   InitBroadcastDebug();
   pipeline_ = GRef<GstElement>::Sink(gst_pipeline_new(("program-" + room).c_str()));

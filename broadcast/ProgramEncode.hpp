@@ -26,11 +26,11 @@ namespace plenum::broadcast {
 using mixer::GRef;
 
 struct EncodeSettings {
-  int framerate = 30;                  // the composite's
-  int videoBitrateKbps = 2500;         // x264enc's bitrate, CBR-like (vbv)
-  std::string preset = "veryfast";     // x264enc speed-preset
-  int keyframeSeconds = 2;             // HLS segments and joining viewers wait at most this long
-  int audioBitrate = 128'000;          // AAC, stereo 48 kHz
+  int framerate = 30;               // the composite's
+  int videoBitrateKbps = 2500;      // x264enc's bitrate, CBR-like (vbv)
+  std::string preset = "veryfast";  // x264enc speed-preset
+  int keyframeSeconds = 2;          // HLS segments and joining viewers wait at most this long
+  int audioBitrate = 128'000;       // AAC, stereo 48 kHz
 };
 
 class ProgramEncode {

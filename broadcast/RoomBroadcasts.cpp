@@ -100,11 +100,11 @@ BroadcastInfo RoomBroadcasts::Start(const std::string& kind, const std::string& 
     std::lock_guard lock(fanout_->encodeMutex);
     if (!fanout_->encode) {
       Fanout* fanout = fanout_.get();
-      fanout_->encode = std::make_unique<ProgramEncode>(
-          settings_.room, settings_.encode, now,
-          [fanout](bool video, GstBuffer* frame, GstCaps* caps, GstClockTime time) {
-            fanout->Deliver(video, frame, caps, time);
-          });
+      fanout_->encode =
+          std::make_unique<ProgramEncode>(settings_.room, settings_.encode, now,
+                                          [fanout](bool video, GstBuffer* frame, GstCaps* caps, GstClockTime time) {
+                                            fanout->Deliver(video, frame, caps, time);
+                                          });
       newEncode = true;
     }
   }

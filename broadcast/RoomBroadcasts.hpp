@@ -26,9 +26,9 @@ namespace plenum::broadcast {
 
 struct BroadcastInfo {
   std::string id;
-  std::string kind;   // rtmp, srt, hls
-  std::string state;  // starting, live, retrying, failed, stopped
-  std::string url;    // RTMP, SRT: with its secrets replaced by "***"
+  std::string kind;      // rtmp, srt, hls
+  std::string state;     // starting, live, retrying, failed, stopped
+  std::string url;       // RTMP, SRT: with its secrets replaced by "***"
   std::string playlist;  // HLS: the playlist's path on this server
   std::string error;     // the last failure, in words
 };
@@ -99,7 +99,7 @@ class RoomBroadcasts {
   GMainContext* control_;
   Listener& listener_;
   Settings settings_;
-  bool closing_ = false;  // the destructor runs: the listener is told nothing
+  bool closing_ = false;                                   // the destructor runs: the listener is told nothing
   std::vector<std::unique_ptr<BroadcastOutput>> outputs_;  // in order of start
   std::shared_ptr<Fanout> fanout_;
 };

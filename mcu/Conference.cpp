@@ -105,9 +105,8 @@ void Conference::DoJoin(SessionId, Session& session, const JoinRequest& request)
     settings.id = request.room;
     settings.maxParticipants = config_.maxParticipants;
     it = rooms_
-             .emplace(request.room,
-                      std::make_unique<Room>(settings, false, config_.media, recordingPolicy_, config_.broadcast, control_.context(),
-                                             AsRoomListener()))
+             .emplace(request.room, std::make_unique<Room>(settings, false, config_.media, recordingPolicy_,
+                                                           config_.broadcast, control_.context(), AsRoomListener()))
              .first;
   }
   Room& room = *it->second;
@@ -284,8 +283,8 @@ RoomInfo Conference::CreateRoom(const RoomSettings& settings) {
   ValidateRoomSettings(settings);
   return control_.Call<RoomInfo>([this, settings] {
     if (rooms_.contains(settings.id)) throw ProtocolError(ErrorCode::Conflict, "room '" + settings.id + "' exists");
-    auto room = std::make_unique<Room>(settings, true, config_.media, recordingPolicy_, config_.broadcast, control_.context(),
-                                         AsRoomListener());
+    auto room = std::make_unique<Room>(settings, true, config_.media, recordingPolicy_, config_.broadcast,
+                                       control_.context(), AsRoomListener());
     RoomInfo info = room->Info();
     rooms_.emplace(settings.id, std::move(room));
     PLENUM_LOG_INFO("create room [room:%s max:%d]", settings.id.c_str(), settings.maxParticipants);

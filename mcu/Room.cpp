@@ -8,9 +8,8 @@
 
 namespace plenum::mcu {
 
-Room::Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media,
-           const RecordingPolicy& recording, const BroadcastPolicy& broadcast, GMainContext* control,
-           Listener& listener)
+Room::Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media, const RecordingPolicy& recording,
+           const BroadcastPolicy& broadcast, GMainContext* control, Listener& listener)
     : media_(media),
       recordingPolicy_(recording),
       broadcastPolicy_(broadcast),
@@ -226,8 +225,8 @@ BroadcastInfo Room::StartBroadcast(const BroadcastRequest& request) {
     settings.encode.audioBitrate = broadcastPolicy_.audioBitrate;
     settings.hlsSegmentSeconds = broadcastPolicy_.hlsSegmentSeconds;
     settings.hlsPlaylistLength = static_cast<unsigned>(broadcastPolicy_.hlsPlaylistLength);
-    broadcasts_ = std::make_unique<broadcast::RoomBroadcasts>(
-        settings, control_, static_cast<broadcast::RoomBroadcasts::Listener&>(*this));
+    broadcasts_ = std::make_unique<broadcast::RoomBroadcasts>(settings, control_,
+                                                              static_cast<broadcast::RoomBroadcasts::Listener&>(*this));
   }
   broadcast::BroadcastInfo started;
   try {

@@ -49,9 +49,12 @@ bool IsHlsFileName(const std::string& name) {
   if (name == kPlaylist) return true;
   // b01234567-00042.ts
   if (name.size() != 18 || name[0] != 'b' || name[9] != '-' || name.compare(15, 3, ".ts") != 0) return false;
-  const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) && !std::isupper(static_cast<unsigned char>(c)); };
+  const auto hex = [](char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) && !std::isupper(static_cast<unsigned char>(c));
+  };
   const auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
-  return std::all_of(name.begin() + 1, name.begin() + 9, hex) && std::all_of(name.begin() + 10, name.begin() + 15, digit);
+  return std::all_of(name.begin() + 1, name.begin() + 9, hex) &&
+         std::all_of(name.begin() + 10, name.begin() + 15, digit);
 }
 
 void HlsFiles::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {

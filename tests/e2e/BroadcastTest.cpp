@@ -44,7 +44,7 @@ constexpr const char* kStreamKey = "s3cret-stream-key-0042";
 // What a broadcast must carry, checked on a file read back from its server.
 void ExpectTheProgram(const std::string& file, const std::string& scratch) {
   EXPECT_EQ(Streams(file, true), (std::vector<std::string>{"audio:aac", "video:h264:" + std::to_string(kWidth) + "x" +
-                                                                       std::to_string(kHeight)}))
+                                                                            std::to_string(kHeight)}))
       << file;
   std::vector<float> audio = DecodeAudio(file, scratch);
   ASSERT_GT(audio.size(), static_cast<std::size_t>(kSampleRate)) << "less than a second of sound in " << file;
@@ -53,7 +53,8 @@ void ExpectTheProgram(const std::string& file, const std::string& scratch) {
   const RgbFrame picture = LastFrame(file, scratch, 64, 36);
   ASSERT_FALSE(picture.Empty()) << "no picture in " << file;
   for (std::uint32_t colour : {kColourA, kColourB}) {
-    EXPECT_GT(ColourShare(picture, RgbFromArgb(colour), kColourTolerance), 0.02) << std::hex << colour << " in " << file;
+    EXPECT_GT(ColourShare(picture, RgbFromArgb(colour), kColourTolerance), 0.02)
+        << std::hex << colour << " in " << file;
   }
 }
 
@@ -92,9 +93,9 @@ std::vector<std::string> Segments(const std::string& playlist) {
 // The longest time between two packets of the file's `streams` ("a", "v")
 // that start in [from, to] (s), and where it starts.
 std::pair<double, double> LongestGap(const std::string& file, const std::string& streams, double from, double to) {
-  const CommandRun run = RunCommand(kFfprobe, {"-v", "error", "-select_streams", streams, "-show_entries",
-                                               "packet=pts_time", "-of", "csv=p=0", file},
-                                    30s);
+  const CommandRun run = RunCommand(
+      kFfprobe, {"-v", "error", "-select_streams", streams, "-show_entries", "packet=pts_time", "-of", "csv=p=0", file},
+      30s);
   std::vector<double> times;
   std::istringstream lines(run.output);
   for (std::string line; std::getline(lines, line);) {
@@ -204,8 +205,8 @@ TEST_F(BroadcastTest, RtmpGoesLiveRetriesWhileTheServerIsGoneAndComesBackByItsel
             "rtmp://127.0.0.1:" + std::to_string(nginx.Port()) + "/live/***")
       << started.body;
   ExpectUndisturbed(before, adding, "adding an RTMP output");
-  ASSERT_TRUE(Reaches(room, id, "live", 15s)) << Server().Get("/api/v1/rooms/" + room + "/broadcasts").body
-                                              << Context() << nginx.OutputTail();
+  ASSERT_TRUE(Reaches(room, id, "live", 15s))
+      << Server().Get("/api/v1/rooms/" + room + "/broadcasts").body << Context() << nginx.OutputTail();
   for (RoomParticipant* p : {a_.get(), b_.get()}) {
     std::optional<WsClient::Message> live;
     // room-live may first say "starting" is not live yet: wait for live.
@@ -237,9 +238,8 @@ TEST_F(BroadcastTest, RtmpGoesLiveRetriesWhileTheServerIsGoneAndComesBackByItsel
 
   // Removing it disturbs nobody either; it stays listed, stopped.
   const double removedAt = sinceStart();
-  const Rates removing = Measure(4s, [&] {
-    EXPECT_EQ(Server().Delete("/api/v1/rooms/" + room + "/broadcasts/" + id).status, 204);
-  });
+  const Rates removing =
+      Measure(4s, [&] { EXPECT_EQ(Server().Delete("/api/v1/rooms/" + room + "/broadcasts/" + id).status, 204); });
   ExpectUndisturbed(before, removing, "removing the RTMP output");
   const std::string recordingId = recording.Json()->optValue<std::string>("id", "");
   ASSERT_EQ(Server().Delete("/api/v1/rooms/" + room + "/recordings/" + recordingId).status, 200);
@@ -248,8 +248,8 @@ TEST_F(BroadcastTest, RtmpGoesLiveRetriesWhileTheServerIsGoneAndComesBackByItsel
   // output is added or removed would leave a hole there.
   for (const auto& [what, at] : {std::pair{"adding", addedAt}, std::pair{"removing", removedAt}}) {
     const auto heard = LongestGap(roomFile, "a", at - 0.5, at + 4), seen = LongestGap(roomFile, "v", at - 0.5, at + 4);
-    std::printf("%s an output: the recording's longest gaps, sound %.3f s at %.2f s, picture %.3f s at %.2f s\n",
-                what, heard.first, heard.second, seen.first, seen.second);
+    std::printf("%s an output: the recording's longest gaps, sound %.3f s at %.2f s, picture %.3f s at %.2f s\n", what,
+                heard.first, heard.second, seen.first, seen.second);
     EXPECT_LT(heard.first, 0.2) << what << " " << roomFile;
     EXPECT_LT(seen.first, 0.5) << what << " " << roomFile;
   }
@@ -277,8 +277,8 @@ TEST_F(BroadcastTest, SrtCallsTheListenerUntilItAnswersAndSendsMpegTs) {
   TemporaryDirectory scratch("plenum-broadcast-test");
   const std::string ts = scratch.Path() + "/srt.ts";
   SrtListener listener(port, ts, 4);
-  ASSERT_TRUE(Reaches(room, id, "live", 45s)) << Server().Get("/api/v1/rooms/" + room).body << Context()
-                                              << listener.OutputTail();
+  ASSERT_TRUE(Reaches(room, id, "live", 45s))
+      << Server().Get("/api/v1/rooms/" + room).body << Context() << listener.OutputTail();
   ASSERT_EQ(listener.Wait(Scaled(30s)), 0) << listener.OutputTail();
   ExpectTheProgram(ts, scratch.Path());
   EXPECT_EQ(Server().Delete("/api/v1/rooms/" + room + "/broadcasts/" + id).status, 204);
@@ -310,29 +310,37 @@ TEST_F(BroadcastTest, HlsServesALivePlaylistThatRollsAndEndsWhenTheRoomEmpties) 
 
   // A segment, as a player fetches it.
   TemporaryDirectory scratch("plenum-broadcast-test");
-  const HttpResult segment = Server().Get("/hls/" + room + "/" + first.back());
-  ASSERT_EQ(segment.status, 200) << segment.Describe();
-  EXPECT_EQ(segment.contentType, "video/mp2t");
-  std::ofstream(scratch.Path() + "/segment.ts", std::ios::binary) << segment.body;
-  EXPECT_EQ(Streams(scratch.Path() + "/segment.ts", true),
-            (std::vector<std::string>{"audio:aac", "video:h264:" + std::to_string(kWidth) + "x" + std::to_string(kHeight)}));
+  // The first segment too: a player gives up on a stream whose first
+  // segment has no sound (the picture's encode may lag on a busy machine).
+  for (const std::string& name : {first.front(), first.back()}) {
+    const HttpResult segment = Server().Get("/hls/" + room + "/" + name);
+    ASSERT_EQ(segment.status, 200) << segment.Describe();
+    EXPECT_EQ(segment.contentType, "video/mp2t");
+    std::ofstream(scratch.Path() + "/segment.ts", std::ios::binary) << segment.body;
+    EXPECT_EQ(Streams(scratch.Path() + "/segment.ts", true),
+              (std::vector<std::string>{"audio:aac",
+                                        "video:h264:" + std::to_string(kWidth) + "x" + std::to_string(kHeight)}))
+        << name;
+  }
 
   // The playlist moves on, and what rolls off is deleted. ffmpeg reads the
   // whole live playlist meanwhile, as a player would.
   const std::string recorded = scratch.Path() + "/hls.ts";
-  const CommandRun read = RunCommand(
-      kFfmpeg,
-      {"-v", "error", "-y", "-i", "http://" + std::string(ServerProcess::kHost) + ":" + std::to_string(Server().Port()) + playlistPath,
-       "-t", "4", "-c", "copy", recorded},
-      40s);
+  const CommandRun read =
+      RunCommand(kFfmpeg,
+                 {"-v", "error", "-y", "-i",
+                  "http://" + std::string(ServerProcess::kHost) + ":" + std::to_string(Server().Port()) + playlistPath,
+                  "-t", "4", "-c", "copy", recorded},
+                 40s);
   EXPECT_EQ(read.status, 0) << read.output;
   ExpectTheProgram(recorded, scratch.Path());
-  ASSERT_TRUE(Eventually([&] { return MediaSequence(Server().Get(playlistPath).body) > MediaSequence(playlist.body) + 3; },
-                         20s))
+  ASSERT_TRUE(Eventually(
+      [&] { return MediaSequence(Server().Get(playlistPath).body) > MediaSequence(playlist.body) + 3; }, 20s))
       << Server().Get(playlistPath).body;
   EXPECT_EQ(Server().Get("/hls/" + room + "/" + first.front()).status, 404) << first.front() << " rolled off";
   std::size_t files = 0;
-  for (const auto& entry : fs::directory_iterator(Server().DataDir() + "/hls/" + room)) files += entry.is_regular_file();
+  for (const auto& entry : fs::directory_iterator(Server().DataDir() + "/hls/" + room))
+    files += entry.is_regular_file();
   EXPECT_LE(files, 1u + 3u + 2u + 1u) << "the playlist, its 3 segments, two more, and the one being written";
   EXPECT_EQ(Server().Get("/watch/" + room).status, 200);
   EXPECT_EQ(Server().Get("/hls/not-a-room/index.m3u8").status, 404);
@@ -359,7 +367,8 @@ TEST_F(BroadcastTest, OutputsStartedAndStoppedGiveBackTheirThreadsAndDescriptors
   // One cycle first: whatever is made once (the libraries' own threads)
   // is there before the baseline.
   const auto cycle = [&](int i) {
-    const std::string rtmp = StartBroadcast(room, R"({"kind":"rtmp","url":")" + nginx.Url("c" + std::to_string(i)) + R"("})");
+    const std::string rtmp =
+        StartBroadcast(room, R"({"kind":"rtmp","url":")" + nginx.Url("c" + std::to_string(i)) + R"("})");
     const std::string hls = StartBroadcast(room, R"({"kind":"hls"})");
     ASSERT_TRUE(Reaches(room, rtmp, "live", 15s)) << Server().Get(path).body << Context();
     ASSERT_TRUE(Reaches(room, hls, "live", 15s)) << Server().Get(path).body << Context();

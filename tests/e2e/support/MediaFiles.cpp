@@ -42,8 +42,9 @@ std::vector<std::string> Streams(const std::string& file, bool sizes) {
 std::vector<float> DecodeAudio(const std::string& file, const std::string& scratch) {
   const std::string raw = scratch + "/audio.s16";
   fs::remove(raw);
-  RunCommand(kFfmpeg, {"-v", "error", "-i", file, "-map", "0:a:0", "-f", "s16le", "-ac", "1", "-ar",
-                       std::to_string(kDecodedSampleRate), raw},
+  RunCommand(kFfmpeg,
+             {"-v", "error", "-i", file, "-map", "0:a:0", "-f", "s16le", "-ac", "1", "-ar",
+              std::to_string(kDecodedSampleRate), raw},
              120s);
   std::ifstream in(raw, std::ios::binary);
   std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -66,9 +67,9 @@ std::vector<float> DecodedAudio(const std::string& file, const std::string& scra
 RgbFrame LastFrame(const std::string& file, const std::string& scratch, int width, int height) {
   const std::string raw = scratch + "/frame.rgb";
   fs::remove(raw);
-  RunCommand(kFfmpeg, {"-v", "error", "-sseof", "-1", "-i", file, "-map", "0:v:0", "-update", "1", "-s",
-                       std::to_string(width) + "x" + std::to_string(height), "-f", "rawvideo", "-pix_fmt", "rgb24",
-                       raw},
+  RunCommand(kFfmpeg,
+             {"-v", "error", "-sseof", "-1", "-i", file, "-map", "0:v:0", "-update", "1", "-s",
+              std::to_string(width) + "x" + std::to_string(height), "-f", "rawvideo", "-pix_fmt", "rgb24", raw},
              30s);
   std::ifstream in(raw, std::ios::binary);
   RgbFrame frame;

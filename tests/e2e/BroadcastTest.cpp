@@ -343,6 +343,12 @@ TEST_F(BroadcastTest, HlsServesALivePlaylistThatRollsAndEndsWhenTheRoomEmpties) 
     files += entry.is_regular_file();
   EXPECT_LE(files, 1u + 3u + 2u + 1u) << "the playlist, its 3 segments, two more, and the one being written";
   EXPECT_EQ(Server().Get("/watch/" + room).status, 200);
+  // And over https, as a browser on another machine gets it.
+  const std::string https =
+      "https://" + std::string(ServerProcess::kHost) + ":" + std::to_string(Server().TlsPort()) + playlistPath;
+  EXPECT_EQ(Streams(https, true), (std::vector<std::string>{"audio:aac", "video:h264:" + std::to_string(kWidth) +
+                                                                             "x" + std::to_string(kHeight)}))
+      << https;
   EXPECT_EQ(Server().Get("/hls/not-a-room/index.m3u8").status, 404);
   EXPECT_EQ(Server().Get("/hls/" + room + "/../../etc/passwd").status, 404);
 

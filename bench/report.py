@@ -30,6 +30,94 @@ def fmt(value, digits=1):
     return f"{value:.{digits}f}"
 
 
+def broadcast_section(rows):
+    """What one broadcast adds to a room (server CPU), and the marker's delay through it."""
+    if not rows:
+        return []
+    rooms = {}
+    for r in rows:
+        key = ("video" if r.get("video") else "audio", r["n"], r.get("serverArgs") or "")
+        rooms.setdefault(key, {})[r["broadcast"]] = r  # a re-run row replaces the earlier one
+    out = ["## Broadcast: what one broadcast adds to a room, and its glass-to-glass delay\n",
+           "Each row group is one room measured three times in a row, a fresh server each time: without a "
+           "broadcast, with one RTMP broadcast (to nginx with libnginx-mod-rtmp on the bots' core, read back from it) "
+           "and with one HLS broadcast (served by plenum, read from it by two viewers). The marker fires in a "
+           "pseudo-random half of the seconds in all three (so that delays longer than a second can be matched). "
+           "*Added* is the server's CPU with the broadcast minus without; the program's encode (x264 veryfast "
+           "zerolatency 2500 kb/s, AAC 128 kb/s) and its muxing and output are all in the server's process.\n",
+           "| room | N | server CPU % of a core: none | + RTMP (added) | + HLS (added) | RSS MiB none / RTMP / HLS "
+           "| real time none / RTMP / HLS | bot CPU % none / RTMP / HLS |",
+           "|---|---|---|---|---|---|---|---|"]
+
+    def cpu(r):
+        return r.get("cpuPct") if r and r.get("completed") else None
+
+    def status(r):
+        if not r:
+            return "–"
+        if not r.get("completed"):
+            return "failed: " + r.get("error", "?")[:60]
+        ok = 49.0 <= r.get("audioPpsMin", 0) and r.get("audioPpsMax", 1e9) <= 51.0
+        if r.get("video"):
+            ok = ok and r.get("videoFpsMin", 0) >= 0.95 * 30
+        return "yes" if ok else "no"
+
+    for (kind, n, args), by in sorted(rooms.items()):
+        base = cpu(by.get("none"))
+        cells = []
+        for b in ("rtmp", "hls"):
+            c = cpu(by.get(b))
+            added = c - base if c is not None and base is not None else None
+            cells.append(f"{fmt(c)} ({'+' if added is not None and added >= 0 else ''}{fmt(added)})")
+        room = f"{kind}{' (' + str(by[next(iter(by))].get('cameras')) + ' cams)' if kind == 'video' else ''}"
+        room += f" [{args}]" if args else ""
+        out.append(f"| {room} | {n} | {fmt(base)} | {cells[0]} | {cells[1]} "
+                   f"| {' / '.join(fmt(by.get(b, {}).get('rssMiB'), 0) for b in ('none', 'rtmp', 'hls'))} "
+                   f"| {' / '.join(status(by.get(b)) for b in ('none', 'rtmp', 'hls'))} "
+                   f"| {' / '.join(fmt(by.get(b, {}).get('botCpuPct'), 0) for b in ('none', 'rtmp', 'hls'))} |")
+    out.append("| Janus AudioBridge | – | no equivalent | – | – | – | – | – |")
+    out.append("")
+    out.append("Janus: AudioBridge can only forward its mix as plain RTP (`rtp_forward`); RTMP or HLS would need a "
+               "transcoder outside Janus (ffmpeg, GStreamer), and the Streaming plugin relays streams it is given, it "
+               "does not compose a room. There is no Janus figure to put beside these.\n")
+
+    out.append("Glass-to-glass: the marker bot's capture (burst, white camera) to the moment a viewer decodes it "
+               "(*arrival*: frames handed over as soon as they are decoded, no player buffer) or shows it "
+               "(*player*: played at the stream's pace from where hlsdemux starts, three segments behind the "
+               "playlist's end, as hls.js does by default on the watch page). Not minus the bots' own path "
+               "(a few ms). Over the steady window; *matched* is markers aligned with an emission / markers seen.\n")
+    out.append("| room | N | output | viewer | audio p50 / p95 ms | video p50 / p95 ms | matched audio, video | broadcast state at the end |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for (kind, n, args), by in sorted(rooms.items()):
+        for b in ("rtmp", "hls"):
+            r = by.get(b)
+            if not r:
+                continue
+            readers = r.get("broadcastReaders") or []
+            if not readers:
+                out.append(f"| {kind} | {n} | {b} | – | – | – | – | {'failed: ' + r.get('error', '?')[:80] if not r.get('completed') else r.get('broadcastState', '?')} |")
+            for reader in readers:
+                video = kind == "video"
+                out.append(
+                    f"| {kind} | {n} | {b} | {reader['name']} ({reader.get('pacing')}) "
+                    f"| {fmt(reader.get('audioP50'), 0)} / {fmt(reader.get('audioP95'), 0)} "
+                    f"| {(fmt(reader.get('videoP50'), 0) + ' / ' + fmt(reader.get('videoP95'), 0)) if video else '– (no camera)'} "
+                    f"| {reader.get('audioMatched', 0)}/{reader.get('audioOnsets', 0)}"
+                    f"{', ' + str(reader.get('videoMatched', 0)) + '/' + str(reader.get('videoOnsets', 0)) if video else ''} "
+                    f"| {r.get('broadcastState', '?')}{' (viewer error: ' + reader['error'][:60] + ')' if reader.get('error') else ''} |")
+    out.append("")
+    out.append("What limits them: RTMP is the program's encode (x264 zerolatency: no B-frames or lookahead), the "
+               "room's own path to the composite and mix, nginx relaying as it receives, and the viewer's decode; a "
+               "real RTMP player adds its buffer (commonly 1 s or more). HLS adds, on top, the segment: a segment is "
+               "listed only when it is complete (markers wait 0–2 s for the end of their 2 s segment), hlssink2's "
+               "splitmuxsink lists it one GOP (2 s) after its last frame (it collects a whole GOP before deciding "
+               "which segment it goes in), and the viewer finds it at its next playlist refresh (every target "
+               "duration, 0–2 s). A player then holds three segments back from the live edge (hls.js's "
+               "`liveSyncDurationCount` 3, hlsdemux alike): the player figure. Shorter segments "
+               "(`--hls-segment-seconds=1`) cut both, at the price of more keyframes.\n")
+    return out
+
+
 def main():
     raw, out = sys.argv[1], sys.argv[2]
     meta, rows = {}, []
@@ -63,6 +151,10 @@ def main():
             ok = ok and r.get("videoFpsMin", 0) >= 0.95 * 30
         ok = ok and r.get("latencyGrowthMs", 0) <= GROWTH_MS
         r["realtime"] = ok
+
+    # The broadcast series (run with --broadcast=none|rtmp|hls) has tables of its own.
+    broadcast_rows = [r for r in rows if r.get("broadcast")]
+    rows = [r for r in rows if not r.get("broadcast")]
 
     series = {}
     for r in rows:
@@ -121,6 +213,8 @@ def main():
             lratio = (lp / lj) if lj and not math.isnan(lp) and lj > 0 else math.nan
             lines.append(f"| {n} | {fmt(cp, 2)} / {fmt(cj, 2)} | {fmt(ratio, 1)}× | {fmt(lp)} / {fmt(lj)} | {fmt(lratio, 2)}× |")
         lines.append("")
+
+    lines.extend(broadcast_section(broadcast_rows))
 
     # Capacity and targets.
     def capacity(key):

@@ -5,8 +5,10 @@
 #   bench/run.sh            full run: 60 s per room size, audio N=2..64, video N=9,16,32
 #   bench/run.sh --quick    10 s per size, audio N=2,4,8, video N=9
 #   options: --duration=S --audio-sizes=2,4 --video-sizes=9 --no-janus --no-video --no-fix-series
-#            --no-record-series
+#            --no-record-series --no-broadcast-series --broadcast-audio-size=8
 #            --server-core=0 --bot-core=1 --build-dir=DIR
+#   The broadcast series measures an audio room (N=--broadcast-audio-size) and the
+#   first video size without a broadcast, with one RTMP broadcast, with one HLS one.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -21,12 +23,16 @@ server_core=0
 bot_core=1
 fix_series=1
 record_series=1
+broadcast_series=1
+broadcast_audio_size=8
 fix_audio_size=32
 for arg in "$@"; do
   case "$arg" in
     --quick) duration=10; audio_sizes="2,4,8"; video_sizes="9"; fix_audio_size=8 ;;
     --no-fix-series) fix_series=0 ;;
     --no-record-series) record_series=0 ;;
+    --no-broadcast-series) broadcast_series=0 ;;
+    --broadcast-audio-size=*) broadcast_audio_size="${arg#*=}" ;;
     --duration=*) duration="${arg#*=}" ;;
     --audio-sizes=*) audio_sizes="${arg#*=}" ;;
     --video-sizes=*) video_sizes="${arg#*=}" ;;
@@ -35,7 +41,7 @@ for arg in "$@"; do
     --server-core=*) server_core="${arg#*=}" ;;
     --bot-core=*) bot_core="${arg#*=}" ;;
     --build-dir=*) build="${arg#*=}" ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -44,6 +50,11 @@ done
 missing=()
 command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
 [ -x /usr/bin/janus ] || [ "$janus" = 0 ] || missing+=(janus)
+# The broadcast series' RTMP server (what scripts/setup.sh --tests installs).
+if [ "$broadcast_series" = 1 ]; then
+  [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "run.sh: installing ${missing[*]}"
   if [ "$(id -u)" = 0 ]; then apt-get install -y "${missing[@]}"; else sudo apt-get install -y "${missing[@]}"; fi
@@ -122,6 +133,19 @@ if [ "$record_series" = 1 ]; then
   run --target=plenum --plenum-bin="$plenum" --server-arg=--recording-auto=true --sizes="$fix_audio_size"
   if [ "$video" = 1 ]; then
     run --target=plenum --plenum-bin="$plenum" --server-arg=--recording-auto=true --video --cameras=9 --sizes="${vsizes[0]}"
+  fi
+fi
+# What one broadcast adds (issue 9): each room three times in a row, a fresh
+# server each time, without a broadcast, with RTMP to a local nginx, with
+# HLS; the viewers in the bench time the marker through the broadcast.
+if [ "$broadcast_series" = 1 ]; then
+  for b in none rtmp hls; do
+    run --target=plenum --plenum-bin="$plenum" --broadcast="$b" --sizes="$broadcast_audio_size"
+  done
+  if [ "$video" = 1 ]; then
+    for b in none rtmp hls; do
+      run --target=plenum --plenum-bin="$plenum" --broadcast="$b" --video --cameras=9 --sizes="${vsizes[0]}"
+    done
   fi
 fi
 echo "{\"meta\":true,\"loadAfter\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >> "$raw"

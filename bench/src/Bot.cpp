@@ -23,12 +23,9 @@ constexpr int kOpusPt = 111;
 constexpr int kVp8Pt = 96;
 constexpr int kRate = 48000;
 constexpr int kFrameSamples = 960; // 20 ms
-constexpr double kMarkerHz = 3000.0;
 constexpr int kMarkerPeriodFrames = 50; // one burst a second
 constexpr int kMarkerBurstFrames = 5;   // 100 ms long
 constexpr double kMarkerAmplitude = 0.3;
-constexpr double kOnThreshold = 0.08;
-constexpr double kOffThreshold = 0.03;
 
 GstElement* ParseBin(const std::string& description, const std::string& name)
 {
@@ -42,21 +39,6 @@ GstElement* ParseBin(const std::string& description, const std::string& name)
 	}
 	gst_object_set_name(GST_OBJECT(bin), name.c_str());
 	return bin;
-}
-
-// Amplitude of `hz` in `count` samples (Goertzel).
-double ToneAmplitude(const float* samples, int count, double hz)
-{
-	const double w = 2.0 * M_PI * hz / kRate;
-	const double coefficient = 2.0 * std::cos(w);
-	double s1 = 0.0, s2 = 0.0;
-	for (int i = 0; i < count; ++i) {
-		const double s0 = samples[i] + coefficient * s1 - s2;
-		s2 = s1;
-		s1 = s0;
-	}
-	const double power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
-	return 2.0 * std::sqrt(std::max(power, 0.0)) / count;
 }
 
 } // namespace
@@ -190,14 +172,15 @@ void Bot::PushAudioFrame(std::uint64_t frameIndex, Clock::time_point now)
 		}
 		break;
 	case AudioSignal::kMarker: {
-		const bool burst = (frameIndex % kMarkerPeriodFrames) < kMarkerBurstFrames;
+		const bool marked = !options_.codedMarker || MarkedSecond(frameIndex / kMarkerPeriodFrames);
+		const bool burst = marked && (frameIndex % kMarkerPeriodFrames) < kMarkerBurstFrames;
 		for (int i = 0; i < kFrameSamples; ++i)
 			out[i] = burst ? static_cast<std::int16_t>(32767.0 * kMarkerAmplitude *
 						 std::sin(2.0 * M_PI * kMarkerHz * double(first + i) / kRate))
 				       : 0;
 		// A capture device hands over 20 ms when its last sample is in: the
 		// burst's first sample was "spoken" one frame before this push.
-		if (frameIndex % kMarkerPeriodFrames == 0)
+		if (marked && frameIndex % kMarkerPeriodFrames == 0)
 			markers_.AddAudio(now - std::chrono::milliseconds(20));
 		break;
 	}
@@ -212,8 +195,9 @@ GstPadProbeReturn Bot::PaintMarker(GstPad*, GstPadProbeInfo* info, gpointer data
 {
 	auto& self = *static_cast<Bot*>(data);
 	const auto now = Clock::now();
-	const auto phase = std::chrono::duration_cast<std::chrono::milliseconds>(now - self.markerStart_).count() % 1000;
-	const bool white = phase < 500;
+	const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - self.markerStart_).count();
+	const bool marked = !self.options_.codedMarker || MarkedSecond(std::uint64_t(elapsed / 1000));
+	const bool white = marked && elapsed % 1000 < 500;
 	GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
 	GST_PAD_PROBE_INFO_DATA(info) = buffer;
 	GstMapInfo map;
@@ -326,17 +310,17 @@ GstFlowReturn Bot::OnAudioSample(GstElement* sink, gpointer data)
 		constexpr int kBlock = 480; // 10 ms
 		std::optional<Clock::time_point> onset;
 		for (int start = 0; start + kBlock <= count; start += kBlock) {
-			const double amplitude = ToneAmplitude(samples + start, kBlock, kMarkerHz);
+			const double amplitude = ToneAmplitude(samples + start, kBlock, kMarkerHz, kRate);
 			if (std::getenv("BENCH_DEBUG_AUDIO"))
 				std::fprintf(stderr, "%s amp %.3f\n", self.options_.name.c_str(), amplitude);
-			if (!self.audioOn_ && amplitude > kOnThreshold) {
+			if (!self.audioOn_ && amplitude > kMarkerOnAmplitude) {
 				self.audioOn_ = true;
 				self.audioQuietBlocks_ = 0;
 				// The buffer arrives with its last sample; the onset block began earlier.
 				onset = now - std::chrono::microseconds(std::int64_t(count - start) * 1000000 / kRate);
 			} else if (self.audioOn_) {
-				self.audioQuietBlocks_ = amplitude < kOffThreshold ? self.audioQuietBlocks_ + 1 : 0;
-				if (self.audioQuietBlocks_ >= 10)
+				self.audioQuietBlocks_ = amplitude < kMarkerOffAmplitude ? self.audioQuietBlocks_ + 1 : 0;
+				if (self.audioQuietBlocks_ >= kMarkerQuietBlocks)
 					self.audioOn_ = false;
 			}
 		}

@@ -26,6 +26,7 @@ struct BotOptions {
 	double toneHz = 440.0;
 	bool sendVideo = false;
 	bool videoMarker = false;   // camera alternates black/white every 500 ms
+	bool codedMarker = false;   // the marker fires only in MarkedSecond() seconds (MarkerLog.hpp)
 	bool receiveVideo = true;   // offer a video m-line at all (Janus: no)
 	bool decodeVideo = false;   // decode the composite (otherwise frames are counted at RTP level)
 	int width = 640;

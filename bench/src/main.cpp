@@ -3,13 +3,17 @@
 // sizes. Writes one JSON object per room size, one per line, to --json.
 
 #include "Bot.hpp"
+#include "BroadcastApi.hpp"
+#include "BroadcastReader.hpp"
 #include "ChildServer.hpp"
 #include "JanusLink.hpp"
 #include "MarkerLog.hpp"
 #include "PlenumLink.hpp"
+#include "RtmpServer.hpp"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/Exception.h>
 
 #include <gst/gst.h>
 
@@ -55,6 +59,10 @@ struct Options {
 	std::string workDir = "/tmp/plenum-bench";
 	std::vector<std::string> serverArgs; // extra plenum options, e.g. --encoder-threads=1
 	bool requireRealtime = false; // exit 1 unless every size kept real time and gave a latency figure
+	// plenum only: "rtmp" or "hls" broadcasts the room through the window and
+	// times the marker in the broadcast; "none" is the same measurement
+	// without it (both with the coded marker). Empty: not a broadcast run.
+	std::string broadcast;
 };
 
 Options Parse(int argc, char** argv)
@@ -89,11 +97,18 @@ Options Parse(int argc, char** argv)
 		else if (key == "--require-realtime") o.requireRealtime = true;
 		else if (key == "--server-arg") o.serverArgs.push_back(value);
 		else if (key == "--work-dir") o.workDir = value;
+		else if (key == "--broadcast") {
+			if (value != "none" && value != "rtmp" && value != "hls")
+				throw std::runtime_error("--broadcast takes none, rtmp or hls");
+			o.broadcast = value;
+		}
 		else if (key == "--help") {
 			std::cout << "plenum-bench --target=plenum|janus|loopback [--plenum-bin=PATH] [--janus-bin=PATH]\n"
 				     "  [--sizes=2,4,8] [--duration=60] [--warmup=3] [--video] [--receive-composite] [--cameras=9] [--decoders=4]\n"
 				     "  [--silent-share=0.5] [--signal=noise|tone] [--server-core=0] [--bot-core=1]\n"
-				     "  [--json=FILE] [--work-dir=DIR] [--require-realtime] [--server-arg=--encoder-threads=1 ...]\n";
+				     "  [--json=FILE] [--work-dir=DIR] [--require-realtime] [--server-arg=--encoder-threads=1 ...]\n"
+				     "  [--broadcast=none|rtmp|hls]   plenum: broadcast the room (RTMP to a local nginx, or HLS) and time\n"
+				     "                                the marker in it; none: the same run without (see README.md)\n";
 			std::exit(0);
 		} else
 			throw std::runtime_error("unknown option " + arg);
@@ -214,6 +229,97 @@ struct Participant {
 	std::unique_ptr<PlenumLink> plenum;
 };
 
+// The room's broadcast during one measurement and the viewers that watch it.
+struct Broadcast {
+	std::unique_ptr<RtmpServer> rtmp;
+	std::unique_ptr<BroadcastApi> api;
+	std::string id;
+	std::vector<std::unique_ptr<BroadcastReader>> readers;
+
+	// Viewers first, then the broadcast, then its server.
+	void Stop()
+	{
+		readers.clear();
+		if (api && !id.empty()) {
+			try {
+				api->Stop(id);
+			} catch (const Poco::Exception&) {
+			}
+		}
+		id.clear();
+		rtmp.reset();
+	}
+	~Broadcast() { Stop(); }
+};
+
+// Starts the room's broadcast (`kind` rtmp: to a local nginx; hls: served
+// by plenum) once everyone has joined, and its viewers: the RTMP stream
+// read back from nginx as it arrives; the HLS playlist read as it arrives
+// and played as a player would. Returns once every viewer decodes.
+void StartBroadcast(Broadcast& broadcast, const Options& o, const std::string& tag, std::uint16_t port, bool video,
+	int columns, int rows, Poco::JSON::Object& result)
+{
+	broadcast.api = std::make_unique<BroadcastApi>("127.0.0.1", port, "bench");
+	std::string body = "{\"kind\":\"hls\"}";
+	if (o.broadcast == "rtmp") {
+		broadcast.rtmp = std::make_unique<RtmpServer>(o.workDir + "/" + tag + "-nginx", o.botCore);
+		body = "{\"kind\":\"rtmp\",\"url\":\"" + broadcast.rtmp->Url("bench") + "\"}";
+	}
+	const auto started = Clock::now();
+	broadcast.id = broadcast.api->Start(body);
+	if (!broadcast.api->WaitState(broadcast.id, "live", 20s))
+		throw std::runtime_error("broadcast not live within 20 s (state: " + broadcast.api->State(broadcast.id) + ")");
+	SetNumber(result, "broadcastLiveMs", std::chrono::duration<double, std::milli>(Clock::now() - started).count());
+	using Pacing = BroadcastReader::Pacing;
+	if (o.broadcast == "rtmp") {
+		broadcast.readers.push_back(std::make_unique<BroadcastReader>("rtmp", broadcast.rtmp->Url("bench"), Pacing::kArrival, columns, rows));
+	} else {
+		// A player joins a broadcast that has been running: the playlist full
+		// enough for hlsdemux to start three segments behind its end.
+		if (!broadcast.api->WaitSegments(4, 30s))
+			throw std::runtime_error("the HLS playlist did not reach 4 segments within 30 s");
+		const std::string url = broadcast.api->PlaylistUrl();
+		broadcast.readers.push_back(std::make_unique<BroadcastReader>("hls", url, Pacing::kArrival, columns, rows));
+		broadcast.readers.push_back(std::make_unique<BroadcastReader>("hls-player", url, Pacing::kPlayer, columns, rows));
+	}
+	for (auto& reader : broadcast.readers)
+		if (!reader->WaitFirstMedia(video, 20s))
+			throw std::runtime_error(reader->Name() + " decoded nothing within 20 s: " + reader->Error());
+}
+
+// What each viewer of the broadcast saw of the marker in the window [t0, t1].
+Poco::JSON::Array::Ptr BroadcastDelays(Broadcast& broadcast, MarkerLog& markers, bool video, Clock::time_point t0, Clock::time_point t1)
+{
+	Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+	auto inWindow = [&](std::vector<MediaOnset> onsets) {
+		onsets.erase(std::remove_if(onsets.begin(), onsets.end(), [&](const MediaOnset& m) { return m.arrival < t0 || m.arrival > t1; }),
+			onsets.end());
+		return onsets;
+	};
+	for (auto& reader : broadcast.readers) {
+		Poco::JSON::Object::Ptr entry = new Poco::JSON::Object;
+		entry->set("name", reader->Name());
+		entry->set("pacing", reader->GetPacing() == BroadcastReader::Pacing::kPlayer ? "player" : "arrival");
+		auto record = [&](const std::string& kind, const std::vector<MarkerLog::TimePoint>& emitted, const std::vector<MediaOnset>& onsets) {
+			const CodedMatch match = MatchCodedDelays(emitted, onsets, 250ms);
+			entry->set(kind + "Ms", ToArray(match.delaysMs));
+			entry->set(kind + "Onsets", int(match.onsets));
+			entry->set(kind + "Matched", int(match.matched));
+			SetNumber(*entry, kind + "P50", Percentile(match.delaysMs, 50));
+			SetNumber(*entry, kind + "P95", Percentile(match.delaysMs, 95));
+		};
+		record("audio", markers.Audio(), inWindow(reader->AudioOnsets()));
+		if (video)
+			record("video", markers.Video(), inWindow(reader->VideoOnsets()));
+		entry->set("audioBuffers", reader->AudioBuffers());
+		entry->set("videoFrames", reader->VideoFrames());
+		if (!reader->Error().empty())
+			entry->set("error", reader->Error());
+		list->add(entry);
+	}
+	return list;
+}
+
 int Grid(int n) { return int(std::ceil(std::sqrt(double(n)))); }
 
 // One measurement: a fresh server (or none for loopback), N bots, a steady window.
@@ -230,6 +336,8 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 	result->set("cameras", video ? std::min(o.cameras, n) : 0);
 	result->set("durationS", o.duration);
 	result->set("receiveComposite", !janus && (video || o.audioBotsReceiveVideo));
+	if (!o.broadcast.empty())
+		result->set("broadcast", o.broadcast);
 	std::filesystem::create_directories(o.workDir);
 
 	std::unique_ptr<ChildServer> server;
@@ -300,6 +408,7 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 			b.receiveVideo = !janus && (video || o.audioBotsReceiveVideo);
 			b.sendVideo = video && (loopback ? i == 0 : i < o.cameras);
 			b.videoMarker = video && i == 0;
+			b.codedMarker = !o.broadcast.empty();
 			b.decodeVideo = video && i >= 1 && i <= o.decoders;
 			b.tileColumns = columns;
 			b.tileRows = rows;
@@ -349,6 +458,19 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 	} catch (const std::exception& e) {
 		++failures;
 		firstError = e.what();
+	}
+
+	Broadcast broadcast;
+	if (!gInterrupted && failures == 0 && o.target == "plenum" && (o.broadcast == "rtmp" || o.broadcast == "hls")) {
+		try {
+			StartBroadcast(broadcast, o, tag, port, video, columns, rows, *result);
+		} catch (const Poco::Exception& e) {
+			++failures;
+			firstError = "broadcast: " + e.displayText();
+		} catch (const std::exception& e) {
+			++failures;
+			firstError = std::string("broadcast: ") + e.what();
+		}
 	}
 
 	bool completed = !gInterrupted && failures == 0;
@@ -437,6 +559,14 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 			SetNumber(*result, "videoLatencyP50", Percentile(videoDelays, 50));
 			SetNumber(*result, "videoLatencyP95", Percentile(videoDelays, 95));
 		}
+		if (!broadcast.readers.empty()) {
+			result->set("broadcastReaders", BroadcastDelays(broadcast, markers, video, t0, t1));
+			try {
+				result->set("broadcastState", broadcast.api->State(broadcast.id));
+			} catch (const Poco::Exception& e) {
+				result->set("broadcastState", "unknown: " + e.displayText());
+			}
+		}
 	}
 	result->set("joinMs", ToArray(joinMs));
 	SetNumber(*result, "joinP50", Percentile(joinMs, 50));
@@ -452,6 +582,7 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 	if (server && !server->Running())
 		result->set("serverDied", server->LogTail(1500));
 
+	broadcast.Stop();
 	pacer.Clear();
 	for (auto& p : participants)
 		if (p.plenum)

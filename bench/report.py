@@ -112,7 +112,8 @@ def broadcast_section(rows):
                "listed only when it is complete (markers wait 0–2 s for the end of their 2 s segment), hlssink2's "
                "splitmuxsink lists it one GOP (2 s) after its last frame (it collects a whole GOP before deciding "
                "which segment it goes in), and the viewer finds it at its next playlist refresh (every target "
-               "duration, 0–2 s). A player then holds three segments back from the live edge (hls.js's "
+               "duration, 0–2 s); a marker a second samples only two points of each 2 s segment, so arrival figures are two "
+               "clusters a second apart. A player then holds three segments back from the live edge (hls.js's "
                "`liveSyncDurationCount` 3, hlsdemux alike): the player figure. Shorter segments "
                "(`--hls-segment-seconds=1`) cut both, at the price of more keyframes.\n")
     return out

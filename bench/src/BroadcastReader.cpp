@@ -88,6 +88,8 @@ GstBusSyncReply BroadcastReader::OnBusMessage(GstBus*, GstMessage* message, gpoi
 	} else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
 		self.Fail("end of stream");
 	}
+	// A sync handler that drops a message owns it (GstBusSyncHandler).
+	gst_message_unref(message);
 	return GST_BUS_DROP;
 }
 

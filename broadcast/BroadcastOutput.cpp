@@ -124,6 +124,9 @@ BroadcastOutput::BroadcastOutput(Settings settings, GMainContext* control, std::
       control_(control),
       poster_(control, alive_) {
   InitBroadcastDebug();
+}
+
+void BroadcastOutput::Start() {
   GST_INFO("start broadcast [room:%s id:%s kind:%s url:%s]", settings_.room.c_str(), settings_.id.c_str(),
            KindName(settings_.target.kind), settings_.target.shown.c_str());
   StartAttempt();

@@ -53,7 +53,7 @@ class BroadcastOutput {
   using StateHandler = std::function<void()>;
 
   // `requestKeyframe`: asks the program's encoder for a keyframe (an
-  // attempt starts with one). Starts the first attempt.
+  // attempt starts with one).
   BroadcastOutput(Settings settings, GMainContext* control, std::function<void()> requestKeyframe,
                   StateHandler onStateChanged);
   ~BroadcastOutput();  // Stop()s
@@ -64,6 +64,11 @@ class BroadcastOutput {
   // thread; never blocks (what the server cannot take in time is dropped,
   // and the picture starts again at the next keyframe).
   void Push(bool video, GstBuffer* frame, GstCaps* caps, GstClockTime time);
+
+  // Makes the first attempt. Apart from the constructor: a first attempt
+  // that fails at once changes the state, and the owner must know the
+  // output by then.
+  void Start();
 
   // Ends the stream (the muxer's end, the playlist's #EXT-X-ENDLIST) and
   // closes the connection; waits at most a few seconds for that.

@@ -132,6 +132,7 @@ BroadcastInfo RoomBroadcasts::Start(const std::string& kind, const std::string& 
     std::lock_guard lock(fanout_->outputsMutex);
     fanout_->outputs.push_back(added);
   }
+  added->Start();
   if (!closing_) listener_.OnBroadcastsChanged();
   return Describe(*added);
 }

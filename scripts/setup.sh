@@ -29,6 +29,7 @@ packages+=(
   g++ meson ninja-build pkg-config
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libnice-dev libpoco-dev libssl-dev
+  libsrtp2-dev libopus-dev  # transport/ (SRTP) and the audio engine (Opus) use them directly
   libjson-glib-dev  # the archives' JSON (recorder/ never sees Poco)
   gstreamer1.0-tools  # gst-inspect-1.0, for an administrator looking into media
   ca-certificates  # npm's downloads (web/'s hls.js, the browser tests' packages)

@@ -1,0 +1,78 @@
+#include "transport/MediaWorker.hpp"
+
+#include <pthread.h>
+
+#include <condition_variable>
+#include <mutex>
+
+namespace plenum::transport {
+namespace {
+
+gboolean RunTask(gpointer data) {
+  (*static_cast<std::function<void()>*>(data))();
+  return G_SOURCE_REMOVE;
+}
+
+void DeleteTask(gpointer data) { delete static_cast<std::function<void()>*>(data); }
+
+}  // namespace
+
+MediaWorker::MediaWorker(std::string name)
+    : name_(std::move(name)),
+      context_(g_main_context_new(), &g_main_context_unref),
+      loop_(g_main_loop_new(context_.get(), FALSE), &g_main_loop_unref) {
+  // The thread must be running its loop before anyone waits on Invoke();
+  // g_main_loop_run makes the context ours, and posted tasks queue until then.
+  thread_ = std::thread([this] { Run(); });
+}
+
+MediaWorker::~MediaWorker() {
+  // g_main_loop_quit from another thread is safe and wakes the context.
+  Post([this] { g_main_loop_quit(loop_.get()); });
+  if (thread_.joinable()) thread_.join();
+  // Tasks posted after the quit are still attached; destroying their sources
+  // runs DeleteTask, so their closures do not leak.
+  while (g_main_context_pending(context_.get())) {
+    if (!g_main_context_acquire(context_.get())) break;
+    g_main_context_iteration(context_.get(), FALSE);
+    g_main_context_release(context_.get());
+  }
+}
+
+void MediaWorker::Post(std::function<void()> task) {
+  // An idle source attached to the context rather than
+  // g_main_context_invoke_full, which would run the task right here when the
+  // caller is the worker (or no one owns the context yet): Post always defers.
+  GSource* source = g_idle_source_new();
+  g_source_set_priority(source, G_PRIORITY_DEFAULT);
+  g_source_set_callback(source, RunTask, new std::function<void()>(std::move(task)), DeleteTask);
+  g_source_attach(source, context_.get());
+  g_source_unref(source);
+}
+
+void MediaWorker::Invoke(const std::function<void()>& task) {
+  if (IsCurrentThread()) {
+    task();
+    return;
+  }
+  std::mutex mutex;
+  std::condition_variable done;
+  bool ran = false;
+  Post([&] {
+    task();
+    std::lock_guard lock(mutex);
+    ran = true;
+    done.notify_one();
+  });
+  std::unique_lock lock(mutex);
+  done.wait(lock, [&] { return ran; });
+}
+
+void MediaWorker::Run() {
+  pthread_setname_np(pthread_self(), name_.substr(0, 15).c_str());
+  g_main_context_push_thread_default(context_.get());
+  g_main_loop_run(loop_.get());
+  g_main_context_pop_thread_default(context_.get());
+}
+
+}  // namespace plenum::transport

@@ -8,11 +8,13 @@
 #include <cinttypes>
 #include <filesystem>
 
+#include "mcu/ConnectionRecord.hpp"
 #include "mcu/ControlThread.hpp"
 #include "mcu/ErrorCode.hpp"
 #include "mcu/Log.hpp"
 #include "mcu/Room.hpp"
 #include "mcu/ServerConfig.hpp"
+#include "mcu/TimelineChannel.hpp"
 #include "mcu/Validation.hpp"
 #include "recorder/ArchiveKey.hpp"
 #include "recorder/ArchiveStore.hpp"
@@ -33,6 +35,8 @@ Conference::Conference(const ServerConfig& config, ControlThread& control, const
         CloseUnjoinedSessions();
         TrimFreedMemory();
         SweepExpiredRecordings();
+        SampleRates();
+        DropExpiredEnded();
       })) {
   // HLS files are live only: what a stopped or crashed server left is stale.
   std::error_code ignored;
@@ -43,8 +47,10 @@ Conference::~Conference() { Shutdown(); }
 
 SessionId Conference::OpenSession(std::shared_ptr<ParticipantChannel> channel) {
   const SessionId id = nextSession_++;
-  control_.Post([this, id, channel = std::move(channel), opened = std::chrono::steady_clock::now()] {
-    sessions_[id] = Session{channel, {}, {}, opened, false};
+  control_.Post([this, id, channel = std::move(channel), opened = std::chrono::steady_clock::now(),
+                 openedAt = std::chrono::system_clock::now()] {
+    auto record = std::make_shared<ConnectionRecord>(openedAt);
+    sessions_[id] = Session{std::make_shared<TimelineChannel>(channel, record), record, {}, {}, opened, false};
   });
   return id;
 }
@@ -60,13 +66,14 @@ void Conference::Handle(SessionId id, ClientRequest request) {
         return;
       }
       if (std::holds_alternative<LeaveRequest>(request)) {
-        DoLeave(session);
+        DoLeave(session, "leave");
         session.channel->Close();
         return;
       }
       if (session.participant.empty()) throw ProtocolError(ErrorCode::NotJoined, "join a room first");
       Room& room = *rooms_.at(session.room);
       if (const auto* offer = std::get_if<OfferRequest>(&request)) {
+        session.record->Offer();
         room.Offer(session.participant, offer->sdp);
       } else if (const auto* candidate = std::get_if<CandidateRequest>(&request)) {
         room.Candidate(session.participant, *candidate);
@@ -86,7 +93,7 @@ void Conference::CloseSession(SessionId id) {
   control_.Post([this, id] {
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return;
-    DoLeave(it->second);
+    DoLeave(it->second, "socket-closed");
     sessions_.erase(it);
   });
 }
@@ -115,14 +122,20 @@ void Conference::DoJoin(SessionId, Session& session, const JoinRequest& request)
     throw ProtocolError(ErrorCode::RoomFull, "the room is full");
   }
 
+  // A socket that left and joins again is a new connection.
+  if (session.record->joined()) {
+    session.record = std::make_shared<ConnectionRecord>(std::chrono::system_clock::now());
+    session.channel->Attach(session.record);
+  }
   const ParticipantInfo participant{NewParticipantId(), name, std::chrono::system_clock::now()};
   std::vector<ParticipantInfo> others;
   try {
-    others = room.Join(participant, session.channel);
+    others = room.Join(participant, session.channel, session.record);
   } catch (...) {
     ReleaseIfIdle(request.room);
     throw;
   }
+  session.record->Joined(request.room, participant);
   session.participant = participant.id;
   session.room = request.room;
   session.everJoined = true;
@@ -131,13 +144,33 @@ void Conference::DoJoin(SessionId, Session& session, const JoinRequest& request)
   if (const RoomLive live = room.Live(); live.live() || !live.watch.empty()) session.channel->SendRoomLive(live);
 }
 
-void Conference::DoLeave(Session& session) {
+void Conference::DoLeave(Session& session, const std::string& reason, const std::string& message) {
   if (session.participant.empty()) return;
   const std::string room = session.room;
-  if (auto it = rooms_.find(room); it != rooms_.end()) it->second->Leave(session.participant);
+  ParticipantInfo last = session.record->participant();
+  if (auto it = rooms_.find(room); it != rooms_.end()) {
+    if (auto now = it->second->Participant(session.participant)) last = *now;
+    it->second->Leave(session.participant);
+  }
+  session.record->Left(reason, last, message);
+  KeepEnded(session.record);
   session.participant.clear();
   session.room.clear();
   ReleaseIfIdle(room);
+}
+
+void Conference::KeepEnded(std::shared_ptr<ConnectionRecord> record) {
+  ended_.push_back(std::move(record));
+  while (ended_.size() > kEndedKept) ended_.pop_front();
+}
+
+void Conference::DropExpiredEnded() {
+  const auto oldest = std::chrono::steady_clock::now() - kEndedKeptFor;
+  while (!ended_.empty() && ended_.front()->leftAt() < oldest) ended_.pop_front();
+}
+
+void Conference::SampleRates() {
+  for (const auto& [id, room] : rooms_) room->SampleRates();
 }
 
 // A socket that never joins holds a connection (and, today, a thread) for
@@ -220,13 +253,17 @@ void Conference::TrimFreedMemory() {
   malloc_trim(0);
 }
 
-void Conference::CloseRoom(const std::string& roomId, ErrorCode code, const std::string& message) {
+void Conference::CloseRoom(const std::string& roomId, ErrorCode code, const std::string& message,
+                           const std::string& reason) {
   auto it = rooms_.find(roomId);
   if (it == rooms_.end()) return;
   for (auto& [id, session] : sessions_) {
     if (session.room != roomId || session.participant.empty()) continue;
     session.channel->SendError(code, message);
     session.channel->Close();
+    session.record->Left(reason, it->second->Participant(session.participant).value_or(session.record->participant()),
+                         message);
+    KeepEnded(session.record);
     session.participant.clear();
     session.room.clear();
   }
@@ -255,12 +292,12 @@ void Conference::OnParticipantFailed(Room& room, const std::string& participant,
   if (!session) return;
   session->channel->SendError(ErrorCode::Internal, "your media failed: " + reason);
   session->channel->Close();
-  DoLeave(*session);
+  DoLeave(*session, "failed", reason);
 }
 
 void Conference::OnRoomFailed(Room& room, const std::string& reason) {
   PLENUM_LOG_ERROR("close failed room [room:%s reason:%s]", room.id().c_str(), reason.c_str());
-  CloseRoom(room.id(), ErrorCode::Internal, "the room's media failed: " + reason);
+  CloseRoom(room.id(), ErrorCode::Internal, "the room's media failed: " + reason, "failed");
 }
 
 std::vector<RoomInfo> Conference::ListRooms() {
@@ -295,7 +332,7 @@ RoomInfo Conference::CreateRoom(const RoomSettings& settings) {
 void Conference::DeleteRoom(const std::string& room) {
   control_.Call<void>([this, room] {
     if (!rooms_.contains(room)) throw ProtocolError(ErrorCode::NotFound, "no room '" + room + "'");
-    CloseRoom(room, ErrorCode::RoomClosed, "the room was deleted");
+    CloseRoom(room, ErrorCode::RoomClosed, "the room was deleted", "room-closed");
     PLENUM_LOG_INFO("delete room [room:%s]", room.c_str());
   });
 }
@@ -335,6 +372,22 @@ std::string Conference::HlsDirectory(const std::string& room) {
   });
 }
 
+ParticipantReport Conference::GetParticipant(const std::string& room, const std::string& participant) {
+  return control_.Call<ParticipantReport>([this, room, participant] {
+    if (auto it = rooms_.find(room); it != rooms_.end()) {
+      if (auto report = it->second->Report(participant)) return *report;
+    }
+    DropExpiredEnded();
+    // The newest first: an id is never reused, but be sure.
+    for (auto it = ended_.rbegin(); it != ended_.rend(); ++it) {
+      const ConnectionRecord& record = **it;
+      if (record.room() == room && record.participant().id == participant)
+        return record.Report(record.participant(), {});
+    }
+    throw ProtocolError(ErrorCode::NotFound, "no participant '" + participant + "' in room '" + room + "'");
+  });
+}
+
 Room& Conference::RoomOrThrow(const std::string& room) {
   auto it = rooms_.find(room);
   if (it == rooms_.end()) throw ProtocolError(ErrorCode::NotFound, "no room '" + room + "'");
@@ -360,7 +413,8 @@ void Conference::Shutdown() {
         joinSweep_.reset();
         std::vector<std::string> ids;
         for (const auto& [id, room] : rooms_) ids.push_back(id);
-        for (const auto& id : ids) CloseRoom(id, ErrorCode::RoomClosed, "the server is shutting down");
+        for (const auto& id : ids)
+          CloseRoom(id, ErrorCode::RoomClosed, "the server is shutting down", "server-shutdown");
         for (auto& [id, session] : sessions_) session.channel->Close();
         sessions_.clear();
       },

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,7 +27,9 @@ class ArchiveStore;
 
 namespace plenum::mcu {
 
+class ConnectionRecord;
 class ControlThread;
+class TimelineChannel;
 class ControlTimer;
 class Room;
 struct ServerConfig;
@@ -63,6 +66,10 @@ class Conference : private RoomListener {
   BroadcastInfo StartBroadcast(const std::string& room, const BroadcastRequest& request);
   void StopBroadcast(const std::string& room, const std::string& broadcast);
   std::vector<BroadcastInfo> ListBroadcasts(const std::string& room);
+  // A participant's connection: while in the room, and for kEndedKeptFor
+  // after leaving (the last kEndedKept who left). Throws
+  // ProtocolError(not-found) when it is neither.
+  ParticipantReport GetParticipant(const std::string& room, const std::string& participant);
   // The room's HLS directory while it has an HLS broadcast, else empty
   // (no room: empty too).
   std::string HlsDirectory(const std::string& room);
@@ -82,9 +89,13 @@ class Conference : private RoomListener {
   // Ends every session and room (server shutdown). Blocks.
   void Shutdown();
 
+  static constexpr std::size_t kEndedKept = 100;
+  static constexpr std::chrono::hours kEndedKeptFor{1};
+
  private:
   struct Session {
-    std::shared_ptr<ParticipantChannel> channel;
+    std::shared_ptr<TimelineChannel> channel;  // the socket's, writing into `record`
+    std::shared_ptr<ConnectionRecord> record;
     std::string participant;  // empty until joined
     std::string room;
     std::chrono::steady_clock::time_point opened;
@@ -93,8 +104,14 @@ class Conference : private RoomListener {
 
   // Control thread only.
   void DoJoin(SessionId id, Session& session, const JoinRequest& request);
-  void DoLeave(Session& session);
-  void CloseRoom(const std::string& room, ErrorCode code, const std::string& message);
+  // `reason`: why, for the participant's timeline (leave, socket-closed,
+  // room-closed, failed, server-shutdown).
+  void DoLeave(Session& session, const std::string& reason, const std::string& message = {});
+  void CloseRoom(const std::string& room, ErrorCode code, const std::string& message, const std::string& reason);
+  // Keeps a participant's record once it has left, for the API.
+  void KeepEnded(std::shared_ptr<ConnectionRecord> record);
+  void DropExpiredEnded();
+  void SampleRates();
   void ReleaseIfIdle(const std::string& room);
   void CloseUnjoinedSessions();
   void TrimFreedMemory();
@@ -126,6 +143,7 @@ class Conference : private RoomListener {
   std::map<std::string, std::unique_ptr<Room>> rooms_;
   std::unique_ptr<ControlTimer> joinSweep_;  // every second: CloseUnjoinedSessions, TrimFreedMemory
   std::optional<std::chrono::steady_clock::time_point> roomClosedAt_;  // since the last trim
+  std::deque<std::shared_ptr<ConnectionRecord>> ended_;                // in the order they left
 };
 
 }  // namespace plenum::mcu

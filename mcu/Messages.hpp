@@ -3,10 +3,14 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
 #include <vector>
+
+#include "mcu/ConnectionTimeline.hpp"
+#include "mcu/RateMeter.hpp"
 
 namespace plenum::mcu {
 
@@ -107,6 +111,17 @@ struct RoomInfo {
   std::vector<ParticipantInfo> participants;
   std::optional<RecordingInfo> recording;  // the running one, or the last if it failed
   std::vector<BroadcastInfo> broadcasts;
+};
+
+// One participant's connection, as GET /api/v1/rooms/{room}/participants/{id}
+// shows it: while in the room and for a while after leaving.
+struct ParticipantReport {
+  std::string room;
+  ParticipantInfo participant;
+  std::string state;  // connecting, connected, failed, left
+  std::vector<ConnectionTimeline::Entry> timeline;
+  std::uint64_t timelineDropped = 0;
+  MediaRates rates;  // over the last few seconds; zeros once left
 };
 
 struct ServerStats {

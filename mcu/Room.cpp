@@ -46,8 +46,12 @@ Room::Member* Room::Find(const std::string& participant) {
   return it == roster_.end() ? nullptr : &*it;
 }
 
-std::vector<ParticipantInfo> Room::Join(const ParticipantInfo& participant,
-                                        std::shared_ptr<ParticipantChannel> channel) {
+const Room::Member* Room::Find(const std::string& participant) const {
+  return const_cast<Room*>(this)->Find(participant);
+}
+
+std::vector<ParticipantInfo> Room::Join(const ParticipantInfo& participant, std::shared_ptr<ParticipantChannel> channel,
+                                        std::shared_ptr<ConnectionRecord> record) {
   try {
     if (!pipeline_)
       pipeline_ = std::make_unique<mixer::RoomPipeline>(settings_.id, media_, control_,
@@ -74,7 +78,7 @@ std::vector<ParticipantInfo> Room::Join(const ParticipantInfo& participant,
     others.push_back(member.info);
     member.channel->SendParticipantJoined(participant);
   }
-  roster_.push_back(Member{participant, std::move(channel)});
+  roster_.push_back(Member{participant, std::move(channel), std::move(record)});
   PLENUM_LOG_INFO("join room [room:%s participant:%s size:%zu]", id().c_str(), participant.id.c_str(), roster_.size());
   return others;
 }
@@ -320,6 +324,7 @@ void Room::Mute(const std::string& participant, const MuteRequest& request) {
     PLENUM_LOG_INFO("%s [room:%s participant:%s media:%s]", state ? "mute" : "unmute", id().c_str(),
                     participant.c_str(), media);
     if (recording_) recording_->Mute(participant, media, state);
+    member->record->Step(state ? "mute" : "unmute", {{"media", std::string(media)}});
   };
   apply(request.audio, member->info.audioMuted, "audio");
   apply(request.video, member->info.videoMuted, "video");
@@ -330,9 +335,17 @@ void Room::Mute(const std::string& participant, const MuteRequest& request) {
 }
 
 void Room::Candidate(const std::string& participant, const CandidateRequest& candidate) {
-  if (candidate.candidate.empty()) return;  // end-of-candidates needs no action
+  Member* member = Find(participant);
+  if (!member) throw ProtocolError(ErrorCode::NotJoined, "join a room before sending candidates");
+  if (candidate.candidate.empty()) {  // end-of-candidates needs no action
+    member->record->Count("remote-candidate", {{"end", true}});
+    return;
+  }
   const std::optional<mixer::ParsedCandidate> parsed = mixer::ParseCandidate(candidate.candidate);
   if (!parsed) throw ProtocolError(ErrorCode::BadRequest, "the candidate does not follow RFC 8839");
+  ConnectionTimeline::Details details{{"type", parsed->type}};
+  if (parsed->address != mixer::ParsedCandidate::Address::Ip) details.push_back({"ignored", true});
+  member->record->Count("remote-candidate", std::move(details));
   // Names are not looked up. An mDNS name (a browser hiding its address)
   // resolves only on the browser's own link, and a domain name would have
   // the server resolve whatever a client asks; the client's connectivity
@@ -377,6 +390,55 @@ void Room::OnParticipantMediaError(const std::string& participant, const std::st
 
 void Room::OnRoomMediaError(const std::string& reason) {
   poster_.Post([this, reason] { listener_.OnRoomFailed(*this, reason); });
+}
+
+void Room::OnIceState(const std::string& participant, const std::string& state) {
+  if (Member* member = Find(participant)) member->record->IceState(state);
+}
+
+void Room::OnPeerConnectionState(const std::string& participant, const std::string& state) {
+  if (Member* member = Find(participant)) member->record->PeerConnectionState(state);
+}
+
+void Room::OnSelectedPair(const std::string& participant, const mixer::SelectedPair& pair) {
+  Member* member = Find(participant);
+  if (!member) return;
+  ConnectionTimeline::Details details{
+      {"localType", pair.localType}, {"remoteType", pair.remoteType}, {"protocol", pair.protocol}};
+  if (!pair.relayProtocol.empty()) details.push_back({"relayProtocol", pair.relayProtocol});
+  member->record->Step("selected-pair", std::move(details));
+}
+
+void Room::OnFirstMedia(const std::string& participant, mixer::MediaKind kind, bool incoming) {
+  if (Member* member = Find(participant)) {
+    member->record->Step(incoming ? "first-media-in" : "first-media-out",
+                         {{"kind", std::string(kind == mixer::MediaKind::Audio ? "audio" : "video")}});
+  }
+}
+
+std::optional<ParticipantInfo> Room::Participant(const std::string& participant) const {
+  if (const Member* member = Find(participant)) return member->info;
+  return std::nullopt;
+}
+
+MediaTotals Room::Totals(const std::string& participant) const {
+  const auto counts = pipeline_ ? pipeline_->ParticipantCounts(participant) : std::nullopt;
+  if (!counts) return {};
+  const auto totals = [](const mixer::RtpCounter::Totals& t) { return StreamTotals{t.packets, t.bytes}; };
+  return MediaTotals{totals(counts->audioIn), totals(counts->videoIn), totals(counts->audioOut),
+                     totals(counts->videoOut)};
+}
+
+std::optional<ParticipantReport> Room::Report(const std::string& participant) const {
+  const Member* member = Find(participant);
+  if (!member) return std::nullopt;
+  const MediaRates rates = member->record->rates().Rates(RateMeter::Clock::now(), Totals(participant));
+  return member->record->Report(member->info, rates);
+}
+
+void Room::SampleRates() {
+  const auto now = RateMeter::Clock::now();
+  for (Member& member : roster_) member.record->rates().Sample(now, Totals(member.info.id));
 }
 
 }  // namespace plenum::mcu

@@ -9,6 +9,7 @@
 
 #include "broadcast/RoomBroadcasts.hpp"
 #include "mcu/BroadcastPolicy.hpp"
+#include "mcu/ConnectionRecord.hpp"
 #include "mcu/Messages.hpp"
 #include "mcu/ParticipantChannel.hpp"
 #include "mcu/RecordingPolicy.hpp"
@@ -44,7 +45,9 @@ class Room : private mixer::RoomPipeline::Listener,
 
   // Adds the participant, tells the others, and returns who was already
   // there. Throws ProtocolError(internal) if the media cannot start.
-  std::vector<ParticipantInfo> Join(const ParticipantInfo& participant, std::shared_ptr<ParticipantChannel> channel);
+  // What the participant's media reports goes into `record`.
+  std::vector<ParticipantInfo> Join(const ParticipantInfo& participant, std::shared_ptr<ParticipantChannel> channel,
+                                    std::shared_ptr<ConnectionRecord> record);
   // Removes the participant and tells the others; tears the pipeline down
   // when the room empties.
   void Leave(const std::string& participant);
@@ -77,12 +80,22 @@ class Room : private mixer::RoomPipeline::Listener,
   // archive's timeline) and tells the others; a repeat changes nothing.
   void Mute(const std::string& participant, const MuteRequest& request);
 
+  // A participant as the room knows it now; nothing if not in the room.
+  std::optional<ParticipantInfo> Participant(const std::string& participant) const;
+  // Its connection with its current rates; nothing if not in the room.
+  std::optional<ParticipantReport> Report(const std::string& participant) const;
+  // Samples every participant's RTP totals for its rates (every second).
+  void SampleRates();
+
  private:
   struct Member {
     ParticipantInfo info;
     std::shared_ptr<ParticipantChannel> channel;
+    std::shared_ptr<ConnectionRecord> record;
   };
   Member* Find(const std::string& participant);
+  const Member* Find(const std::string& participant) const;
+  MediaTotals Totals(const std::string& participant) const;
   RecordingInfo DescribeRecording(const recorder::RoomRecording& recording) const;
   void TapParticipant(const ParticipantInfo& participant);
   std::optional<RecordingInfo> EndRecording();  // what it was, if one ran
@@ -107,6 +120,10 @@ class Room : private mixer::RoomPipeline::Listener,
   void OnSpeakerChanged(const std::string& participant) override;
   void OnParticipantMediaError(const std::string& participant, const std::string& reason) override;
   void OnRoomMediaError(const std::string& reason) override;
+  void OnIceState(const std::string& participant, const std::string& state) override;
+  void OnPeerConnectionState(const std::string& participant, const std::string& state) override;
+  void OnSelectedPair(const std::string& participant, const mixer::SelectedPair& pair) override;
+  void OnFirstMedia(const std::string& participant, mixer::MediaKind kind, bool incoming) override;
 
   // Passed by argument.
   const mixer::MediaOptions& media_;

@@ -147,6 +147,7 @@ ParticipantEndpoint::~ParticipantEndpoint() {
   alive_.reset();  // callbacks queued for us from now on are dropped
   audioPadTap_.reset();
   videoPadTap_.reset();
+  for (auto* counter : {&audioInCounter_, &videoInCounter_, &audioOutCounter_, &videoOutCounter_}) counter->reset();
   if (outgoingDeadline_) g_source_destroy(outgoingDeadline_.get());
   audio_.RemoveParticipant(id_);
 
@@ -185,6 +186,8 @@ ParticipantEndpoint::~ParticipantEndpoint() {
                                        reinterpret_cast<gpointer>(OnGatheringState), nullptr);
   g_signal_handlers_disconnect_matched(webrtc_.get(), G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
                                        reinterpret_cast<gpointer>(OnConnectionState), nullptr);
+  g_signal_handlers_disconnect_matched(webrtc_.get(), G_SIGNAL_MATCH_FUNC, 0, 0, nullptr,
+                                       reinterpret_cast<gpointer>(OnIceConnectionState), nullptr);
   gst_bin_remove(pipeline_, bin_.get());
 }
 
@@ -239,6 +242,8 @@ void ParticipantEndpoint::ConnectSignals() {
   g_signal_connect_data(webrtc_.get(), "notify::ice-gathering-state", G_CALLBACK(OnGatheringState),
                         new Route{poster_, this}, DeleteRoute, GConnectFlags(0));
   g_signal_connect_data(webrtc_.get(), "notify::connection-state", G_CALLBACK(OnConnectionState),
+                        new Route{poster_, this}, DeleteRoute, GConnectFlags(0));
+  g_signal_connect_data(webrtc_.get(), "notify::ice-connection-state", G_CALLBACK(OnIceConnectionState),
                         new Route{poster_, this}, DeleteRoute, GConnectFlags(0));
 }
 
@@ -365,6 +370,7 @@ void ParticipantEndpoint::BuildOutgoing(const OfferSummary& summary) {
     GRef<GstCaps> codecs = CodecPreferences(*summary.audio);
     GRef<GstPad> sink = RequestWebrtcSinkPad(codecs.get());
     WatchOutgoingStart(sink.get());
+    CountRtp(audioOutCounter_, sink.get(), MediaKind::Audio, false);
     GRef<GstPad> payloaderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(audioPayloader_.get(), "src"));
     if (gst_pad_link(payloaderSrc.get(), sink.get()) != GST_PAD_LINK_OK) {
       throw std::runtime_error("cannot link audio to webrtcbin");
@@ -396,6 +402,7 @@ void ParticipantEndpoint::BuildOutgoing(const OfferSummary& summary) {
     GRef<GstCaps> codecs = CodecPreferences(*summary.video);
     GRef<GstPad> sink = RequestWebrtcSinkPad(codecs.get());
     WatchOutgoingStart(sink.get());
+    CountRtp(videoOutCounter_, sink.get(), MediaKind::Video, false);
     GRef<GstPad> payloaderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(videoPayloader_.get(), "src"));
     if (gst_pad_link(payloaderSrc.get(), sink.get()) != GST_PAD_LINK_OK) {
       throw std::runtime_error("cannot link video to webrtcbin");
@@ -568,15 +575,83 @@ void ParticipantEndpoint::OnIceCandidate(GstElement*, guint mline, gchar* candid
 void ParticipantEndpoint::OnConnectionState(GstElement* webrtc, GParamSpec*, gpointer data) {
   GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
   g_object_get(webrtc, "connection-state", &state, nullptr);
-  if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) return;
   auto* route = static_cast<Route*>(data);
   ParticipantEndpoint* endpoint = route->endpoint;
-  route->poster.Post([endpoint] {
-    GST_INFO("connect participant [id:%s]", endpoint->id_.c_str());
-    // Frames sent while DTLS was still being set up were held or dropped;
-    // a keyframe now lets the new receiver start decoding at once.
-    if (endpoint->encodedPad_) endpoint->video_.RequestKeyframe(endpoint->videoCodec_);
+  route->poster.Post([endpoint, name = PeerConnectionStateName(state)] { endpoint->ReportPeerConnectionState(name); });
+}
+
+void ParticipantEndpoint::ReportPeerConnectionState(const std::string& state) {
+  if (state == peerState_) return;
+  peerState_ = state;
+  listener_.OnPeerConnectionState(*this, state);
+  if (state != "connected") return;
+  GST_INFO("connect participant [id:%s]", id_.c_str());
+  // Frames sent while DTLS was still being set up were held or dropped;
+  // a keyframe now lets the new receiver start decoding at once.
+  if (encodedPad_) video_.RequestKeyframe(videoCodec_);
+  // What reaches webrtcbin before this waits inside it for DTLS: the
+  // first packet out is the first one after.
+  for (auto* counter : {&audioOutCounter_, &videoOutCounter_}) {
+    if (*counter) (*counter)->Arm();
+  }
+  // ICE may have said connected before its pair was nominated.
+  if (!pairKnown_ && pairQueries_ < 2) QuerySelectedPair();
+}
+
+void ParticipantEndpoint::OnIceConnectionState(GstElement* webrtc, GParamSpec*, gpointer data) {
+  GstWebRTCICEConnectionState state = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
+  g_object_get(webrtc, "ice-connection-state", &state, nullptr);
+  auto* route = static_cast<Route*>(data);
+  ParticipantEndpoint* endpoint = route->endpoint;
+  route->poster.Post([endpoint, name = IceConnectionStateName(state)] { endpoint->ReportIceState(name); });
+}
+
+void ParticipantEndpoint::ReportIceState(const std::string& state) {
+  if (state == iceState_) return;
+  iceState_ = state;
+  GST_INFO("ice state [id:%s state:%s]", id_.c_str(), state.c_str());
+  listener_.OnIceState(*this, state);
+  if ((state == "connected" || state == "completed") && pairQueries_ == 0) QuerySelectedPair();
+}
+
+// Once per connection (twice at most): get-stats walks every pad of the
+// webrtcbin, on its own thread.
+void ParticipantEndpoint::QuerySelectedPair() {
+  ++pairQueries_;
+  GRef<GstPromise> promise = GRef<GstPromise>::Adopt(gst_promise_new_with_change_func(
+      OnStatsReply, new Route{poster_, this}, [](gpointer data) { delete static_cast<Route*>(data); }));
+  g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise.get());
+}
+
+void ParticipantEndpoint::OnStatsReply(GstPromise* promise, gpointer data) {
+  auto* route = static_cast<Route*>(data);
+  std::optional<SelectedPair> pair;
+  if (gst_promise_wait(promise) == GST_PROMISE_RESULT_REPLIED)
+    pair = SelectedPairFromStats(gst_promise_get_reply(promise));
+  ParticipantEndpoint* endpoint = route->endpoint;
+  route->poster.Post([endpoint, pair] {
+    if (!pair || endpoint->pairKnown_) return;
+    endpoint->pairKnown_ = true;
+    GST_INFO("select pair [id:%s local:%s remote:%s protocol:%s]", endpoint->id_.c_str(), pair->localType.c_str(),
+             pair->remoteType.c_str(), pair->protocol.c_str());
+    endpoint->listener_.OnSelectedPair(*endpoint, *pair);
   });
+}
+
+void ParticipantEndpoint::CountRtp(std::unique_ptr<RtpCounter>& counter, GstPad* pad, MediaKind kind, bool incoming) {
+  // The first packet is told once, from the streaming thread, so posting
+  // (which allocates) happens once per stream.
+  RtpCounter::FirstPacket onFirst = [poster = poster_, endpoint = this, kind, incoming] {
+    poster.Post([endpoint, kind, incoming] { endpoint->listener_.OnFirstMedia(*endpoint, kind, incoming); });
+  };
+  counter = std::make_unique<RtpCounter>(pad, std::move(onFirst), incoming || peerState_ == "connected");
+}
+
+ParticipantEndpoint::Counts ParticipantEndpoint::ReadCounts() const {
+  const auto read = [](const std::unique_ptr<RtpCounter>& counter) {
+    return counter ? counter->Read() : RtpCounter::Totals{};
+  };
+  return Counts{read(audioInCounter_), read(videoInCounter_), read(audioOutCounter_), read(videoOutCounter_)};
 }
 
 void ParticipantEndpoint::OnGatheringState(GstElement* webrtc, GParamSpec*, gpointer data) {
@@ -611,8 +686,10 @@ void ParticipantEndpoint::LinkIncoming(const GRef<GstPad>& pad, gulong blockProb
   GST_INFO("link incoming [id:%s media:%s encoding:%s]", id_.c_str(), media.c_str(), encoding.c_str());
   try {
     if (media == "audio" && encoding == "OPUS" && audioIn_ == InputState::None) {
+      CountRtp(audioInCounter_, pad.get(), MediaKind::Audio, true);
       BuildAudioInput(pad);
     } else if (media == "video" && (encoding == "VP8" || encoding == "H264") && videoIn_ == InputState::None) {
+      CountRtp(videoInCounter_, pad.get(), MediaKind::Video, true);
       BuildVideoInput(pad, encoding);
     } else {
       // Nothing we can use (or a duplicate stream): drain it.

@@ -26,6 +26,8 @@
 #include "mixer/GridLayout.hpp"
 #include "mixer/MediaOptions.hpp"
 #include "mixer/OfferInspector.hpp"
+#include "mixer/RtpCounter.hpp"
+#include "mixer/WebrtcReport.hpp"
 
 namespace plenum::mixer {
 
@@ -44,6 +46,20 @@ class ParticipantEndpoint {
     // `badOffer`: the client's description was refused (the client's fault)
     // rather than something failing on our side.
     virtual void OnNegotiationFailed(ParticipantEndpoint& endpoint, bool badOffer, const std::string& reason) = 0;
+    // How the connection comes along, for the participant's timeline, in
+    // webrtc's words (WebrtcReport.hpp); changes only.
+    virtual void OnIceState(ParticipantEndpoint& endpoint, const std::string& state) = 0;
+    virtual void OnPeerConnectionState(ParticipantEndpoint& endpoint, const std::string& state) = 0;
+    virtual void OnSelectedPair(ParticipantEndpoint& endpoint, const SelectedPair& pair) = 0;
+    // The first RTP packet of a kind from the participant (`incoming`), or
+    // to it once its connection is up.
+    virtual void OnFirstMedia(ParticipantEndpoint& endpoint, MediaKind kind, bool incoming) = 0;
+  };
+
+  // RTP packets and bytes so far, counted at webrtcbin's pads (zeros for a
+  // stream that never was).
+  struct Counts {
+    RtpCounter::Totals audioIn, videoIn, audioOut, videoOut;
   };
 
   ParticipantEndpoint(GstBin* pipeline, RoomAudio& audio, VideoComposite& video, const MediaOptions& options,
@@ -68,6 +84,8 @@ class ParticipantEndpoint {
   // Asks the participant's camera for a keyframe (nothing before its video
   // arrives).
   void RequestKeyframe();
+  // Any thread, lock-free.
+  Counts ReadCounts() const;
 
  private:
   enum class InputState { None, Linking, Active };
@@ -91,6 +109,10 @@ class ParticipantEndpoint {
   void SetRemoteOffer();
   void CreateAnswer();
   void SetLocalAnswer(SessionDescriptionPtr answer);
+  void CountRtp(std::unique_ptr<RtpCounter>& counter, GstPad* pad, MediaKind kind, bool incoming);
+  void ReportIceState(const std::string& state);
+  void ReportPeerConnectionState(const std::string& state);
+  void QuerySelectedPair();
 
   GRef<GstElement> Add(const char* factory, const std::string& role);
   GRef<GstPad> Ghost(GstElement* element, const char* padName, const std::string& ghostName);
@@ -99,6 +121,8 @@ class ParticipantEndpoint {
   static void OnIceCandidate(GstElement* webrtc, guint mline, gchar* candidate, gpointer data);
   static void OnGatheringState(GstElement* webrtc, GParamSpec*, gpointer data);
   static void OnConnectionState(GstElement* webrtc, GParamSpec*, gpointer data);
+  static void OnIceConnectionState(GstElement* webrtc, GParamSpec*, gpointer data);
+  static void OnStatsReply(GstPromise* promise, gpointer data);
   static void OnRemoteDescriptionSet(GstPromise* promise, gpointer data);
   static void OnAnswerCreated(GstPromise* promise, gpointer data);
 
@@ -144,6 +168,16 @@ class ParticipantEndpoint {
   bool outgoingBuilt_ = false;
   InputState audioIn_ = InputState::None;
   InputState videoIn_ = InputState::None;
+  // RTP at webrtcbin's pads: what the participant sends (its src pads) and
+  // what it is sent (its sink pads).
+  std::unique_ptr<RtpCounter> audioInCounter_;
+  std::unique_ptr<RtpCounter> videoInCounter_;
+  std::unique_ptr<RtpCounter> audioOutCounter_;
+  std::unique_ptr<RtpCounter> videoOutCounter_;
+  std::string iceState_;  // as last reported
+  std::string peerState_;
+  int pairQueries_ = 0;  // get-stats asked for the selected pair
+  bool pairKnown_ = false;
 };
 
 }  // namespace plenum::mixer

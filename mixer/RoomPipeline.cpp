@@ -150,6 +150,11 @@ void RoomPipeline::RequestParticipantKeyframe(const std::string& participant) {
   if (ParticipantEndpoint* endpoint = Find(participant)) endpoint->RequestKeyframe();
 }
 
+std::optional<ParticipantEndpoint::Counts> RoomPipeline::ParticipantCounts(const std::string& participant) const {
+  if (const ParticipantEndpoint* endpoint = Find(participant)) return endpoint->ReadCounts();
+  return std::nullopt;
+}
+
 void RoomPipeline::ApplyOffer(const std::string& participant, const std::string& sdp) {
   ParticipantEndpoint* endpoint = Find(participant);
   if (!endpoint) throw std::logic_error("offer for unknown participant " + participant);
@@ -236,6 +241,22 @@ void RoomPipeline::OnLocalCandidate(ParticipantEndpoint& endpoint, unsigned mlin
 
 void RoomPipeline::OnNegotiationFailed(ParticipantEndpoint& endpoint, bool badOffer, const std::string& reason) {
   listener_.OnNegotiationFailed(endpoint.id(), badOffer, reason);
+}
+
+void RoomPipeline::OnIceState(ParticipantEndpoint& endpoint, const std::string& state) {
+  listener_.OnIceState(endpoint.id(), state);
+}
+
+void RoomPipeline::OnPeerConnectionState(ParticipantEndpoint& endpoint, const std::string& state) {
+  listener_.OnPeerConnectionState(endpoint.id(), state);
+}
+
+void RoomPipeline::OnSelectedPair(ParticipantEndpoint& endpoint, const SelectedPair& pair) {
+  listener_.OnSelectedPair(endpoint.id(), pair);
+}
+
+void RoomPipeline::OnFirstMedia(ParticipantEndpoint& endpoint, MediaKind kind, bool incoming) {
+  listener_.OnFirstMedia(endpoint.id(), kind, incoming);
 }
 
 }  // namespace plenum::mixer

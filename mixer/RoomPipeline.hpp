@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,12 @@ class RoomPipeline : private ParticipantEndpoint::Listener {
     virtual void OnParticipantMediaError(const std::string& participant, const std::string& reason) = 0;
     // The room's shared media failed: the room cannot go on.
     virtual void OnRoomMediaError(const std::string& reason) = 0;
+    // A participant's connection, for its timeline (see
+    // ParticipantEndpoint::Listener).
+    virtual void OnIceState(const std::string& participant, const std::string& state) = 0;
+    virtual void OnPeerConnectionState(const std::string& participant, const std::string& state) = 0;
+    virtual void OnSelectedPair(const std::string& participant, const SelectedPair& pair) = 0;
+    virtual void OnFirstMedia(const std::string& participant, MediaKind kind, bool incoming) = 0;
   };
 
   RoomPipeline(const std::string& roomId, const MediaOptions& options, GMainContext* control, Listener& listener);
@@ -74,6 +81,8 @@ class RoomPipeline : private ParticipantEndpoint::Listener {
   GstClockTime RunningTime() const;
   // Asks the participant's camera for a keyframe.
   void RequestParticipantKeyframe(const std::string& participant);
+  // The participant's RTP so far; nothing for one the room does not have.
+  std::optional<ParticipantEndpoint::Counts> ParticipantCounts(const std::string& participant) const;
 
   GstElement* pipeline() const { return pipeline_.get(); }
 
@@ -88,6 +97,10 @@ class RoomPipeline : private ParticipantEndpoint::Listener {
   void OnLocalCandidate(ParticipantEndpoint& endpoint, unsigned mlineIndex, const std::string& mid,
                         const std::string& candidate) override;
   void OnNegotiationFailed(ParticipantEndpoint& endpoint, bool badOffer, const std::string& reason) override;
+  void OnIceState(ParticipantEndpoint& endpoint, const std::string& state) override;
+  void OnPeerConnectionState(ParticipantEndpoint& endpoint, const std::string& state) override;
+  void OnSelectedPair(ParticipantEndpoint& endpoint, const SelectedPair& pair) override;
+  void OnFirstMedia(ParticipantEndpoint& endpoint, MediaKind kind, bool incoming) override;
 
   // Passed by argument.
   GMainContext* control_;

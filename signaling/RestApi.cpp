@@ -174,6 +174,11 @@ void RestApi::handleRequest(HTTPServerRequest& request, HTTPServerResponse& resp
     } else if (rooms && (path.size() == 5 || path.size() == 6) && path[4] == "broadcasts") {
       SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
                 "method " + method + " is not allowed here");
+    } else if (rooms && path.size() == 6 && path[4] == "participants" && method == "GET") {
+      SendJson(response, HTTPResponse::HTTP_OK, ParticipantReportToJson(conference_.GetParticipant(path[3], path[5])));
+    } else if (rooms && path.size() == 6 && path[4] == "participants") {
+      SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
+                "method " + method + " is not allowed here");
     } else if (rooms && path.size() >= 5) {
       SendError(response, HTTPResponse::HTTP_NOT_FOUND, mcu::ErrorCode::NotFound, "no such endpoint");
     } else if (rooms) {

@@ -1,6 +1,7 @@
 // The REST API under /api/v1 (PROTOCOL.md section 2), plus /healthz and
-// /metrics: rooms, their recordings and broadcasts, the archive key, and
-// the recordings on disk (list, get with manifest, legal hold).
+// /metrics: rooms, their recordings and broadcasts, a participant's
+// connection (timeline and rates), the archive key, and the recordings on
+// disk (list, get with manifest, legal hold).
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandler.h>

@@ -6,7 +6,9 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/UUIDGenerator.h>
 
+#include <cmath>
 #include <sstream>
+#include <variant>
 
 #include "mcu/Validation.hpp"
 
@@ -89,19 +91,70 @@ std::string FormatTime(mcu::TimePoint time) {
   return Poco::DateTimeFormatter::format(Poco::Timestamp(micros), Poco::DateTimeFormat::ISO8601_FORMAT);
 }
 
+std::string FormatTimeMillis(mcu::TimePoint time) {
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+  return Poco::DateTimeFormatter::format(Poco::Timestamp(micros), "%Y-%m-%dT%H:%M:%S.%iZ");
+}
+
+namespace {
+
+// What a Room lists of each participant.
+Object ParticipantToJson(const mcu::ParticipantInfo& participant) {
+  Object entry;
+  entry.set("id", participant.id);
+  entry.set("name", participant.name);
+  entry.set("joinedAt", FormatTime(participant.joinedAt));
+  entry.set("audioMuted", participant.audioMuted);
+  entry.set("videoMuted", participant.videoMuted);
+  return entry;
+}
+
+Object TimelineEntryToJson(const mcu::ConnectionTimeline::Entry& entry) {
+  Object object;
+  object.set("at", FormatTimeMillis(entry.at));
+  object.set("step", entry.step);
+  for (const auto& detail : entry.details) {
+    std::visit([&](const auto& value) { object.set(detail.name, value); }, detail.value);
+  }
+  if (entry.count > 0) {
+    object.set("count", entry.count);
+    object.set("lastAt", FormatTimeMillis(entry.lastAt));
+  }
+  return object;
+}
+
+Object RateToJson(const mcu::StreamRate& rate) {
+  const auto tenths = [](double value) { return std::round(value * 10.0) / 10.0; };
+  Object object;
+  object.set("packetsPerSecond", tenths(rate.packetsPerSecond));
+  object.set("kbps", tenths(rate.kbps));
+  return object;
+}
+
+}  // namespace
+
+Object ParticipantReportToJson(const mcu::ParticipantReport& report) {
+  Object object = ParticipantToJson(report.participant);
+  object.set("room", report.room);
+  object.set("state", report.state);
+  Array timeline;
+  for (const auto& entry : report.timeline) timeline.add(TimelineEntryToJson(entry));
+  object.set("timeline", timeline);
+  object.set("timelineDropped", report.timelineDropped);
+  Object rates;
+  rates.set("audioIn", RateToJson(report.rates.audioIn));
+  rates.set("videoIn", RateToJson(report.rates.videoIn));
+  rates.set("audioOut", RateToJson(report.rates.audioOut));
+  rates.set("videoOut", RateToJson(report.rates.videoOut));
+  object.set("rates", rates);
+  return object;
+}
+
 Object RoomToJson(const mcu::RoomInfo& room) {
   Object object;
   object.set("id", room.settings.id);
   Array participants;
-  for (const auto& participant : room.participants) {
-    Object entry;
-    entry.set("id", participant.id);
-    entry.set("name", participant.name);
-    entry.set("joinedAt", FormatTime(participant.joinedAt));
-    entry.set("audioMuted", participant.audioMuted);
-    entry.set("videoMuted", participant.videoMuted);
-    participants.add(entry);
-  }
+  for (const auto& participant : room.participants) participants.add(ParticipantToJson(participant));
   object.set("participants", participants);
   object.set("maxParticipants", room.settings.maxParticipants);
   object.set("layout", room.settings.layout);

@@ -23,11 +23,17 @@ Poco::JSON::Object::Ptr ParseBodyObject(const std::string& body);
 mcu::BroadcastRequest ParseBroadcastRequest(const std::string& body);
 
 Poco::JSON::Object RoomToJson(const mcu::RoomInfo& room);
+// A participant with its connection (GET /api/v1/rooms/{room}/participants/{id}):
+// the fields of a Room's participant, plus room, state, timeline,
+// timelineDropped and rates.
+Poco::JSON::Object ParticipantReportToJson(const mcu::ParticipantReport& report);
 // PROTOCOL.md's Broadcast.
 Poco::JSON::Object BroadcastToJson(const mcu::BroadcastInfo& broadcast);
 // PROTOCOL.md's Recording; the manifest (parsed) only when asked for one.
 Poco::JSON::Object RecordingToJson(const mcu::RecordingInfo& recording, bool withManifest);
 std::string ErrorBody(mcu::ErrorCode code, const std::string& message);
 std::string FormatTime(mcu::TimePoint time);
+// RFC 3339 UTC with milliseconds: 2026-01-31T09:15:02.345Z.
+std::string FormatTimeMillis(mcu::TimePoint time);
 
 }  // namespace plenum::signaling

@@ -1,0 +1,140 @@
+#include "mixer/LocalAnswer.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string_view>
+
+namespace plenum::mixer {
+namespace {
+
+struct SdpMediaDeleter {
+  void operator()(GstSDPMedia* media) const { gst_sdp_media_free(media); }
+};
+using SdpMediaPtr = std::unique_ptr<GstSDPMedia, SdpMediaDeleter>;
+struct SdpMessageDeleter {
+  void operator()(GstSDPMessage* message) const { gst_sdp_message_free(message); }
+};
+using SdpMessagePtr = std::unique_ptr<GstSDPMessage, SdpMessageDeleter>;
+
+// The offer's direction, from the client's side.
+std::string_view DirectionOf(const GstSDPMedia& media) {
+  for (const char* direction : {"sendrecv", "sendonly", "recvonly", "inactive"})
+    if (gst_sdp_media_get_attribute_val(&media, direction)) return direction;
+  return "sendrecv";
+}
+
+const char* AnswerDirection(std::string_view offered) {
+  if (offered == "sendonly") return "recvonly";
+  if (offered == "recvonly") return "sendonly";
+  if (offered == "inactive") return "inactive";
+  return "sendrecv";
+}
+
+SdpMediaPtr Rejected(const GstSDPMedia& offered, const transport::LocalTransport& transport) {
+  GstSDPMedia* raw = nullptr;
+  gst_sdp_media_new(&raw);
+  SdpMediaPtr media(raw);
+  gst_sdp_media_set_media(raw, gst_sdp_media_get_media(&offered));
+  gst_sdp_media_set_port_info(raw, 0, 1);
+  gst_sdp_media_set_proto(raw, gst_sdp_media_get_proto(&offered));
+  if (gst_sdp_media_formats_len(&offered) > 0) gst_sdp_media_add_format(raw, gst_sdp_media_get_format(&offered, 0));
+  gst_sdp_media_add_connection(raw, "IN", "IP4", "0.0.0.0", 0, 0);
+  if (const char* mid = gst_sdp_media_get_attribute_val(&offered, "mid")) gst_sdp_media_add_attribute(raw, "mid", mid);
+  gst_sdp_media_add_attribute(raw, "inactive", "");
+  // webrtcbin 1.22 refuses an answer with a section, even a rejected one,
+  // that has no fingerprint ("No fingerprint lines in sdp for media N").
+  transport::WriteLocalTransport(*raw, transport);
+  return media;
+}
+
+}  // namespace
+
+int ExtensionId(const GstSDPMedia& media, const char* uri) {
+  for (guint i = 0; i < gst_sdp_media_attributes_len(&media); ++i) {
+    const GstSDPAttribute* attribute = gst_sdp_media_get_attribute(&media, i);
+    if (!attribute->key || std::strcmp(attribute->key, "extmap") != 0 || !attribute->value) continue;
+    // "ID[/direction] URI [attributes]"
+    const std::string_view value = attribute->value;
+    const size_t space = value.find(' ');
+    if (space == std::string_view::npos) continue;
+    std::string_view rest = value.substr(space + 1);
+    rest = rest.substr(0, rest.find(' '));
+    if (rest != uri) continue;
+    const int id = std::atoi(std::string(value.substr(0, space)).c_str());
+    return id >= 1 && id <= 14 ? id : 0;
+  }
+  return 0;
+}
+
+LocalAnswer BuildLocalAnswer(const GstSDPMessage& offer, const OfferSummary& summary,
+                             const transport::LocalTransport& transport, uint32_t audioSsrc,
+                             const std::string& cname) {
+  if (!summary.audio) throw OfferError(OfferError::Kind::Unsupported, "the offer has no audio this room can use");
+
+  GstSDPMessage* raw = nullptr;
+  gst_sdp_message_new(&raw);
+  SdpMessagePtr answer(raw);
+  gst_sdp_message_set_version(raw, "0");
+  gst_sdp_message_set_origin(raw, "-", "1", "2", "IN", "IP4", "0.0.0.0");
+  gst_sdp_message_set_session_name(raw, "-");
+  gst_sdp_message_add_time(raw, "0", "0", nullptr);
+
+  LocalAnswer result;
+  std::string bundle = "BUNDLE";
+  for (guint index = 0; index < gst_sdp_message_medias_len(&offer); ++index) {
+    const GstSDPMedia& offered = *gst_sdp_message_get_media(&offer, index);
+    const bool isOurAudio = summary.audio && summary.audio->mlineIndex == index;
+    if (!isOurAudio) {
+      gst_sdp_message_add_media(raw, Rejected(offered, transport).get());
+      continue;
+    }
+    const OfferedMedia& audio = *summary.audio;
+    const std::string direction(DirectionOf(offered));
+    GstSDPMedia* media = nullptr;
+    gst_sdp_media_new(&media);
+    SdpMediaPtr owner(media);
+    gst_sdp_media_set_media(media, "audio");
+    gst_sdp_media_set_port_info(media, 9, 1);
+    gst_sdp_media_set_proto(media, "UDP/TLS/RTP/SAVPF");
+    gst_sdp_media_add_connection(media, "IN", "IP4", "0.0.0.0", 0, 0);
+    const std::string pt = std::to_string(audio.sendPayloadType);
+    gst_sdp_media_add_format(media, pt.c_str());
+    gst_sdp_media_add_attribute(media, "mid", audio.mid.c_str());
+    gst_sdp_media_add_attribute(media, AnswerDirection(direction), "");
+    const std::string rtpmap = pt + " opus/48000/2";
+    gst_sdp_media_add_attribute(media, "rtpmap", rtpmap.c_str());
+    const std::string fmtp = pt + " minptime=10;useinbandfec=1";
+    gst_sdp_media_add_attribute(media, "fmtp", fmtp.c_str());
+    result.audio.present = true;
+    result.audio.payloadType = audio.sendPayloadType;
+    result.audio.receive = direction == "sendrecv" || direction == "sendonly";
+    result.audio.send = direction == "sendrecv" || direction == "recvonly";
+    result.audio.ssrc = audioSsrc;
+    result.audio.levelExtensionId = ExtensionId(offered, kAudioLevelUri);
+    if (result.audio.levelExtensionId) {
+      const std::string extmap = std::to_string(result.audio.levelExtensionId) + " " + kAudioLevelUri;
+      gst_sdp_media_add_attribute(media, "extmap", extmap.c_str());
+    }
+    if (result.audio.send) {
+      const std::string ssrc = std::to_string(audioSsrc) + " cname:" + cname;
+      gst_sdp_media_add_attribute(media, "ssrc", ssrc.c_str());
+      const std::string msid = cname + " audio";
+      gst_sdp_media_add_attribute(media, "msid", msid.c_str());
+    }
+    transport::WriteLocalTransport(*media, transport);
+    bundle += " " + audio.mid;
+    if (result.bundleMid.empty()) {
+      result.bundleMid = audio.mid;
+      result.bundleMline = index;
+    }
+    gst_sdp_message_add_media(raw, media);
+  }
+  gst_sdp_message_add_attribute(raw, "group", bundle.c_str());
+  gchar* text = gst_sdp_message_as_text(raw);
+  result.sdp = text;
+  g_free(text);
+  return result;
+}
+
+}  // namespace plenum::mixer

@@ -1,0 +1,51 @@
+// Our SDP answer when the room's own transport (transport/) carries a
+// participant, written with GStreamer's SDP library from the offer that
+// OfferInspector has already accepted.
+//
+// One BUNDLE group on the first accepted section's transport, rtcp-mux.
+// Audio: Opus at the offer's payload type (in-band FEC asked for, so a
+// lost packet can be rebuilt from the next one), the RFC 6464 audio-level
+// extension when offered (the engine picks speakers from it without
+// decoding), and our one outgoing audio SSRC. Sections the room does not
+// serve over this transport yet are rejected (port 0), as JSEP allows.
+#pragma once
+
+#include "mixer/OfferInspector.hpp"
+#include "transport/TransportDescription.hpp"
+
+#include <gst/sdp/sdp.h>
+
+#include <cstdint>
+#include <string>
+
+namespace plenum::mixer {
+
+inline constexpr const char* kAudioLevelUri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+
+struct NegotiatedAudio {
+  bool present = false;
+  int payloadType = 0;
+  int levelExtensionId = 0;  // 0: the client does not send levels
+  bool receive = false;      // the client sends us audio
+  bool send = false;         // we send the client audio
+  uint32_t ssrc = 0;         // ours
+};
+
+struct LocalAnswer {
+  std::string sdp;
+  NegotiatedAudio audio;
+  std::string bundleMid;     // the section our candidates belong to
+  unsigned bundleMline = 0;
+};
+
+// `summary` is InspectOffer's verdict on `offer`. Throws OfferError
+// (Unsupported) when nothing in it can be served.
+LocalAnswer BuildLocalAnswer(const GstSDPMessage& offer, const OfferSummary& summary,
+                             const transport::LocalTransport& transport, uint32_t audioSsrc,
+                             const std::string& cname);
+
+// The extension id the offer gives `uri` in `media`, 0 when it has none
+// (or an id the one-byte form cannot carry).
+int ExtensionId(const GstSDPMedia& media, const char* uri);
+
+}  // namespace plenum::mixer

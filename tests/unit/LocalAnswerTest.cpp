@@ -1,0 +1,119 @@
+// Our answer when the room's own transport carries a participant
+// (mixer/LocalAnswer), from offers as browsers write them.
+#include <gst/sdp/sdp.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "mixer/LocalAnswer.hpp"
+#include "mixer/OfferInspector.hpp"
+
+namespace plenum::mixer {
+namespace {
+
+struct SdpDeleter {
+  void operator()(GstSDPMessage* message) const { gst_sdp_message_free(message); }
+};
+using SdpPtr = std::unique_ptr<GstSDPMessage, SdpDeleter>;
+
+SdpPtr Parse(const std::string& text) {
+  GstSDPMessage* message = nullptr;
+  gst_sdp_message_new_from_text(text.c_str(), &message);
+  return SdpPtr(message);
+}
+
+std::string Offer(const std::string& audioDirection, const std::string& audioExtras) {
+  return "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"
+         "m=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\nc=IN IP4 0.0.0.0\r\n"
+         "a=ice-ufrag:Ab1x\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+         "a=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\na=mid:0\r\na=" +
+         audioDirection +
+         "\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
+         "a=rtpmap:0 PCMU/8000\r\n" +
+         audioExtras +
+         "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=sendrecv\r\n"
+         "a=rtpmap:96 VP8/90000\r\n";
+}
+
+const transport::LocalTransport kLocal{"uf12", "p4ssw0rdp4ssw0rdp4ssw0rd", "01:02", transport::DtlsRole::kClient};
+
+LocalAnswer Answer(const std::string& offerText) {
+  const OfferSummary summary = InspectOffer(offerText);
+  SdpPtr offer = Parse(offerText);
+  return BuildLocalAnswer(*offer, summary, kLocal, 0x11223344, "plenum");
+}
+
+TEST(LocalAnswer, AnswersOpusWithFecOurSsrcAndTheLevelExtension) {
+  const LocalAnswer answer =
+      Answer(Offer("sendrecv", "a=extmap:1 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
+                               "a=extmap:2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time\r\n"));
+  EXPECT_TRUE(answer.audio.present);
+  EXPECT_EQ(answer.audio.payloadType, 111);
+  EXPECT_EQ(answer.audio.levelExtensionId, 1);
+  EXPECT_TRUE(answer.audio.send);
+  EXPECT_TRUE(answer.audio.receive);
+  EXPECT_EQ(answer.bundleMid, "0");
+  EXPECT_EQ(answer.bundleMline, 0u);
+
+  SdpPtr sdp = Parse(answer.sdp);
+  ASSERT_TRUE(sdp);
+  ASSERT_EQ(gst_sdp_message_medias_len(sdp.get()), 2u);
+  const GstSDPMedia* audio = gst_sdp_message_get_media(sdp.get(), 0);
+  EXPECT_EQ(gst_sdp_media_get_port(audio), 9u);
+  EXPECT_STREQ(gst_sdp_media_get_format(audio, 0), "111");
+  EXPECT_EQ(gst_sdp_media_formats_len(audio), 1u) << "only Opus";
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(audio, "fmtp"), "111 minptime=10;useinbandfec=1");
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(audio, "extmap"), "1 urn:ietf:params:rtp-hdrext:ssrc-audio-level");
+  EXPECT_EQ(gst_sdp_media_get_attribute_val_n(audio, "extmap", 1), nullptr) << "only the level extension";
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(audio, "ssrc"), "287454020 cname:plenum");
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(audio, "setup"), "active");
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(audio, "ice-ufrag"), "uf12");
+  EXPECT_NE(gst_sdp_media_get_attribute_val(audio, "sendrecv"), nullptr);
+  EXPECT_STREQ(gst_sdp_message_get_attribute_val(sdp.get(), "group"), "BUNDLE 0");
+
+  // Video is not served by this transport yet: rejected, not bundled.
+  const GstSDPMedia* video = gst_sdp_message_get_media(sdp.get(), 1);
+  EXPECT_EQ(gst_sdp_media_get_port(video), 0u);
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(video, "mid"), "1");
+}
+
+TEST(LocalAnswer, DirectionsMirrorTheOffer) {
+  struct Case {
+    const char* offered;
+    const char* answered;
+    bool send;
+    bool receive;
+  };
+  for (const Case& c : {Case{"sendrecv", "sendrecv", true, true}, Case{"sendonly", "recvonly", false, true},
+                        Case{"recvonly", "sendonly", true, false}, Case{"inactive", "inactive", false, false}}) {
+    const LocalAnswer answer = Answer(Offer(c.offered, ""));
+    EXPECT_EQ(answer.audio.send, c.send) << c.offered;
+    EXPECT_EQ(answer.audio.receive, c.receive) << c.offered;
+    SdpPtr sdp = Parse(answer.sdp);
+    EXPECT_NE(gst_sdp_media_get_attribute_val(gst_sdp_message_get_media(sdp.get(), 0), c.answered), nullptr)
+        << c.offered;
+    EXPECT_EQ(answer.audio.levelExtensionId, 0) << "no extension offered";
+  }
+}
+
+TEST(LocalAnswer, ExtensionIdsTheOneByteFormCannotCarryAreIgnored) {
+  for (const char* line : {"a=extmap:15 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n",
+                           "a=extmap:0 urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n",
+                           "a=extmap:x urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n",
+                           "a=extmap:3urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"})
+    EXPECT_EQ(Answer(Offer("sendrecv", line)).audio.levelExtensionId, 0) << line;
+  EXPECT_EQ(Answer(Offer("sendrecv", "a=extmap:4/sendrecv urn:ietf:params:rtp-hdrext:ssrc-audio-level vad=on\r\n"))
+                .audio.levelExtensionId,
+            4);
+}
+
+TEST(LocalAnswer, AnOfferWithoutUsableAudioIsRefused) {
+  const std::string videoOnly =
+      "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+      "c=IN IP4 0.0.0.0\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\n";
+  EXPECT_THROW(Answer(videoOnly), OfferError);
+}
+
+}  // namespace
+}  // namespace plenum::mixer

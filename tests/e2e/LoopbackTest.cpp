@@ -171,6 +171,19 @@ TEST(Loopback, AClientThatSendsNoVideoStillReceivesIt) {
   EXPECT_EQ(pair.Answerer().Received().Snapshot().videoFrames, 0u);
 }
 
+// As browsers do, a client may send the RFC 6464 level of each packet; its
+// offer names the extension and the call works as before.
+TEST(Loopback, AudioLevelsAreOfferedAndTheCallStillWorks) {
+  MediaClientOptions withLevels = Options("levels", 440.0, 0xFFFF0000);
+  withLevels.sendAudioLevel = true;
+  Pair pair(withLevels, Options("plain", 660.0, 0xFF0000FF));
+  ASSERT_TRUE(pair.Connect(Scaled(15s)));
+  EXPECT_NE(pair.Offerer().LocalSdp().find("urn:ietf:params:rtp-hdrext:ssrc-audio-level"), std::string::npos)
+      << pair.Offerer().LocalSdp();
+  ASSERT_TRUE(pair.Answerer().Received().WaitForMoreAudio(kSecond, Scaled(10s))) << pair.Answerer().Describe();
+  EXPECT_GT(ToneLevelDb(pair.Answerer().Received().LastAudio(kSecond), 440.0, 1500.0, kSecond), 30.0);
+}
+
 TEST(Loopback, AGarbageRemoteDescriptionIsReportedNotFatal) {
   Wire nowhere;
   MediaClient client(Options("lonely", 440.0, 0xFFFF0000), nowhere);

@@ -39,11 +39,15 @@ std::string AudioSendDescription(const MediaClientOptions& options) {
       options.syncMarks
           ? Format(" ! audio/x-raw,format=S16LE,channels=1,rate=48000 ! identity name=%s ! audioconvert", kAudioMarksName)
           : "";
+  // The level element puts each buffer's level in a GstAudioLevelMeta,
+  // which the payloader's audio-level extension writes into the packet.
+  const char* level = options.sendAudioLevel ? " ! level audio-level-meta=true post-messages=false" : "";
   return Format(
       "audiotestsrc is-live=true wave=sine freq=%.3f volume=%.3f"
-      " ! audioconvert%s ! audioresample ! opusenc"
-      " ! rtpopuspay pt=%d ! capsfilter caps=\"application/x-rtp,media=audio,encoding-name=OPUS,payload=%d\"",
-      options.toneHz, options.toneVolume, marks.c_str(), kOpusPayloadType, kOpusPayloadType);
+      " ! audioconvert%s ! audioresample%s ! opusenc"
+      " ! rtpopuspay name=%s pt=%d ! capsfilter caps=\"application/x-rtp,media=audio,encoding-name=OPUS,payload=%d\"",
+      options.toneHz, options.toneVolume, marks.c_str(), level, kAudioPayloaderName, kOpusPayloadType,
+      kOpusPayloadType);
 }
 
 std::string VideoSendDescription(const MediaClientOptions& options) {

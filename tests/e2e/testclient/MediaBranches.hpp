@@ -21,6 +21,7 @@ inline constexpr int kH264PayloadType = 102;
 
 // Names of the elements the sync marks are drawn on, inside the send bins.
 inline constexpr const char* kAudioMarksName = "audio-marks";
+inline constexpr const char* kAudioPayloaderName = "audio-pay";
 inline constexpr const char* kVideoMarksName = "video-marks";
 
 // Name of the appsink inside a receive bin.

@@ -11,6 +11,8 @@
 #include "testclient/SessionDescription.hpp"
 #include "testclient/WebRtcStats.hpp"
 
+#include <gst/rtp/rtp.h>
+
 #include <sstream>
 #include <stdexcept>
 
@@ -123,15 +125,26 @@ void MediaClient::BuildSendBranches() {
   };
 
   GRefPtr<GstElement> audio, video;
-  if (options_.sendAudio)
+  if (options_.sendAudio) {
     audio = plug(AudioSendDescription(options_), "audio-send-" + options_.name);
-  else
+    if (options_.sendAudioLevel) AddAudioLevelExtension(audio.get());
+  } else
     AddReceiveOnlyTransceiver(true);
   if (options_.sendVideo)
     video = plug(VideoSendDescription(options_), "video-send-" + options_.name);
   else
     AddReceiveOnlyTransceiver(false);
   if (options_.syncMarks) AddSyncMarks(marked(audio, kAudioMarksName).get(), marked(video, kVideoMarksName).get());
+}
+
+// The payloader writes the extension (id 1) into every packet and names it
+// in its caps, from which webrtcbin's offer gets its a=extmap.
+void MediaClient::AddAudioLevelExtension(GstElement* audioBin) {
+  auto payloader = AdoptGRef(gst_bin_get_by_name(GST_BIN(audioBin), kAudioPayloaderName));
+  auto extension = AdoptGRef(gst_rtp_header_extension_create_from_uri("urn:ietf:params:rtp-hdrext:ssrc-audio-level"));
+  if (!payloader || !extension) throw std::runtime_error("no RFC 6464 audio-level extension (rtphdrextclientaudiolevel)");
+  gst_rtp_header_extension_set_id(extension.get(), 1);
+  g_signal_emit_by_name(payloader.get(), "add-extension", extension.get());
 }
 
 // A client that does not send a kind still receives it (the room's mix or

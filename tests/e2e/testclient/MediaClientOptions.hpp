@@ -19,6 +19,10 @@ struct MediaClientOptions {
   bool sendAudio = true;
   double toneHz = 440.0;
   double toneVolume = 0.25;  // low enough that a mix of several never clips
+  // Send the RFC 6464 audio level in every packet (GStreamer's `level`
+  // element measures, rtphdrextclientaudiolevel writes, as extension id 1),
+  // as browsers do.
+  bool sendAudioLevel = false;
 
   bool sendVideo = true;
   VideoCodec videoCodec = VideoCodec::kVp8;

@@ -30,13 +30,9 @@ MediaWorker::~MediaWorker() {
   // g_main_loop_quit from another thread is safe and wakes the context.
   Post([this] { g_main_loop_quit(loop_.get()); });
   if (thread_.joinable()) thread_.join();
-  // Tasks posted after the quit are still attached; destroying their sources
-  // runs DeleteTask, so their closures do not leak.
-  while (g_main_context_pending(context_.get())) {
-    if (!g_main_context_acquire(context_.get())) break;
-    g_main_context_iteration(context_.get(), FALSE);
-    g_main_context_release(context_.get());
-  }
+  // Tasks posted after the quit are still attached; they must not run here,
+  // off the worker. The context's last unref (after the loop's, in member
+  // order) destroys its sources, whose DeleteTask frees the closures.
 }
 
 void MediaWorker::Post(std::function<void()> task) {

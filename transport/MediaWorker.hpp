@@ -19,7 +19,7 @@ class MediaWorker {
   // Starts the thread (named `name`, at most 15 characters are kept).
   explicit MediaWorker(std::string name);
   // Quits the loop and joins the thread. Tasks posted and not yet run are
-  // dropped (their closures destroyed on this thread).
+  // dropped, not run: their closures are destroyed on this thread.
   ~MediaWorker();
 
   MediaWorker(const MediaWorker&) = delete;

@@ -101,6 +101,9 @@ class AudioEngine {
   void Tick();
 
   const std::vector<std::string>& Selected() const { return selector_.Selected(); }
+  // The last tick's levels (dBov) of everyone who had a packet in it, for
+  // the room's active-speaker choice; valid until the next tick.
+  std::span<const SpeakerSelector::Level> TickLevels() const { return levels_; }
   const Counters& GetCounters() const { return counters_; }
   size_t ParticipantCount() const { return participants_.size(); }
   // The participant's incoming buffer, for stats and tests; null if unknown.

@@ -244,6 +244,19 @@ TEST(AudioEngine, LossIsConcealedAndTheStreamGoesOn) {
   EXPECT_GT(ToneDb(room.To("listener").recent, 440, kReference), 20.0);
 }
 
+TEST(AudioEngine, TheTicksLevelsAreThereForTheActiveSpeaker) {
+  Room room;
+  room.Add("loud", 440, 0.5);
+  room.Add("soft", 660, 0.05);
+  room.Add("silent", 0, 0);
+  room.Run(10);
+  std::map<std::string, double> levels;
+  for (const auto& level : room.Engine().TickLevels()) levels[std::string(level.participant)] = level.dbov;
+  ASSERT_EQ(levels.size(), 3u);
+  EXPECT_GT(levels["loud"], levels["soft"] + 15.0);
+  EXPECT_LT(levels["silent"], -100.0);
+}
+
 TEST(AudioEngine, ALeaverIsForgottenAtOnce) {
   Room room;
   room.Add("a", 440, 0.3);

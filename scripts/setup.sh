@@ -44,6 +44,7 @@ if ((with_tests)); then
   packages+=(
     libgtest-dev
     chromium   # the browser tests
+    firefox-esr  # the browser tests' second, independent WebRTC stack (WebDriver BiDi)
     python3    # the test summary
     iproute2   # scripts/isolated-net.sh and the cross-address browser test
     janus      # the benchmark's peer (bench-smoke-janus)

@@ -7,12 +7,13 @@
 //   PLENUM_WEB_ROOT             the web/ folder it serves
 //   PLENUM_ARTIFACT_DIR         where screenshots go
 //   PLENUM_CHROMIUM             the browser (default /usr/bin/chromium)
+//   PLENUM_FIREFOX              the other browser (default /usr/bin/firefox-esr)
 //   PLENUM_TEST_TIMEOUT_SCALE   stretch every timeout by this factor
 
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import os from 'node:os';
@@ -24,6 +25,7 @@ export const PLENUM_BIN = process.env.PLENUM_BIN ?? path.resolve(here, '../../bu
 export const WEB_ROOT = process.env.PLENUM_WEB_ROOT ?? path.resolve(here, '../../web');
 export const ARTIFACT_DIR = process.env.PLENUM_ARTIFACT_DIR ?? os.tmpdir();
 export const CHROMIUM = process.env.PLENUM_CHROMIUM ?? '/usr/bin/chromium';
+export const FIREFOX = process.env.PLENUM_FIREFOX ?? '/usr/bin/firefox-esr';
 
 // A timeout for a machine as busy as this one is now: stretched by the
 // load per core (1 to 4 times) and by PLENUM_TEST_TIMEOUT_SCALE, so that a
@@ -41,6 +43,7 @@ const SERVER_STOP_TIMEOUT_MS = 10_000;
 export const CONNECT_TIMEOUT_MS = 30_000;
 export const MEDIA_TIMEOUT_MS = 30_000;
 export const ROSTER_TIMEOUT_MS = 10_000;
+const PAGE_ACTION_TIMEOUT_MS = 30_000;
 // Share of a grid column's pixels that must be brighter than near-black.
 export const MIN_LIT_SHARE = 0.2;
 // Growth of the received audio energy (seconds times level squared) that
@@ -62,6 +65,56 @@ export const CHROMIUM_ARGS = [
   '--use-fake-ui-for-media-stream',
   '--autoplay-policy=no-user-gesture-required',
 ];
+
+// Headless Firefox (through puppeteer-core over WebDriver BiDi) with its
+// synthetic camera (a frame of one colour that changes) and microphone (a
+// steady sine at FIREFOX_TONE_HZ), granted without a prompt, the remote mix
+// playing without a click, host candidates with their addresses rather than
+// mDNS names (the server resolves no .local names), and Firefox's mock
+// audio device: on a machine without a sound card an AudioContext would
+// never leave "suspended", and the page could not analyse what it receives.
+export const FIREFOX_TONE_HZ = 1000;
+export const FIREFOX_PREFS = {
+  'media.navigator.streams.fake': true,
+  'media.navigator.permission.disabled': true,
+  'media.navigator.audio.fake_frequency': FIREFOX_TONE_HZ,
+  'media.peerconnection.ice.obfuscate_host_addresses': false,
+  'media.autoplay.default': 0,
+  'media.cubeb.force_mock_context': true,
+};
+
+// Writes a WAV file (16-bit mono, 48 kHz, one second) of a sine at `hz`
+// (a whole number of cycles a second, so that it loops without a click) in
+// bursts: 250 ms at half of full scale, 250 ms of silence, with 10 ms fades.
+// Chromium's microphone with --use-file-for-fake-audio-capture=FILE: a tone
+// that a spectrum tells apart from another browser's, and bursts because
+// Chromium's noise suppression takes a steady tone for noise (it lowers one
+// by some 20 dB).
+export function writeToneWav(file, hz) {
+  const rate = 48000;
+  const burst = rate / 4;
+  const fade = rate / 100;
+  const wav = Buffer.alloc(44 + 2 * rate);
+  wav.write('RIFF', 0, 'ascii');
+  wav.writeUInt32LE(36 + 2 * rate, 4);
+  wav.write('WAVEfmt ', 8, 'ascii');
+  wav.writeUInt32LE(16, 16); // format chunk size
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(2 * rate, 28); // bytes a second
+  wav.writeUInt16LE(2, 32); // bytes a frame
+  wav.writeUInt16LE(16, 34); // bits a sample
+  wav.write('data', 36, 'ascii');
+  wav.writeUInt32LE(2 * rate, 40);
+  for (let i = 0; i < rate; i++) {
+    const inBurst = i % (2 * burst);
+    const edge = Math.min(inBurst, burst - inBurst);
+    const envelope = inBurst >= burst ? 0 : edge >= fade ? 1 : 0.5 - 0.5 * Math.cos((Math.PI * edge) / fade);
+    wav.writeInt16LE(Math.round(0.5 * envelope * 32767 * Math.sin((2 * Math.PI * hz * i) / rate)), 44 + 2 * i);
+  }
+  writeFileSync(file, wav);
+}
 
 // --- Server --------------------------------------------------------------------
 
@@ -221,11 +274,91 @@ export async function sampleAudio() {
   };
 }
 
-// The ICE pair in use: which addresses the media really takes.
+// What the received audio sounds like: its spectrum averaged over
+// `seconds` (WebAudio, 8192-point FFT: 5.4 Hz a bin at 44.1 kHz), as the level
+// (dB relative to full scale) of each of `frequencies` (the strongest bin
+// within `toleranceHz` of it), the noise floor (the median bin from 100 Hz
+// to 4 kHz) and the frequency of the strongest bin above 50 Hz.
+export async function sampleSpectrum({ frequencies, seconds, toleranceHz = 20 }) {
+  const { state } = document.body.dataset;
+  const track = document.getElementById('remote-audio').srcObject?.getAudioTracks()[0];
+  if (track?.readyState !== 'live') return { state, live: false };
+  window.plenumTestAudio ??= new AudioContext();
+  const context = window.plenumTestAudio;
+  if (context.state !== 'running') {
+    // A browser that refuses to start audio leaves resume() pending.
+    await Promise.race([context.resume(), new Promise((resolve) => setTimeout(resolve, 1000))]);
+    if (context.state !== 'running') return { state, live: true, context: context.state };
+  }
+  const source = context.createMediaStreamSource(new MediaStream([track]));
+  const analyser = new AnalyserNode(context, { fftSize: 8192, smoothingTimeConstant: 0 });
+  source.connect(analyser);
+  const bins = new Float32Array(analyser.frequencyBinCount);
+  const power = new Float64Array(bins.length);
+  let snapshots = 0;
+  const end = performance.now() + seconds * 1000;
+  try {
+    // A snapshot spans 8192 samples (170 ms); one every 100 ms misses none.
+    while (performance.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      analyser.getFloatFrequencyData(bins);
+      for (let i = 0; i < bins.length; i++) power[i] += 10 ** (bins[i] / 10);
+      snapshots += 1;
+    }
+  } finally {
+    source.disconnect();
+  }
+  const binHz = context.sampleRate / analyser.fftSize;
+  const level = (i) => Math.max(-200, 10 * Math.log10(power[i] / snapshots));
+  const round = (db) => Math.round(db * 10) / 10;
+  const levels = {};
+  for (const hz of frequencies) {
+    let strongest = -200;
+    for (let i = Math.floor((hz - toleranceHz) / binHz); i <= Math.ceil((hz + toleranceHz) / binHz); i++) {
+      strongest = Math.max(strongest, level(i));
+    }
+    levels[hz] = round(strongest);
+  }
+  const band = [];
+  for (let i = Math.ceil(100 / binHz); i <= 4000 / binHz; i++) band.push(level(i));
+  band.sort((a, b) => a - b);
+  // From 50 Hz up: what a decoder leaves near DC is not a sound.
+  let peak = Math.ceil(50 / binHz);
+  for (let i = peak; i < power.length; i++) if (power[i] > power[peak]) peak = i;
+  return {
+    state,
+    live: true,
+    snapshots,
+    levels,
+    floor: round(band[Math.floor(band.length / 2)]),
+    peakHz: Math.round(peak * binHz),
+  };
+}
+
+// The composite video as the decoder sees it: frames decoded so far, their
+// size, and the codec.
+export async function sampleInboundVideo() {
+  const { state } = document.body.dataset;
+  const { pc } = window.plenum;
+  if (!pc) return { state };
+  const stats = await pc.getStats();
+  const inbound = [...stats.values()].find((s) => s.type === 'inbound-rtp' && s.kind === 'video');
+  return {
+    state,
+    framesDecoded: inbound?.framesDecoded ?? 0,
+    width: inbound?.frameWidth ?? 0,
+    height: inbound?.frameHeight ?? 0,
+    codec: stats.get(inbound?.codecId)?.mimeType ?? null,
+  };
+}
+
+// The ICE pair in use: which addresses the media really takes. Firefox has
+// no transport stats; it marks the pair in use as `selected`.
 export async function selectedCandidatePair() {
   const stats = await window.plenum.pc.getStats();
   const transport = [...stats.values()].find((s) => s.type === 'transport');
-  const pair = stats.get(transport?.selectedCandidatePairId);
+  const pair = stats.get(transport?.selectedCandidatePairId)
+    ?? [...stats.values()].find((s) => s.type === 'candidate-pair' && s.selected);
   if (!pair) return null;
   const describe = (id) => {
     const { candidateType, protocol, address, port } = stats.get(id);
@@ -240,15 +373,35 @@ export function describePair(pair) {
   return `${side(pair.local)} -> ${side(pair.remote)}`;
 }
 
-// Opens the client in a fresh browser context (its own user) and joins.
+// The page's controls by their accessible names, as a person finds them,
+// whether Playwright (Chromium) or puppeteer-core (Firefox) drives the page.
+const isPlaywright = (page) => typeof page.getByRole === 'function';
+
+export function clickButton(page, name) {
+  return isPlaywright(page) ? page.getByRole('button', { name }).click()
+    : page.locator(`::-p-aria([name="${name}"][role="button"])`).click();
+}
+
+function fillField(page, label, text) {
+  return isPlaywright(page) ? page.getByLabel(label).fill(text)
+    : page.locator(`::-p-aria([name="${label}"][role="textbox"])`).fill(text);
+}
+
+// Opens the client in a fresh browser context (its own user) and joins:
+// `browser` is Playwright's or puppeteer-core's (launched with a
+// defaultViewport of 1280x800).
 export async function joinRoom(browser, url, room, name, log) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = typeof browser.newContext === 'function'
+    ? await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    : await browser.createBrowserContext();
   const page = await context.newPage();
+  // Loading the page, finding a control, clicking it: stretched as waits are.
+  page.setDefaultTimeout(scaled(PAGE_ACTION_TIMEOUT_MS));
   page.on('pageerror', (error) => log.push(`page ${name}: uncaught ${error.message}`));
   page.on('console', (message) => log.push(`page ${name}: console.${message.type()} ${message.text()}`));
   await page.goto(`${url}/?room=${room}`);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'Join' }).click();
+  await fillField(page, 'Your name', name);
+  await clickButton(page, 'Join');
   return page;
 }
 
@@ -283,8 +436,10 @@ export function stepper(label, pages, state) {
 
 // Declares the steps of a call between `names.length` pages that `call()`
 // returns once set up ({ pages, names }), with stepper().
-// `checkConnection(page, i, pair, t)` checks the ICE pair of each page.
-export function callSteps(label, call, state, { checkConnection = () => {} } = {}) {
+// `checkConnection(page, i, pair, t)` checks the ICE pair of each page;
+// `mediaSteps(step)` declares more steps while media flows (before the
+// mute and the leave).
+export function callSteps(label, call, state, { checkConnection = () => {}, mediaSteps = () => {} } = {}) {
   const step = stepper(label, () => call().pages, state);
 
   step('every page connects', async (t) => {
@@ -341,14 +496,16 @@ export function callSteps(label, call, state, { checkConnection = () => {} } = {
     await pages[0].screenshot({ path: path.join(ARTIFACT_DIR, `${label}-page1.png`) });
   });
 
+  mediaSteps(step);
+
   step('a mute shows on the other page, and so does the unmute', async () => {
     const { pages, names } = call();
     const [watcher, muter] = pages;
     const tagOf = (page, name) => page.roster.indexOf(name) >= 0 ? page.tags[page.roster.indexOf(name)] : null;
-    await muter.getByRole('button', { name: 'Mute microphone' }).click();
+    await clickButton(muter, 'Mute microphone');
     await waitFor(`page 1 to show ${names[1]} muted`, () => watcher.evaluate(readPage),
       (page) => tagOf(page, names[1])?.includes('muted'), { timeout: ROSTER_TIMEOUT_MS, hopeless: ended });
-    await muter.getByRole('button', { name: 'Unmute microphone' }).click();
+    await clickButton(muter, 'Unmute microphone');
     await waitFor(`page 1 to show ${names[1]} unmuted`, () => watcher.evaluate(readPage),
       (page) => tagOf(page, names[1]) === '', { timeout: ROSTER_TIMEOUT_MS, hopeless: ended });
   });
@@ -356,7 +513,7 @@ export function callSteps(label, call, state, { checkConnection = () => {} } = {
   step('a leave shows on the other page', async () => {
     const { pages, names } = call();
     const [stayer, leaver] = pages;
-    await leaver.getByRole('button', { name: 'Leave' }).click();
+    await clickButton(leaver, 'Leave');
     await waitFor('the leaving page to return to the form', () => leaver.evaluate(readPage),
       ({ state: s }) => s === 'left', { timeout: ROSTER_TIMEOUT_MS });
     await waitFor(`page 1 to drop ${names[1]} from its list`, () => stayer.evaluate(readPage),

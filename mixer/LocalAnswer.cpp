@@ -68,7 +68,7 @@ int ExtensionId(const GstSDPMedia& media, const char* uri) {
 }
 
 LocalAnswer BuildLocalAnswer(const GstSDPMessage& offer, const OfferSummary& summary,
-                             const transport::LocalTransport& transport, uint32_t audioSsrc,
+                             const transport::LocalTransport& transport, uint32_t audioSsrc, uint32_t videoSsrc,
                              const std::string& cname) {
   if (!summary.audio) throw OfferError(OfferError::Kind::Unsupported, "the offer has no audio this room can use");
 
@@ -85,47 +85,72 @@ LocalAnswer BuildLocalAnswer(const GstSDPMessage& offer, const OfferSummary& sum
   for (guint index = 0; index < gst_sdp_message_medias_len(&offer); ++index) {
     const GstSDPMedia& offered = *gst_sdp_message_get_media(&offer, index);
     const bool isOurAudio = summary.audio && summary.audio->mlineIndex == index;
-    if (!isOurAudio) {
+    // H.264 is not served over this transport yet (no H.264 encode of the
+    // composite or depayloader for cameras in RoomVideo): a video section
+    // without VP8 is rejected, and the client then neither sends nor
+    // receives video.
+    const bool isOurVideo =
+        summary.video && summary.video->mlineIndex == index && summary.video->sendVideoCodec == VideoCodec::VP8;
+    if (!isOurAudio && !isOurVideo) {
       gst_sdp_message_add_media(raw, Rejected(offered, transport).get());
       continue;
     }
-    const OfferedMedia& audio = *summary.audio;
+    const OfferedMedia& accepted = isOurAudio ? *summary.audio : *summary.video;
     const std::string direction(DirectionOf(offered));
+    const bool receive = direction == "sendrecv" || direction == "sendonly";
+    const bool send = direction == "sendrecv" || direction == "recvonly";
     GstSDPMedia* media = nullptr;
     gst_sdp_media_new(&media);
     SdpMediaPtr owner(media);
-    gst_sdp_media_set_media(media, "audio");
+    gst_sdp_media_set_media(media, isOurAudio ? "audio" : "video");
     gst_sdp_media_set_port_info(media, 9, 1);
     gst_sdp_media_set_proto(media, "UDP/TLS/RTP/SAVPF");
     gst_sdp_media_add_connection(media, "IN", "IP4", "0.0.0.0", 0, 0);
-    const std::string pt = std::to_string(audio.sendPayloadType);
+    const std::string pt = std::to_string(accepted.sendPayloadType);
     gst_sdp_media_add_format(media, pt.c_str());
-    gst_sdp_media_add_attribute(media, "mid", audio.mid.c_str());
+    gst_sdp_media_add_attribute(media, "mid", accepted.mid.c_str());
     gst_sdp_media_add_attribute(media, AnswerDirection(direction), "");
-    const std::string rtpmap = pt + " opus/48000/2";
-    gst_sdp_media_add_attribute(media, "rtpmap", rtpmap.c_str());
-    const std::string fmtp = pt + " minptime=10;useinbandfec=1";
-    gst_sdp_media_add_attribute(media, "fmtp", fmtp.c_str());
-    result.audio.present = true;
-    result.audio.payloadType = audio.sendPayloadType;
-    result.audio.receive = direction == "sendrecv" || direction == "sendonly";
-    result.audio.send = direction == "sendrecv" || direction == "recvonly";
-    result.audio.ssrc = audioSsrc;
-    result.audio.levelExtensionId = ExtensionId(offered, kAudioLevelUri);
-    if (result.audio.levelExtensionId) {
-      const std::string extmap = std::to_string(result.audio.levelExtensionId) + " " + kAudioLevelUri;
-      gst_sdp_media_add_attribute(media, "extmap", extmap.c_str());
+    uint32_t ssrc = 0;
+    if (isOurAudio) {
+      const std::string rtpmap = pt + " opus/48000/2";
+      gst_sdp_media_add_attribute(media, "rtpmap", rtpmap.c_str());
+      const std::string fmtp = pt + " minptime=10;useinbandfec=1";
+      gst_sdp_media_add_attribute(media, "fmtp", fmtp.c_str());
+      result.audio.present = true;
+      result.audio.payloadType = accepted.sendPayloadType;
+      result.audio.receive = receive;
+      result.audio.send = send;
+      result.audio.ssrc = ssrc = audioSsrc;
+      result.audio.levelExtensionId = ExtensionId(offered, kAudioLevelUri);
+      if (result.audio.levelExtensionId) {
+        const std::string extmap = std::to_string(result.audio.levelExtensionId) + " " + kAudioLevelUri;
+        gst_sdp_media_add_attribute(media, "extmap", extmap.c_str());
+      }
+    } else {
+      const std::string rtpmap = pt + " VP8/90000";
+      gst_sdp_media_add_attribute(media, "rtpmap", rtpmap.c_str());
+      // What the room answers (NACK from the composite's history, PLI and
+      // FIR with a keyframe of the composite) and asks of a camera (PLI).
+      for (const char* feedback : {" nack", " nack pli", " ccm fir"}) {
+        const std::string line = pt + feedback;
+        gst_sdp_media_add_attribute(media, "rtcp-fb", line.c_str());
+      }
+      result.video.present = true;
+      result.video.payloadType = accepted.sendPayloadType;
+      result.video.receive = receive;
+      result.video.send = send;
+      result.video.ssrc = ssrc = videoSsrc;
     }
-    if (result.audio.send) {
-      const std::string ssrc = std::to_string(audioSsrc) + " cname:" + cname;
-      gst_sdp_media_add_attribute(media, "ssrc", ssrc.c_str());
-      const std::string msid = cname + " audio";
+    if (send) {
+      const std::string ssrcLine = std::to_string(ssrc) + " cname:" + cname;
+      gst_sdp_media_add_attribute(media, "ssrc", ssrcLine.c_str());
+      const std::string msid = cname + (isOurAudio ? " audio" : " video");
       gst_sdp_media_add_attribute(media, "msid", msid.c_str());
     }
     transport::WriteLocalTransport(*media, transport);
-    bundle += " " + audio.mid;
+    bundle += " " + accepted.mid;
     if (result.bundleMid.empty()) {
-      result.bundleMid = audio.mid;
+      result.bundleMid = accepted.mid;
       result.bundleMline = index;
     }
     gst_sdp_message_add_media(raw, media);

@@ -6,8 +6,12 @@
 // Audio: Opus at the offer's payload type (in-band FEC asked for, so a
 // lost packet can be rebuilt from the next one), the RFC 6464 audio-level
 // extension when offered (the engine picks speakers from it without
-// decoding), and our one outgoing audio SSRC. Sections the room does not
-// serve over this transport yet are rejected (port 0), as JSEP allows.
+// decoding), and our one outgoing audio SSRC. Video: VP8 at the offer's
+// payload type both ways (the camera in, the room's composite out), with
+// the feedback the room answers and asks for (generic NACK, PLI, FIR) and
+// the composite's SSRC. H.264 is not served over this transport yet: a
+// video section without VP8 is rejected. Sections the room does not serve
+// are rejected (port 0), as JSEP allows.
 #pragma once
 
 #include "mixer/OfferInspector.hpp"
@@ -31,9 +35,18 @@ struct NegotiatedAudio {
   uint32_t ssrc = 0;         // ours
 };
 
+struct NegotiatedVideo {
+  bool present = false;
+  int payloadType = 0;   // VP8, the same in both directions
+  bool receive = false;  // the client sends us its camera
+  bool send = false;     // we send the client the composite
+  uint32_t ssrc = 0;     // ours: the composite's, the same for every receiver
+};
+
 struct LocalAnswer {
   std::string sdp;
   NegotiatedAudio audio;
+  NegotiatedVideo video;
   std::string bundleMid;     // the section our candidates belong to
   unsigned bundleMline = 0;
 };
@@ -41,7 +54,7 @@ struct LocalAnswer {
 // `summary` is InspectOffer's verdict on `offer`. Throws OfferError
 // (Unsupported) when nothing in it can be served.
 LocalAnswer BuildLocalAnswer(const GstSDPMessage& offer, const OfferSummary& summary,
-                             const transport::LocalTransport& transport, uint32_t audioSsrc,
+                             const transport::LocalTransport& transport, uint32_t audioSsrc, uint32_t videoSsrc,
                              const std::string& cname);
 
 // The extension id the offer gives `uri` in `media`, 0 when it has none

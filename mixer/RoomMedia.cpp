@@ -1,7 +1,9 @@
 #include "mixer/RoomMedia.hpp"
 
 #include "mixer/AudioLevel.hpp"
+#include "mixer/Log.hpp"
 #include "transport/RtpPacketView.hpp"
+#include "transport/RtpPacketWriter.hpp"
 
 #include <gst/rtp/rtp.h>
 
@@ -9,6 +11,17 @@
 #include <vector>
 
 namespace plenum::mixer {
+namespace {
+
+constexpr const char* kCname = "plenum";
+// A camera's depayloader asks for a keyframe with every frame it drops
+// while it waits for one, and its decoder on every error: one PLI per
+// this interval answers all of them (a keyframe takes about a round trip).
+constexpr int64_t kCameraPliMinIntervalMs = 200;
+
+int64_t NowMs() { return g_get_monotonic_time() / 1000; }
+
+}  // namespace
 
 // One participant: their transport and what their answer negotiated.
 class RoomMedia::Endpoint : public transport::WebRtcTransport::Listener {
@@ -33,18 +46,25 @@ class RoomMedia::Endpoint : public transport::WebRtcTransport::Listener {
   }
   void OnTransportStateChanged(transport::WebRtcTransport&, transport::WebRtcTransport::State state,
                                const std::string& reason) override {
+    if (state == transport::WebRtcTransport::State::kConnected) room_.OnConnected(*this);
     room_.listener_.OnTransportState(id_, state, reason);
   }
   void OnTransportSelectedPair(transport::WebRtcTransport&, const transport::IceTransport::SelectedPair&) override {}
   void OnTransportRtp(transport::WebRtcTransport&, uint8_t* data, size_t length) override {
     room_.OnRtp(*this, data, length);
   }
-  void OnTransportRtcp(transport::WebRtcTransport&, uint8_t*, size_t) override {}
+  void OnTransportRtcp(transport::WebRtcTransport&, uint8_t* data, size_t length) override {
+    room_.OnRtcp(*this, data, length);
+  }
 
   const std::string& Id() const { return id_; }
 
   LocalAnswer answer;
   std::unique_ptr<transport::WebRtcTransport> transport;
+  uint64_t joinOrder = 0;     // its place in the composite's layout
+  uint32_t cameraSsrc = 0;    // of the participant's video, from its packets
+  bool cameraFailed = false;  // its video is ignored from then on
+  int64_t lastPliMs = 0;
 
  private:
   RoomMedia& room_;
@@ -59,10 +79,15 @@ RoomMedia::RoomMedia(Listener& listener, transport::MediaWorker& worker,
       worker_(worker),
       certificate_(std::move(certificate)),
       options_(std::move(options)),
+      videoSsrc_(g_random_int()),
       audio_(*this, options_.audio),
       tick_(worker.Context(), std::chrono::milliseconds(20), [this] { audio_.Tick(); }) {}
 
-RoomMedia::~RoomMedia() = default;
+RoomMedia::~RoomMedia() {
+  // The video pipeline stops first, joining its threads: it calls back
+  // into this room, and what its threads posted is dropped with it.
+  video_.reset();
+}
 
 void RoomMedia::ApplyOffer(const std::string& participant, const std::string& sdp) {
   if (endpoints_.count(participant))
@@ -76,6 +101,7 @@ void RoomMedia::ApplyOffer(const std::string& participant, const std::string& sd
   transport::AnswerRole(remote.setup);                                             // throws
 
   auto endpoint = std::make_unique<Endpoint>(*this, participant);
+  endpoint->joinOrder = joins_++;
   endpoint->transport =
       std::make_unique<transport::WebRtcTransport>(*endpoint, worker_.Context(), options_.ice, certificate_);
   if (!summary.audio) throw OfferError(OfferError::Kind::Unsupported, "the offer has no audio this room can use");
@@ -88,7 +114,18 @@ void RoomMedia::ApplyOffer(const std::string& participant, const std::string& sd
   endpoints_.emplace(participant, std::move(endpoint));
   added.transport->Start(remote);
   // Now with the ICE credentials the started transport has.
-  added.answer = BuildLocalAnswer(*offer, summary, added.transport->Local(), ssrc, "plenum");
+  added.answer = BuildLocalAnswer(*offer, summary, added.transport->Local(), ssrc, videoSsrc_, kCname);
+  if (added.answer.video.present && !video_) {
+    try {
+      video_ = std::make_unique<RoomVideo>(static_cast<RoomVideo::Listener&>(*this), worker_, options_.media,
+                                           videoSsrc_, options_.name);
+      videoHistory_ = std::make_unique<transport::RtpHistory>(transport::RtpHistory::kVideo);
+    } catch (const std::exception& error) {
+      GST_ERROR("fail room-video [room:%s error:%s]", options_.name.c_str(), error.what());
+      endpoints_.erase(participant);
+      throw;
+    }
+  }
   audio_.AddParticipant(participant, ssrc, static_cast<uint16_t>(g_random_int()), g_random_int());
   listener_.OnAnswer(participant, added.answer.sdp);
   added.Answered();
@@ -106,6 +143,7 @@ void RoomMedia::EndOfRemoteCandidates(const std::string& participant) {
 
 void RoomMedia::RemoveParticipant(const std::string& participant) {
   audio_.RemoveParticipant(participant);
+  if (video_) video_->RemoveCamera(participant);
   const auto found = endpoints_.find(participant);
   if (found == endpoints_.end()) return;
   found->second->transport->Close();
@@ -129,7 +167,112 @@ void RoomMedia::OnRtp(Endpoint& endpoint, uint8_t* data, size_t length) {
         level = AudioLevel::Parse((*extension)[0]).level;
     }
     audio_.PushPacket(endpoint.Id(), packet.SequenceNumber(), packet.Timestamp(), level, packet.Payload());
+    return;
   }
+  const NegotiatedVideo& video = endpoint.answer.video;
+  if (video.receive && packet.PayloadType() == video.payloadType)
+    OnCameraPacket(endpoint, std::span<const uint8_t>(data, length), packet.Ssrc());
+}
+
+void RoomMedia::OnCameraPacket(Endpoint& endpoint, std::span<const uint8_t> packet, uint32_t ssrc) {
+  if (!video_ || endpoint.cameraFailed) return;
+  endpoint.cameraSsrc = ssrc;
+  if (video_->PushCameraPacket(endpoint.Id(), packet)) return;
+  // The camera starts with its first packet.
+  try {
+    video_->AddCamera(endpoint.Id(), endpoint.answer.video.payloadType, endpoint.joinOrder);
+  } catch (const std::exception& error) {
+    GST_ERROR("fail camera [id:%s error:%s]", endpoint.Id().c_str(), error.what());
+    endpoint.cameraFailed = true;
+    return;
+  }
+  video_->PushCameraPacket(endpoint.Id(), packet);
+  // Its first keyframe most likely left before the connection was up: ask
+  // for one now rather than wait for the next.
+  RequestCameraKeyframe(endpoint, true);
+}
+
+void RoomMedia::RequestCameraKeyframe(Endpoint& endpoint, bool force) {
+  if (!endpoint.cameraSsrc || endpoint.transport->GetState() != transport::WebRtcTransport::State::kConnected) return;
+  const int64_t now = NowMs();
+  if (!force && endpoint.lastPliMs != 0 && now - endpoint.lastPliMs < kCameraPliMinIntervalMs) return;
+  // A full compound (RFC 3550 §6.1: a report and our CNAME first), which
+  // every receiver takes, reduced-size RTCP negotiated or not.
+  rtcpWriter_.AddReceiverReport(videoSsrc_, {});
+  rtcpWriter_.AddSdesCname(videoSsrc_, kCname);
+  rtcpWriter_.AddPli(videoSsrc_, endpoint.cameraSsrc);
+  const std::span<const uint8_t> compound = rtcpWriter_.Finish();
+  if (!endpoint.transport->SendRtcp(compound.data(), compound.size())) return;
+  endpoint.lastPliMs = now;
+  ++videoCounters_.plisSent;
+  GST_DEBUG("send pli [id:%s ssrc:%u]", endpoint.Id().c_str(), endpoint.cameraSsrc);
+}
+
+void RoomMedia::OnRtcp(Endpoint& endpoint, uint8_t* data, size_t length) {
+  if (!video_ || !endpoint.answer.video.send || !rtcpReader_.Read(std::span<const uint8_t>(data, length))) return;
+  bool keyframe = false;
+  for (const transport::RtcpPli& pli : rtcpReader_.Plis()) keyframe = keyframe || pli.mediaSsrc == videoSsrc_;
+  for (const transport::RtcpFir& fir : rtcpReader_.Firs()) keyframe = keyframe || fir.mediaSsrc == videoSsrc_;
+  if (keyframe) {
+    ++videoCounters_.keyframeRequests;
+    video_->RequestKeyframe();
+  }
+  const int64_t now = NowMs();
+  for (const transport::RtcpNack& nack : rtcpReader_.Nacks()) {
+    if (nack.mediaSsrc != videoSsrc_) continue;
+    for (const uint16_t sequence : nack.sequences) {
+      // Sent again as it was (RFC 4585 retransmission, not RTX): the
+      // receiver never had it, so its SRTP replay window takes it, and our
+      // sending session allows the repeated sequence number.
+      if (const auto stored = videoHistory_->Find(sequence, static_cast<uint64_t>(now)); !stored) {
+        ++videoCounters_.nackedMissing;
+      } else if (SendVideo(endpoint, *stored)) {
+        ++videoCounters_.retransmitted;
+      }
+    }
+  }
+}
+
+void RoomMedia::OnConnected(Endpoint& endpoint) {
+  // Whatever was sent before the connection was up went nowhere: a new
+  // receiver starts decoding at a keyframe.
+  if (video_ && endpoint.answer.video.send) video_->RequestKeyframe();
+}
+
+void RoomMedia::OnCompositePacket(GstBuffer* buffer) {
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
+  const std::span<const uint8_t> packet(map.data, map.size);
+  if (const transport::RtpPacketView view(packet); view)
+    videoHistory_->Store(view.SequenceNumber(), packet, static_cast<uint64_t>(NowMs()));
+  for (auto& [id, endpoint] : endpoints_) {
+    if (SendVideo(*endpoint, packet)) ++videoCounters_.packetsSent;
+  }
+  gst_buffer_unmap(buffer, &map);
+}
+
+bool RoomMedia::SendVideo(Endpoint& endpoint, std::span<const uint8_t> packet) {
+  const NegotiatedVideo& video = endpoint.answer.video;
+  if (!video.send || endpoint.transport->GetState() != transport::WebRtcTransport::State::kConnected) return false;
+  // The receiver's copy, under the payload type it negotiated for VP8
+  // (SRTP then protects it per receiver, in the transport's own buffer).
+  videoScratch_.assign(packet.begin(), packet.end());
+  {
+    transport::RtpPacketWriter writer(videoScratch_);
+    if (!writer) return false;
+    writer.SetPayloadType(static_cast<uint8_t>(video.payloadType));
+  }
+  return endpoint.transport->SendRtp(videoScratch_.data(), videoScratch_.size());
+}
+
+void RoomMedia::OnCameraKeyframeWanted(const std::string& participant) {
+  if (const auto found = endpoints_.find(participant); found != endpoints_.end())
+    RequestCameraKeyframe(*found->second, false);
+}
+
+void RoomMedia::OnCameraFailed(const std::string& participant, const std::string& reason) {
+  GST_WARNING("fail camera [id:%s reason:%s]", participant.c_str(), reason.c_str());
+  if (const auto found = endpoints_.find(participant); found != endpoints_.end()) found->second->cameraFailed = true;
 }
 
 void RoomMedia::OnAudioPacket(const std::string& participant, const AudioEngine::OutgoingPacket& packet) {

@@ -40,4 +40,9 @@ void RtpPacketWriter::SetTimestamp(uint32_t timestamp) {
   if (IsValid()) gst_rtp_buffer_set_timestamp(&rtp_, timestamp);
 }
 
+void RtpPacketWriter::SetPayloadType(uint8_t payloadType) {
+  // GStreamer asserts on a value past 7 bits rather than masking it.
+  if (IsValid() && payloadType <= 0x7f) gst_rtp_buffer_set_payload_type(&rtp_, payloadType);
+}
+
 }  // namespace plenum::transport

@@ -1,7 +1,8 @@
 // Rewrites the header of one RTP packet in place, for forwarding: a packet
-// leaves under the SSRC, sequence number and timestamp its receiver's
-// stream needs (mixer::RtpStreamRewriter says which), with the rest of its
-// bytes untouched.
+// leaves under the SSRC, sequence number, timestamp and payload type its
+// receiver's stream needs (mixer::RtpStreamRewriter says which; a receiver
+// may have negotiated its own payload type for the same codec), with the
+// rest of its bytes untouched.
 //
 // GStreamer's GstRTPBuffer setters do the writing, on the caller's bytes
 // wrapped writable, so the change is visible in them at once. A packet that
@@ -33,6 +34,8 @@ class RtpPacketWriter {
   void SetSsrc(uint32_t ssrc);
   void SetSequenceNumber(uint16_t sequence);
   void SetTimestamp(uint32_t timestamp);
+  // 7 bits; the marker bit beside it stays as it was.
+  void SetPayloadType(uint8_t payloadType);
 
  private:
   // Owned: wraps the caller's bytes, with no free function.

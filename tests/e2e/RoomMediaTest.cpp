@@ -1,10 +1,12 @@
-// A room's audio on our own transport and engine (mixer/RoomMedia: one
-// WebRtcTransport per participant, the selective AudioEngine, one media
-// worker), with webrtcbin test clients as the participants, in one
-// process over loopback and with no server. Each must hear the others and
-// never themselves. The clients send no audio levels, so this also proves
-// the engine's measure-by-decoding path end to end.
+// A room's media on our own transport and engine (mixer/RoomMedia: one
+// WebRtcTransport per participant, the selective AudioEngine, RoomVideo's
+// composite, one media worker), with webrtcbin test clients as the
+// participants, in one process over loopback and with no server. Each must
+// hear the others and never themselves, and see every camera in the
+// composite. The clients send no audio levels, so this also proves the
+// engine's measure-by-decoding path end to end.
 
+#include "mixer/MixerInit.hpp"
 #include "mixer/OfferInspector.hpp"
 #include "mixer/RoomMedia.hpp"
 #include "testclient/Analysis.hpp"
@@ -15,10 +17,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,14 +35,35 @@ using transport::WebRtcTransport;
 
 constexpr std::size_t kSecond = ReceivedMedia::kSampleRate;
 
+constexpr uint32_t kRed = 0xFFFF0000;
+constexpr uint32_t kGreen = 0xFF00FF00;
+constexpr uint32_t kBlue = 0xFF0000FF;
+// The composite, smaller than a room's default 1280x720 so that three
+// clients decoding it and the room encoding it fit a small test machine.
+constexpr int kCompositeWidth = 640;
+constexpr int kCompositeHeight = 360;
+// A solid colour through VP8 twice (camera, composite) and I420: what the
+// e2e media test allows too.
+constexpr int kColourTolerance = 60;
+// The least share of the composite a camera's colour must cover to count
+// as shown: three cameras fill a 2x2 grid of 320x180 tiles, each 4:3
+// picture letterboxed to 240x180, 18.75 % of the frame each.
+constexpr double kMinTileShare = 0.03;
+
+using Clock = std::chrono::steady_clock;
+
 // The room and its worker; clients reach it through Wires.
 class Conference : public mixer::RoomMedia::Listener {
  public:
   Conference() : certificate_(transport::DtlsCertificate::Generate()) {
+    mixer::InitMixer();  // the mixer's debug category
     worker_.Invoke([this] {
       mixer::RoomMedia::Options options;
       options.ice.localAddresses = {"127.0.0.1"};
       options.ice.tcp = false;
+      options.media.videoWidth = kCompositeWidth;
+      options.media.videoHeight = kCompositeHeight;
+      options.name = "test";
       room_ = std::make_unique<mixer::RoomMedia>(*this, worker_, certificate_, options);
     });
   }
@@ -77,11 +103,17 @@ class Conference : public mixer::RoomMedia::Listener {
     const std::string id_;
   };
 
-  MediaClient& Join(const std::string& id, double toneHz) {
+  // With `colour`, the client sends a camera of that solid colour.
+  MediaClient& Join(const std::string& id, double toneHz, std::optional<uint32_t> colour = std::nullopt) {
     MediaClientOptions options;
-    options.name = id;
     options.toneHz = toneHz;
-    options.sendVideo = false;
+    options.sendVideo = colour.has_value();
+    if (colour) options.colourArgb = *colour;
+    return JoinWith(id, options);
+  }
+
+  MediaClient& JoinWith(const std::string& id, MediaClientOptions options) {
+    options.name = id;
     auto wire = std::make_unique<Wire>(*this, id);
     auto client = std::make_unique<MediaClient>(options, *wire);
     MediaClient& joined = *client;
@@ -91,6 +123,9 @@ class Conference : public mixer::RoomMedia::Listener {
       clients_[id] = std::move(client);
     }
     joined.CreateOffer();
+    // The offer is on its way to the worker before the next client makes
+    // one: the room sees joins in this order (the composite's layout).
+    joined.WaitLocalDescription(Scaled(10s));
     return joined;
   }
 
@@ -131,6 +166,35 @@ class Conference : public mixer::RoomMedia::Listener {
     worker_.Invoke([&] { stats = room_->Tick().GetStats(); });
     return stats;
   }
+  // The room's video counters, and its pipeline's, on one line.
+  std::string VideoReport() {
+    std::string report;
+    worker_.Invoke([&] {
+      const auto& room = room_->GetVideoCounters();
+      report = "room video: " + std::to_string(room.packetsSent) + " packets sent, " +
+               std::to_string(room.retransmitted) + " retransmitted (" + std::to_string(room.nackedMissing) +
+               " NACKed and gone), " + std::to_string(room.keyframeRequests) + " receiver keyframe requests, " +
+               std::to_string(room.plisSent) + " PLIs to cameras";
+      if (const mixer::RoomVideo* video = room_->Video()) {
+        const auto& counters = video->GetCounters();
+        report += "; pipeline: " + std::to_string(counters.cameraPackets) + " camera packets in, " +
+                  std::to_string(counters.compositePackets) + " composite packets out, " +
+                  std::to_string(counters.cameraKeyframeRequests) + " camera keyframe requests; tiles:";
+        for (const auto& [id, tile] : video->Tiles())
+          report += " " + id + "@" + std::to_string(tile.x) + "," + std::to_string(tile.y) + "+" +
+                    std::to_string(tile.width) + "x" + std::to_string(tile.height);
+      }
+    });
+    return report;
+  }
+  std::vector<std::string> Cameras() {
+    std::vector<std::string> ids;
+    worker_.Invoke([&] {
+      if (const mixer::RoomVideo* video = room_->Video())
+        for (const auto& [id, tile] : video->Tiles()) ids.push_back(id);
+    });
+    return ids;
+  }
 
  private:
   void Note(const std::string& line) {
@@ -163,6 +227,75 @@ class Conference : public mixer::RoomMedia::Listener {
   ok = ok && ownDb < -20.0;
   std::cout << report << "\n";
   return ok ? ::testing::AssertionSuccess() : ::testing::AssertionFailure() << report;
+}
+
+struct Shares {
+  std::vector<double> of;  // per colour asked, 0..1
+  int width = 0;
+  int height = 0;
+};
+
+Shares MeasureShares(const MediaClient& client, const std::vector<uint32_t>& colours) {
+  Shares shares;
+  const auto frame = client.Received().LastVideoFrame();
+  for (uint32_t colour : colours)
+    shares.of.push_back(frame ? ColourShare(*frame, RgbFromArgb(colour), kColourTolerance) : 0.0);
+  if (frame) {
+    shares.width = frame->width;
+    shares.height = frame->height;
+  }
+  return shares;
+}
+
+std::string Describe(const Shares& shares) {
+  std::string text = std::to_string(shares.width) + "x" + std::to_string(shares.height) + ":";
+  for (double share : shares.of) {
+    char percent[16];
+    std::snprintf(percent, sizeof percent, " %.1f %%", 100.0 * share);
+    text += percent;
+  }
+  return text;
+}
+
+// Waits until the client's last composite frame shows each of `present`
+// on a share of it within [minShare, maxShare] and none of `absent`; says
+// what it saw.
+::testing::AssertionResult SeesComposite(const MediaClient& client, const std::vector<uint32_t>& present,
+                                         const std::vector<uint32_t>& absent = {}, double minShare = kMinTileShare,
+                                         double maxShare = 1.0) {
+  std::vector<uint32_t> colours = present;
+  colours.insert(colours.end(), absent.begin(), absent.end());
+  Shares shares;
+  const auto start = Clock::now();
+  const bool seen = client.Received().WaitUntil(
+      [&] {
+        shares = MeasureShares(client, colours);
+        for (size_t i = 0; i < colours.size(); ++i) {
+          const bool wanted = i < present.size();
+          if (wanted ? shares.of[i] < minShare || shares.of[i] > maxShare : shares.of[i] > 0.005) return false;
+        }
+        return shares.width > 0;
+      },
+      Scaled(20s));
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::cout << client.Options().name << " sees " << Describe(shares) << " (settled in " << seconds << " s)\n";
+  if (!seen)
+    return ::testing::AssertionFailure() << client.Options().name << " sees " << Describe(shares) << ": "
+                                         << client.Describe(true);
+  if (shares.width != kCompositeWidth || shares.height != kCompositeHeight)
+    return ::testing::AssertionFailure() << client.Options().name << " sees a composite of " << shares.width << "x"
+                                         << shares.height;
+  return ::testing::AssertionSuccess();
+}
+
+// Frames per second the client decodes over the next two seconds.
+double MeasureFrameRate(const MediaClient& client) {
+  const auto start = Clock::now();
+  const uint64_t before = client.Received().Snapshot().videoFrames;
+  // Frames keep arriving; each one re-checks the time.
+  client.Received().WaitUntil([&] { return Clock::now() - start >= 2s; }, Scaled(10s));
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return static_cast<double>(client.Received().Snapshot().videoFrames - before) / seconds;
 }
 
 TEST(RoomMedia, ThreeWebrtcbinClientsHearEachOtherNeverThemselves) {
@@ -216,6 +349,102 @@ TEST(RoomMedia, AnOfferWithoutOpusIsRefusedAndChangesNothing) {
   wire.OnLocalDescription(MediaClient::SdpType::kOffer, bad);
   ASSERT_TRUE(a.Received().WaitForMoreAudio(kSecond / 2, Scaled(10s)));
   EXPECT_NE(conference.Notes().find("mallory: offer refused"), std::string::npos) << conference.Notes();
+}
+
+TEST(RoomMedia, EveryoneReceivesTheCompositeOfEveryCamera) {
+  Conference conference;
+  MediaClient& a = conference.Join("a", 440.0, kRed);
+  MediaClient& b = conference.Join("b", 660.0, kGreen);
+  MediaClient& c = conference.Join("c", 880.0, kBlue);
+  for (MediaClient* client : {&a, &b, &c})
+    ASSERT_TRUE(client->WaitConnected(Scaled(15s))) << client->Describe() << "\n" << conference.Notes();
+
+  // The composite is the room's (640x360), every camera has a tile in it,
+  // and it keeps coming.
+  for (MediaClient* client : {&a, &b, &c}) {
+    EXPECT_TRUE(SeesComposite(*client, {kRed, kGreen, kBlue})) << conference.VideoReport();
+    // And the layout settles: 2x2 tiles of 320x180, each 4:3 camera
+    // letterboxed to 240x180 (18.75 % of the frame).
+    EXPECT_TRUE(SeesComposite(*client, {kRed, kGreen, kBlue}, {}, 0.17, 0.20)) << conference.VideoReport();
+    ASSERT_TRUE(client->Received().WaitForMoreVideo(10, Scaled(10s))) << client->Describe(true);
+  }
+  for (MediaClient* client : {&a, &b, &c}) {
+    const double fps = MeasureFrameRate(*client);
+    std::cout << client->Options().name << " receives " << fps << " frames/s\n";
+    EXPECT_GT(fps, 5.0) << client->Describe(true);
+  }
+  // And sound still goes with it.
+  EXPECT_TRUE(HearsOthersNotSelf(a, 440.0, {660.0, 880.0}));
+  std::cout << conference.VideoReport() << "\n";
+  EXPECT_EQ(conference.Cameras(), (std::vector<std::string>{"a", "b", "c"}));
+}
+
+TEST(RoomMedia, AClientWithoutACameraStillReceivesTheComposite) {
+  Conference conference;
+  MediaClient& a = conference.Join("a", 440.0, kRed);
+  MediaClient& b = conference.Join("b", 660.0);  // no camera
+  ASSERT_TRUE(a.WaitConnected(Scaled(15s))) << conference.Notes();
+  ASSERT_TRUE(b.WaitConnected(Scaled(15s))) << conference.Notes();
+  // One camera: one tile, the whole canvas.
+  EXPECT_TRUE(SeesComposite(b, {kRed})) << conference.VideoReport();
+  ASSERT_TRUE(b.Received().WaitForMoreVideo(10, Scaled(10s))) << b.Describe(true);
+  EXPECT_TRUE(SeesComposite(a, {kRed}));
+  std::cout << "b (no camera) receives " << MeasureFrameRate(b) << " frames/s\n";
+  EXPECT_EQ(conference.Cameras(), std::vector<std::string>{"a"}) << "b has no tile";
+}
+
+TEST(RoomMedia, ALeavingCameraLeavesTheComposite) {
+  Conference conference;
+  MediaClient& a = conference.Join("a", 440.0, kRed);
+  MediaClient& b = conference.Join("b", 660.0, kGreen);
+  MediaClient& c = conference.Join("c", 880.0, kBlue);
+  for (MediaClient* client : {&a, &b, &c})
+    ASSERT_TRUE(client->WaitConnected(Scaled(15s))) << client->Describe() << "\n" << conference.Notes();
+  ASSERT_TRUE(SeesComposite(a, {kRed, kGreen, kBlue})) << conference.VideoReport();
+
+  conference.Leave("c");
+  // Two tiles side by side now, 320x360 each, every 4:3 camera letterboxed
+  // to 320x240 in its tile (a third of the frame once its decoder scales
+  // to the new size; more while the compositor still stretches the old
+  // one), and no blue.
+  EXPECT_TRUE(SeesComposite(a, {kRed, kGreen}, {kBlue}, 0.30, 0.36)) << conference.VideoReport();
+  EXPECT_TRUE(SeesComposite(b, {kRed, kGreen}, {kBlue}, 0.30, 0.36)) << conference.VideoReport();
+  ASSERT_TRUE(a.Received().WaitForMoreVideo(10, Scaled(10s))) << a.Describe(true);
+  EXPECT_EQ(conference.Cameras(), (std::vector<std::string>{"a", "b"}));
+}
+
+// Clients that send RFC 6464 levels (as browsers do) are chosen from them:
+// a participant who is silent is never decoded. Without levels, the same
+// room decodes everyone to measure them.
+TEST(RoomMedia, AudioLevelsSpareTheDecodesOfTheSilent) {
+  for (const bool levels : {true, false}) {
+    Conference conference;
+    std::vector<MediaClient*> clients;
+    for (auto [id, hz] : {std::pair{"a", 440.0}, std::pair{"b", 660.0}, std::pair{"c", 880.0}}) {
+      MediaClientOptions options;
+      options.toneHz = hz;
+      options.sendVideo = false;
+      options.sendAudioLevel = levels;
+      clients.push_back(&conference.JoinWith(id, options));
+    }
+    MediaClientOptions quiet;
+    quiet.toneVolume = 0.0;
+    quiet.sendVideo = false;
+    quiet.sendAudioLevel = levels;
+    MediaClient& listener = conference.JoinWith("listener", quiet);
+    for (MediaClient* client : clients)
+      ASSERT_TRUE(client->WaitConnected(Scaled(15s))) << client->Describe() << "\n" << conference.Notes();
+    ASSERT_TRUE(listener.WaitConnected(Scaled(15s))) << conference.Notes();
+
+    EXPECT_TRUE(HearsOthersNotSelf(*clients[0], 440.0, {660.0, 880.0})) << "levels " << levels;
+    ASSERT_TRUE(listener.Received().WaitForMoreAudio(kSecond, Scaled(10s)));
+    for (double hz : {440.0, 660.0, 880.0})
+      EXPECT_GT(ToneLevelDb(listener.Received().LastAudio(kSecond), hz, 1500.0, kSecond), 20.0) << hz;
+    const auto counters = conference.AudioCounters();
+    std::cout << (levels ? "with" : "without") << " levels: " << counters.decodersCreated << " decoders, "
+              << counters.decodes << " decodes in " << counters.ticks << " ticks\n";
+    EXPECT_EQ(counters.decodersCreated, levels ? 3u : 4u) << clients[0]->LocalSdp() << "\n---\n" << clients[0]->RemoteSdp();
+  }
 }
 
 }  // namespace

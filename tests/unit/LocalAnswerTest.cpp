@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "mixer/LocalAnswer.hpp"
 #include "mixer/OfferInspector.hpp"
@@ -23,7 +24,19 @@ SdpPtr Parse(const std::string& text) {
   return SdpPtr(message);
 }
 
-std::string Offer(const std::string& audioDirection, const std::string& audioExtras) {
+// A browser's video section: `formats` as on the m= line, `codecs` their
+// rtpmap/fmtp/rtcp-fb lines.
+std::string Video(const std::string& direction = "sendrecv", const std::string& formats = "96 97",
+                  const std::string& codecs = "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack\r\n"
+                                              "a=rtcp-fb:96 nack pli\r\na=rtcp-fb:96 goog-remb\r\n"
+                                              "a=rtpmap:97 H264/90000\r\n"
+                                              "a=fmtp:97 packetization-mode=1;profile-level-id=42e01f\r\n") {
+  return "m=video 9 UDP/TLS/RTP/SAVPF " + formats + "\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=" + direction +
+         "\r\n" + codecs;
+}
+
+std::string Offer(const std::string& audioDirection, const std::string& audioExtras,
+                  const std::string& video = Video()) {
   return "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n"
          "m=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\nc=IN IP4 0.0.0.0\r\n"
          "a=ice-ufrag:Ab1x\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
@@ -31,9 +44,7 @@ std::string Offer(const std::string& audioDirection, const std::string& audioExt
          audioDirection +
          "\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 minptime=10;useinbandfec=1\r\n"
          "a=rtpmap:0 PCMU/8000\r\n" +
-         audioExtras +
-         "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=sendrecv\r\n"
-         "a=rtpmap:96 VP8/90000\r\n";
+         audioExtras + video;
 }
 
 const transport::LocalTransport kLocal{"uf12", "p4ssw0rdp4ssw0rdp4ssw0rd", "01:02", transport::DtlsRole::kClient};
@@ -41,7 +52,7 @@ const transport::LocalTransport kLocal{"uf12", "p4ssw0rdp4ssw0rdp4ssw0rd", "01:0
 LocalAnswer Answer(const std::string& offerText) {
   const OfferSummary summary = InspectOffer(offerText);
   SdpPtr offer = Parse(offerText);
-  return BuildLocalAnswer(*offer, summary, kLocal, 0x11223344, "plenum");
+  return BuildLocalAnswer(*offer, summary, kLocal, 0x11223344, 0x55667788, "plenum");
 }
 
 TEST(LocalAnswer, AnswersOpusWithFecOurSsrcAndTheLevelExtension) {
@@ -70,12 +81,105 @@ TEST(LocalAnswer, AnswersOpusWithFecOurSsrcAndTheLevelExtension) {
   EXPECT_STREQ(gst_sdp_media_get_attribute_val(audio, "setup"), "active");
   EXPECT_STREQ(gst_sdp_media_get_attribute_val(audio, "ice-ufrag"), "uf12");
   EXPECT_NE(gst_sdp_media_get_attribute_val(audio, "sendrecv"), nullptr);
-  EXPECT_STREQ(gst_sdp_message_get_attribute_val(sdp.get(), "group"), "BUNDLE 0");
+  EXPECT_STREQ(gst_sdp_message_get_attribute_val(sdp.get(), "group"), "BUNDLE 0 1");
+}
 
-  // Video is not served by this transport yet: rejected, not bundled.
+std::vector<std::string> AttributeValues(const GstSDPMedia* media, const char* key) {
+  std::vector<std::string> values;
+  for (guint i = 0; const char* value = gst_sdp_media_get_attribute_val_n(media, key, i); ++i) values.push_back(value);
+  return values;
+}
+
+TEST(LocalAnswer, AnswersVp8BothWaysWithFeedbackAndTheCompositeSsrc) {
+  const LocalAnswer answer = Answer(Offer("sendrecv", ""));
+  EXPECT_TRUE(answer.video.present);
+  EXPECT_EQ(answer.video.payloadType, 96);
+  EXPECT_TRUE(answer.video.send);
+  EXPECT_TRUE(answer.video.receive);
+  EXPECT_EQ(answer.video.ssrc, 0x55667788u);
+  EXPECT_EQ(answer.bundleMid, "0") << "the first accepted section carries the transport";
+
+  SdpPtr sdp = Parse(answer.sdp);
+  ASSERT_TRUE(sdp);
+  ASSERT_EQ(gst_sdp_message_medias_len(sdp.get()), 2u);
+  const GstSDPMedia* video = gst_sdp_message_get_media(sdp.get(), 1);
+  EXPECT_STREQ(gst_sdp_media_get_media(video), "video");
+  EXPECT_EQ(gst_sdp_media_get_port(video), 9u);
+  EXPECT_STREQ(gst_sdp_media_get_proto(video), "UDP/TLS/RTP/SAVPF");
+  ASSERT_EQ(gst_sdp_media_formats_len(video), 1u) << "only VP8, not the offered H.264";
+  EXPECT_STREQ(gst_sdp_media_get_format(video, 0), "96");
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(video, "mid"), "1");
+  EXPECT_NE(gst_sdp_media_get_attribute_val(video, "sendrecv"), nullptr);
+  EXPECT_EQ(AttributeValues(video, "rtpmap"), std::vector<std::string>{"96 VP8/90000"});
+  EXPECT_EQ(AttributeValues(video, "rtcp-fb"), (std::vector<std::string>{"96 nack", "96 nack pli", "96 ccm fir"}))
+      << "not the offered goog-remb";
+  EXPECT_EQ(AttributeValues(video, "fmtp"), std::vector<std::string>{});
+  EXPECT_EQ(AttributeValues(video, "ssrc"), std::vector<std::string>{"1432778632 cname:plenum"});
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(video, "msid"), "plenum video");
+  // The same transport as the audio section (BUNDLE), written in full.
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(video, "ice-ufrag"), "uf12");
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(video, "setup"), "active");
+  EXPECT_NE(gst_sdp_media_get_attribute_val(video, "fingerprint"), nullptr);
+  EXPECT_NE(gst_sdp_media_get_attribute_val(video, "rtcp-mux"), nullptr);
+  EXPECT_STREQ(gst_sdp_message_get_attribute_val(sdp.get(), "group"), "BUNDLE 0 1");
+}
+
+TEST(LocalAnswer, VideoDirectionsMirrorTheOffer) {
+  struct Case {
+    const char* offered;
+    const char* answered;
+    bool send;
+    bool receive;
+  };
+  for (const Case& c : {Case{"sendrecv", "sendrecv", true, true}, Case{"sendonly", "recvonly", false, true},
+                        Case{"recvonly", "sendonly", true, false}, Case{"inactive", "inactive", false, false}}) {
+    const LocalAnswer answer = Answer(Offer("sendrecv", "", Video(c.offered)));
+    EXPECT_TRUE(answer.video.present) << c.offered;
+    EXPECT_EQ(answer.video.send, c.send) << c.offered;
+    EXPECT_EQ(answer.video.receive, c.receive) << c.offered;
+    SdpPtr sdp = Parse(answer.sdp);
+    const GstSDPMedia* video = gst_sdp_message_get_media(sdp.get(), 1);
+    EXPECT_NE(gst_sdp_media_get_attribute_val(video, c.answered), nullptr) << c.offered;
+    // Our SSRC is announced only for what we send.
+    EXPECT_EQ(gst_sdp_media_get_attribute_val(video, "ssrc") != nullptr, c.send) << c.offered;
+    EXPECT_EQ(gst_sdp_media_get_attribute_val(video, "msid") != nullptr, c.send) << c.offered;
+  }
+}
+
+TEST(LocalAnswer, AnswersTheOffersVp8PayloadType) {
+  const LocalAnswer answer =
+      Answer(Offer("sendrecv", "",
+                   Video("sendrecv", "100 120",
+                         "a=rtpmap:100 H264/90000\r\na=fmtp:100 packetization-mode=1\r\na=rtpmap:120 VP8/90000\r\n")));
+  EXPECT_TRUE(answer.video.present);
+  EXPECT_EQ(answer.video.payloadType, 120);
+  SdpPtr sdp = Parse(answer.sdp);
+  const GstSDPMedia* video = gst_sdp_message_get_media(sdp.get(), 1);
+  ASSERT_EQ(gst_sdp_media_formats_len(video), 1u);
+  EXPECT_STREQ(gst_sdp_media_get_format(video, 0), "120");
+  EXPECT_EQ(AttributeValues(video, "rtcp-fb"), (std::vector<std::string>{"120 nack", "120 nack pli", "120 ccm fir"}));
+}
+
+TEST(LocalAnswer, AnH264OnlyVideoSectionIsStillRejected) {
+  // The room's own transport does not serve H.264 yet (RoomVideo encodes
+  // and decodes VP8 only): the section is rejected, audio goes on.
+  const LocalAnswer answer = Answer(Offer(
+      "sendrecv", "",
+      Video("sendrecv", "97", "a=rtpmap:97 H264/90000\r\na=fmtp:97 packetization-mode=1;profile-level-id=42e01f\r\n")));
+  EXPECT_FALSE(answer.video.present);
+  EXPECT_FALSE(answer.video.send);
+  EXPECT_FALSE(answer.video.receive);
+  EXPECT_TRUE(answer.audio.present);
+  SdpPtr sdp = Parse(answer.sdp);
+  ASSERT_EQ(gst_sdp_message_medias_len(sdp.get()), 2u);
   const GstSDPMedia* video = gst_sdp_message_get_media(sdp.get(), 1);
   EXPECT_EQ(gst_sdp_media_get_port(video), 0u);
   EXPECT_STREQ(gst_sdp_media_get_attribute_val(video, "mid"), "1");
+  EXPECT_EQ(gst_sdp_media_get_attribute_val(video, "ssrc"), nullptr);
+  // Still with a fingerprint: webrtcbin 1.22 refuses an answer whose
+  // rejected section has none.
+  EXPECT_NE(gst_sdp_media_get_attribute_val(video, "fingerprint"), nullptr);
+  EXPECT_STREQ(gst_sdp_message_get_attribute_val(sdp.get(), "group"), "BUNDLE 0") << "not bundled";
 }
 
 TEST(LocalAnswer, DirectionsMirrorTheOffer) {

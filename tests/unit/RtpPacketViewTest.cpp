@@ -291,6 +291,39 @@ TEST_F(RtpPacketViewTest, WriterRewritesTheHeaderInPlace) {
   }
 }
 
+TEST_F(RtpPacketViewTest, WriterRewritesThePayloadTypeAndKeepsTheMarker) {
+  struct Row {
+    std::string name;
+    Bytes packet;
+    uint8_t payloadType;
+    uint8_t expectedSecondByte;  // M and PT
+  };
+  // clang-format off
+  const std::vector<Row> rows = {
+      {"no marker", kWithExtensions, 96, 0x60},
+      {"marker kept", {0x80, 0xef, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0xaa}, 96, 0xe0},
+      {"to zero", kMinimal, 0, 0x00},
+      {"to the largest", kMinimal, 127, 0x7f},
+      {"past 7 bits: left alone", kMinimal, 128, 0x6f},
+  };
+  // clang-format on
+  for (const Row& row : rows) {
+    SCOPED_TRACE(row.name);
+    Bytes packet = row.packet;
+    {
+      RtpPacketWriter writer(packet);
+      ASSERT_TRUE(writer);
+      writer.SetPayloadType(row.payloadType);
+    }
+    Bytes expected = row.packet;
+    expected[1] = row.expectedSecondByte;
+    EXPECT_EQ(packet, expected) << "only the payload type's 7 bits change";
+    const RtpPacketView view(packet);
+    EXPECT_EQ(view.PayloadType(), row.expectedSecondByte & 0x7f);
+    EXPECT_EQ(view.Marker(), (row.expectedSecondByte & 0x80) != 0);
+  }
+}
+
 TEST_F(RtpPacketViewTest, WriterLeavesWhatDoesNotParseAlone) {
   for (Bytes packet : {Bytes{}, Bytes{0x80, 0x60, 0x00},
                        Bytes{0x80, 0xc8, 0x00, 0x06, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00}}) {
@@ -300,6 +333,7 @@ TEST_F(RtpPacketViewTest, WriterLeavesWhatDoesNotParseAlone) {
     writer.SetSsrc(1);
     writer.SetSequenceNumber(2);
     writer.SetTimestamp(3);
+    writer.SetPayloadType(96);
     EXPECT_EQ(packet, before);
   }
 }

@@ -145,6 +145,25 @@ void MediaClient::AddAudioLevelExtension(GstElement* audioBin) {
   if (!payloader || !extension) throw std::runtime_error("no RFC 6464 audio-level extension (rtphdrextclientaudiolevel)");
   gst_rtp_header_extension_set_id(extension.get(), 1);
   g_signal_emit_by_name(payloader.get(), "add-extension", extension.get());
+  // webrtcbin offers what its sink pad's caps say, and the extension is in
+  // them only once the payloader has negotiated: CreateOffer waits for it.
+  auto source = AdoptGRef(gst_element_get_static_pad(audioBin, "src"));
+  gst_pad_add_probe(
+      source.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer self) -> GstPadProbeReturn {
+        GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+        if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+        GstCaps* caps = nullptr;
+        gst_event_parse_caps(event, &caps);
+        if (!caps || gst_caps_is_empty(caps) || !gst_structure_has_field(gst_caps_get_structure(caps, 0), "extmap-1"))
+          return GST_PAD_PROBE_OK;
+        auto& client = *static_cast<MediaClient*>(self);
+        std::lock_guard lock(client.mutex_);
+        client.audioLevelNegotiated_ = true;
+        client.changed_.notify_all();
+        return GST_PAD_PROBE_REMOVE;
+      },
+      this, nullptr);
 }
 
 // A client that does not send a kind still receives it (the room's mix or
@@ -169,6 +188,12 @@ GstPromise* MediaClient::NewPromise(void (*handler)(MediaClient&, GstPromise*)) 
 }
 
 void MediaClient::CreateOffer() {
+  if (options_.sendAudioLevel && options_.sendAudio) {
+    // Bounded: without the extension the offer still goes, and a test that
+    // needs levels sees it in the SDP.
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, Scaled(std::chrono::milliseconds(5000)), [&] { return audioLevelNegotiated_; });
+  }
   auto promise = AdoptGRef(
       NewPromise([](MediaClient& client, GstPromise* p) { client.OnDescriptionCreated(p, SdpType::kOffer); }));
   g_signal_emit_by_name(webrtc_.get(), "create-offer", nullptr, promise.get());

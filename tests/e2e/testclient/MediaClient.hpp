@@ -123,6 +123,7 @@ class MediaClient {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   Status status_;
+  bool audioLevelNegotiated_ = false;  // the audio sink pad's caps name the level extension
   std::string localSdp_;
   std::string remoteSdp_;
   std::vector<std::string> localMids_;

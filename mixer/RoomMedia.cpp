@@ -7,6 +7,7 @@
 
 #include <gst/rtp/rtp.h>
 
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -81,7 +82,7 @@ RoomMedia::RoomMedia(Listener& listener, transport::MediaWorker& worker,
       options_(std::move(options)),
       videoSsrc_(g_random_int()),
       audio_(*this, options_.audio),
-      tick_(worker.Context(), std::chrono::milliseconds(20), [this] { audio_.Tick(); }) {}
+      tick_(worker.Context(), std::chrono::milliseconds(20), [this] { OnTick(); }) {}
 
 RoomMedia::~RoomMedia() {
   // The video pipeline stops first, joining its threads: it calls back
@@ -297,6 +298,16 @@ void RoomMedia::OnAudioPacket(const std::string& participant, const AudioEngine:
     }
   }
   gst_buffer_unref(buffer);
+}
+
+void RoomMedia::OnTick() {
+  audio_.Tick();
+  // The active speaker from the levels the engine already has: RFC 6464's
+  // or the ones it measured, as mean squares for SpeakerDetector.
+  speakerLevels_.clear();
+  for (const SpeakerSelector::Level& level : audio_.TickLevels())
+    speakerLevels_.push_back({std::string(level.participant), std::pow(10.0, level.dbov / 10.0)});
+  if (const auto speaker = speaker_.Update(speakerLevels_)) listener_.OnSpeakerChanged(*speaker);
 }
 
 }  // namespace plenum::mixer

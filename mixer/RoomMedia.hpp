@@ -20,6 +20,7 @@
 
 #include "mixer/AudioEngine.hpp"
 #include "mixer/LocalAnswer.hpp"
+#include "mixer/SpeakerDetector.hpp"
 #include "mixer/MediaOptions.hpp"
 #include "mixer/RoomVideo.hpp"
 #include "transport/DtlsCertificate.hpp"
@@ -68,6 +69,9 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
                                   const std::string& candidate) = 0;
     virtual void OnTransportState(const std::string& participant, transport::WebRtcTransport::State state,
                                   const std::string& reason) = 0;
+    // The room's active speaker changed ("" for nobody), as SpeakerDetector
+    // decides from the engine's levels: the protocol's `speaker` message.
+    virtual void OnSpeakerChanged(const std::string& participant) = 0;
   };
 
   // On the worker.
@@ -102,6 +106,7 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
   // AudioEngine::Listener
   void OnAudioPacket(const std::string& participant, const AudioEngine::OutgoingPacket& packet) override;
   void OnFullMix(std::span<const int16_t>) override {}
+  void OnTick();
   // RoomVideo::Listener
   void OnCompositePacket(GstBuffer* packet) override;
   void OnCameraKeyframeWanted(const std::string& participant) override;
@@ -133,6 +138,8 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
   std::unique_ptr<transport::RtpHistory> videoHistory_;  // the composite as sent, for NACKs
   transport::RtcpReader rtcpReader_;
   transport::RtcpWriter rtcpWriter_;
+  SpeakerDetector speaker_;
+  std::vector<SpeakerDetector::Level> speakerLevels_;  // reused every tick
   transport::PeriodicTimer tick_;  // last: it may fire once everything above exists
 
   // Others.

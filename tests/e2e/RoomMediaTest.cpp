@@ -147,6 +147,9 @@ class Conference : public mixer::RoomMedia::Listener {
     if (auto client = clients_.find(participant); client != clients_.end())
       client->second->AddRemoteCandidate(mlineIndex, candidate);
   }
+  void OnSpeakerChanged(const std::string& participant) override {
+    Note("speaker " + (participant.empty() ? std::string("(nobody)") : participant));
+  }
   void OnTransportState(const std::string& participant, WebRtcTransport::State state,
                         const std::string& reason) override {
     Note(participant + " " + WebRtcTransport::ToString(state) + (reason.empty() ? "" : " (" + reason + ")"));
@@ -445,6 +448,32 @@ TEST(RoomMedia, AudioLevelsSpareTheDecodesOfTheSilent) {
               << counters.decodes << " decodes in " << counters.ticks << " ticks\n";
     EXPECT_EQ(counters.decodersCreated, levels ? 3u : 4u) << clients[0]->LocalSdp() << "\n---\n" << clients[0]->RemoteSdp();
   }
+}
+
+// The protocol's `speaker` message comes from the engine's levels.
+TEST(RoomMedia, TheLoudestIsTheActiveSpeaker) {
+  Conference conference;
+  MediaClientOptions loud;
+  loud.toneHz = 440.0;
+  loud.sendVideo = false;
+  MediaClientOptions soft = loud;
+  soft.toneHz = 660.0;
+  soft.toneVolume = 0.02;
+  MediaClient& a = conference.JoinWith("soft", soft);
+  MediaClient& b = conference.JoinWith("loud", loud);
+  ASSERT_TRUE(a.WaitConnected(Scaled(15s))) << conference.Notes();
+  ASSERT_TRUE(b.WaitConnected(Scaled(15s))) << conference.Notes();
+  // Whoever connected first may have had the floor alone for a moment;
+  // once both talk, the loud one takes it and keeps it.
+  auto lastSpeaker = [&] {
+    const std::string notes = conference.Notes();
+    const size_t at = notes.rfind("speaker ");
+    return at == std::string::npos ? std::string() : notes.substr(at, notes.find('\n', at) - at);
+  };
+  EXPECT_TRUE(a.Received().WaitUntil([&] { return lastSpeaker() == "speaker loud"; }, Scaled(10s)))
+      << conference.Notes();
+  ASSERT_TRUE(a.Received().WaitForMoreAudio(kSecond, Scaled(10s)));
+  EXPECT_EQ(lastSpeaker(), "speaker loud") << conference.Notes();
 }
 
 }  // namespace

@@ -132,7 +132,7 @@ void MediaClient::BuildSendBranches() {
     AddReceiveOnlyTransceiver(true);
   if (options_.sendVideo)
     video = plug(VideoSendDescription(options_), "video-send-" + options_.name);
-  else
+  else if (options_.receiveVideo)
     AddReceiveOnlyTransceiver(false);
   if (options_.syncMarks) AddSyncMarks(marked(audio, kAudioMarksName).get(), marked(video, kVideoMarksName).get());
 }
@@ -146,24 +146,23 @@ void MediaClient::AddAudioLevelExtension(GstElement* audioBin) {
   gst_rtp_header_extension_set_id(extension.get(), 1);
   g_signal_emit_by_name(payloader.get(), "add-extension", extension.get());
   // webrtcbin offers what its sink pad's caps say, and the extension is in
-  // them only once the payloader has negotiated: CreateOffer waits for it.
+  // them only once the payloader has negotiated: CreateOffer waits until
+  // webrtcbin's pad holds such caps (its "caps" notify comes once it has
+  // stored them, which a probe upstream would see too early).
   auto source = AdoptGRef(gst_element_get_static_pad(audioBin, "src"));
-  gst_pad_add_probe(
-      source.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-      [](GstPad*, GstPadProbeInfo* info, gpointer self) -> GstPadProbeReturn {
-        GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
-        if (GST_EVENT_TYPE(event) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
-        GstCaps* caps = nullptr;
-        gst_event_parse_caps(event, &caps);
-        if (!caps || gst_caps_is_empty(caps) || !gst_structure_has_field(gst_caps_get_structure(caps, 0), "extmap-1"))
-          return GST_PAD_PROBE_OK;
-        auto& client = *static_cast<MediaClient*>(self);
-        std::lock_guard lock(client.mutex_);
-        client.audioLevelNegotiated_ = true;
-        client.changed_.notify_all();
-        return GST_PAD_PROBE_REMOVE;
-      },
-      this, nullptr);
+  auto sink = AdoptGRef(gst_pad_get_peer(source.get()));
+  if (!sink) throw std::runtime_error("the audio branch is not linked to webrtcbin");
+  auto onCaps = +[](GObject* pad, GParamSpec*, gpointer self) {
+    auto caps = AdoptGRef(gst_pad_get_current_caps(GST_PAD(pad)));
+    if (!caps || gst_caps_is_empty(caps.get()) || !gst_structure_has_field(gst_caps_get_structure(caps.get(), 0), "extmap-1"))
+      return;
+    auto& client = *static_cast<MediaClient*>(self);
+    std::lock_guard lock(client.mutex_);
+    client.audioLevelNegotiated_ = true;
+    client.changed_.notify_all();
+  };
+  signals_.push_back(std::make_unique<SignalHandler>(sink.get(), "notify::caps", G_CALLBACK(onCaps), this));
+  onCaps(G_OBJECT(sink.get()), nullptr, this);  // in case they are there already
 }
 
 // A client that does not send a kind still receives it (the room's mix or

@@ -25,6 +25,9 @@ struct MediaClientOptions {
   bool sendAudioLevel = false;
 
   bool sendVideo = true;
+  // Whether a client that sends no video still offers to receive it (the
+  // composite); false makes it audio-only, as a phone-like client is.
+  bool receiveVideo = true;
   VideoCodec videoCodec = VideoCodec::kVp8;
   // An H.264 sender normally offers VP8 too, to receive the room's VP8
   // composite; false makes it an H.264-only client (as some hardware and

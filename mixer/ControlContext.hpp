@@ -12,16 +12,15 @@
 #include <functional>
 #include <memory>
 
+#include "common/MainContextTasks.hpp"
 #include "mixer/GRef.hpp"
 
 namespace plenum::mixer {
 
-// Runs `task` on `context`'s thread (immediately when already on it and
-// the context is acquired there, as g_main_context_invoke does).
-void InvokeOn(GMainContext* context, std::function<void()> task);
-
-// Runs `task` on `context` later, even when called from that thread.
-void PostTo(GMainContext* context, std::function<void()> task);
+// InvokeOn (at once when already on the context's thread) and PostTo
+// (always later), shared with the media workers.
+using common::InvokeOn;
+using common::PostTo;
 
 // A handle that posts to the control thread on behalf of one owner and
 // drops the work if the owner was destroyed in between. Copyable, so it

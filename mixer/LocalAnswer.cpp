@@ -1,5 +1,7 @@
 #include "mixer/LocalAnswer.hpp"
 
+#include "mixer/GRef.hpp"
+
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -12,10 +14,6 @@ struct SdpMediaDeleter {
   void operator()(GstSDPMedia* media) const { gst_sdp_media_free(media); }
 };
 using SdpMediaPtr = std::unique_ptr<GstSDPMedia, SdpMediaDeleter>;
-struct SdpMessageDeleter {
-  void operator()(GstSDPMessage* message) const { gst_sdp_message_free(message); }
-};
-using SdpMessagePtr = std::unique_ptr<GstSDPMessage, SdpMessageDeleter>;
 
 // The offer's direction, from the client's side.
 std::string_view DirectionOf(const GstSDPMedia& media) {

@@ -1,6 +1,7 @@
 #include "mixer/RoomMedia.hpp"
 
 #include "mixer/AudioLevel.hpp"
+#include "mixer/GRef.hpp"
 #include "mixer/Log.hpp"
 #include "transport/RtpPacketView.hpp"
 #include "transport/RtpPacketWriter.hpp"
@@ -96,7 +97,7 @@ void RoomMedia::ApplyOffer(const std::string& participant, const std::string& sd
   const OfferSummary summary = InspectOffer(sdp);  // throws OfferError
   GstSDPMessage* parsed = nullptr;
   gst_sdp_message_new_from_text(sdp.c_str(), &parsed);
-  std::unique_ptr<GstSDPMessage, decltype(&gst_sdp_message_free)> offer(parsed, &gst_sdp_message_free);
+  SdpMessagePtr offer(parsed);
   if (!offer) throw OfferError(OfferError::Kind::Malformed, "the offer is not SDP");
   const transport::RemoteTransport remote = transport::ReadRemoteTransport(*offer);  // throws
   transport::AnswerRole(remote.setup);                                             // throws
@@ -282,9 +283,10 @@ void RoomMedia::OnAudioPacket(const std::string& participant, const AudioEngine:
   Endpoint& endpoint = *found->second;
   // GstRTPBuffer writes the header; the packet is copied once more into
   // the transport's buffer, where SRTP protects it.
-  GstBuffer* buffer = gst_rtp_buffer_new_allocate(static_cast<guint>(packet.payload.size()), 0, 0);
+  GRef<GstBuffer> buffer =
+      GRef<GstBuffer>::Adopt(gst_rtp_buffer_new_allocate(static_cast<guint>(packet.payload.size()), 0, 0));
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  if (gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp)) {
+  if (gst_rtp_buffer_map(buffer.get(), GST_MAP_WRITE, &rtp)) {
     gst_rtp_buffer_set_payload_type(&rtp, static_cast<guint8>(endpoint.answer.audio.payloadType));
     gst_rtp_buffer_set_ssrc(&rtp, packet.ssrc);
     gst_rtp_buffer_set_seq(&rtp, packet.sequence);
@@ -292,12 +294,11 @@ void RoomMedia::OnAudioPacket(const std::string& participant, const AudioEngine:
     std::memcpy(gst_rtp_buffer_get_payload(&rtp), packet.payload.data(), packet.payload.size());
     gst_rtp_buffer_unmap(&rtp);
     GstMapInfo map;
-    if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    if (gst_buffer_map(buffer.get(), &map, GST_MAP_READ)) {
       endpoint.transport->SendRtp(map.data, map.size);
-      gst_buffer_unmap(buffer, &map);
+      gst_buffer_unmap(buffer.get(), &map);
     }
   }
-  gst_buffer_unref(buffer);
 }
 
 void RoomMedia::OnTick() {

@@ -1,21 +1,13 @@
 #include "transport/MediaWorker.hpp"
 
+#include "common/MainContextTasks.hpp"
+
 #include <pthread.h>
 
 #include <condition_variable>
 #include <mutex>
 
 namespace plenum::transport {
-namespace {
-
-gboolean RunTask(gpointer data) {
-  (*static_cast<std::function<void()>*>(data))();
-  return G_SOURCE_REMOVE;
-}
-
-void DeleteTask(gpointer data) { delete static_cast<std::function<void()>*>(data); }
-
-}  // namespace
 
 MediaWorker::MediaWorker(std::string name)
     : name_(std::move(name)),
@@ -32,18 +24,12 @@ MediaWorker::~MediaWorker() {
   if (thread_.joinable()) thread_.join();
   // Tasks posted after the quit are still attached; they must not run here,
   // off the worker. The context's last unref (after the loop's, in member
-  // order) destroys its sources, whose DeleteTask frees the closures.
+  // order) destroys its sources, which frees the closures (common::PostTo).
 }
 
 void MediaWorker::Post(std::function<void()> task) {
-  // An idle source attached to the context rather than
-  // g_main_context_invoke_full, which would run the task right here when the
-  // caller is the worker (or no one owns the context yet): Post always defers.
-  GSource* source = g_idle_source_new();
-  g_source_set_priority(source, G_PRIORITY_DEFAULT);
-  g_source_set_callback(source, RunTask, new std::function<void()>(std::move(task)), DeleteTask);
-  g_source_attach(source, context_.get());
-  g_source_unref(source);
+  // Always deferred (an idle source), even from the worker itself.
+  common::PostTo(context_.get(), std::move(task));
 }
 
 void MediaWorker::Invoke(const std::function<void()>& task) {

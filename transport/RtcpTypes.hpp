@@ -71,6 +71,19 @@ struct RtcpRemb {
 // The middle 32 bits of a 64-bit NTP time: what LSR carries.
 constexpr uint32_t CompactNtp(uint64_t ntpTime) { return static_cast<uint32_t>(ntpTime >> 16); }
 
+// A wall-clock time in microseconds since 1970 (g_get_real_time) as a
+// 64-bit NTP time, for an SR: seconds since 1900 in the upper half, the
+// fraction of a second in the lower, rounded down. From 2036 the seconds
+// wrap (NTP era 1), which the compact form and every difference survive.
+constexpr uint64_t NtpTimeFromUnixUs(int64_t unixUs) {
+  constexpr uint64_t kUnixEpochInNtpSeconds = 2208988800u;
+  constexpr uint64_t kUsPerSecond = 1000000;
+  const auto us = static_cast<uint64_t>(unixUs);
+  const uint64_t seconds = kUnixEpochInNtpSeconds + us / kUsPerSecond;
+  const uint64_t fraction = ((us % kUsPerSecond) << 32) / kUsPerSecond;
+  return seconds << 32 | fraction;
+}
+
 // The round trip a report block measures, for a block that arrived at
 // `arrivalCompactNtp` (our clock, compact NTP): arrival - LSR - DLSR.
 // nullopt when the reporter has had no SR from us (LSR 0) or the clocks

@@ -19,6 +19,7 @@
 #include "mcu/RecordingPolicy.hpp"
 #include "mcu/RoomListener.hpp"
 #include "mcu/TokenVerifier.hpp"
+#include "mixer/RoomMediaHost.hpp"
 
 namespace plenum::recorder {
 class ArchiveKey;
@@ -137,6 +138,9 @@ class Conference : private RoomListener {
 
   // Owned.
   TokenVerifier tokens_;
+  // The media threads and DTLS certificate of `media-engine = native`;
+  // outlives the rooms.
+  std::unique_ptr<mixer::SharedMedia> sharedMedia_;
   ControlWatchdog watchdog_;
   std::atomic<SessionId> nextSession_{1};
   std::map<SessionId, Session> sessions_;

@@ -16,21 +16,27 @@
 #include "mcu/RoomListener.hpp"
 #include "mixer/ControlContext.hpp"
 #include "mixer/MediaOptions.hpp"
-#include "mixer/RoomPipeline.hpp"
+#include "mixer/RoomEngine.hpp"
 #include "recorder/RoomRecording.hpp"
+
+namespace plenum::mixer {
+class SharedMedia;
+}  // namespace plenum::mixer
 
 namespace plenum::mcu {
 
-class Room : private mixer::RoomPipeline::Listener,
+class Room : private mixer::RoomEngine::Listener,
              private recorder::RoomRecording::Listener,
              private broadcast::RoomBroadcasts::Listener {
  public:
   using Listener = RoomListener;
 
   // `persistent`: made through the REST API, so it outlives its last
-  // participant (its pipeline does not).
-  Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media, const RecordingPolicy& recording,
-       const BroadcastPolicy& broadcast, GMainContext* control, Listener& listener);
+  // participant (its media does not). `shared`: the media threads, for
+  // `media-engine = native` (null otherwise).
+  Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media, mixer::SharedMedia* shared,
+       const RecordingPolicy& recording, const BroadcastPolicy& broadcast, GMainContext* control,
+       Listener& listener);
   ~Room() override;
   Room(const Room&) = delete;
   Room& operator=(const Room&) = delete;
@@ -112,7 +118,7 @@ class Room : private mixer::RoomPipeline::Listener,
   void OnRecordingFailed(const std::string& reason) override;
   void OnParticipantVideoReady(const std::string& participant) override;
 
-  // mixer::RoomPipeline::Listener
+  // mixer::RoomEngine::Listener
   void OnAnswer(const std::string& participant, const std::string& sdp) override;
   void OnCandidate(const std::string& participant, unsigned mlineIndex, const std::string& mid,
                    const std::string& candidate) override;
@@ -127,6 +133,7 @@ class Room : private mixer::RoomPipeline::Listener,
 
   // Passed by argument.
   const mixer::MediaOptions& media_;
+  mixer::SharedMedia* sharedMedia_;
   const RecordingPolicy& recordingPolicy_;
   const BroadcastPolicy& broadcastPolicy_;
   GMainContext* control_;
@@ -139,7 +146,7 @@ class Room : private mixer::RoomPipeline::Listener,
   mixer::ControlPoster poster_;
   std::vector<Member> roster_;  // in join order
   std::string speaker_;
-  std::unique_ptr<mixer::RoomPipeline> pipeline_;
+  std::unique_ptr<mixer::RoomEngine> pipeline_;
   std::unique_ptr<recorder::RoomRecording> recording_;  // while one runs
   std::optional<RecordingInfo> lastFailed_;             // the last, when it failed
   std::unique_ptr<broadcast::RoomBroadcasts> broadcasts_;  // from the first broadcast on

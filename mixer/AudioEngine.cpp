@@ -99,9 +99,10 @@ void AudioEngine::Tick() {
     if (!speaker.encoder) speaker.encoder = &Borrow();
     if (Encode(*speaker.encoder, mix_.MinusOwn(i))) Send(speaker, *speaker.encoder);
   }
-  if (order_.size() > selected_.size()) {
+  if (order_.size() > selected_.size() || fullMixWanted_) {
     if (!shared_) shared_ = MakeEncoder(0);
     if (Encode(*shared_, mix_.FullMix())) {
+      listener_.OnFullMixPacket(std::span<const uint8_t>(shared_->packet.data(), shared_->length));
       for (Participant* listener : order_)
         if (!listener->encoder) Send(*listener, *shared_);
     }

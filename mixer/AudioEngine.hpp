@@ -68,6 +68,10 @@ class AudioEngine {
     virtual void OnAudioPacket(const std::string& participant, const OutgoingPacket& packet) = 0;
     // The sum of the selected speakers, every tick (recordings, broadcasts).
     virtual void OnFullMix(std::span<const int16_t> samples) = 0;
+    // The full mix as encoded for the listeners who are not selected (one
+    // Opus packet, valid during the call): every tick while
+    // SetFullMixWanted(true), else only on ticks that encode it anyway.
+    virtual void OnFullMixPacket(std::span<const uint8_t>) {}
   };
 
   struct Counters {
@@ -99,6 +103,9 @@ class AudioEngine {
                   std::span<const uint8_t> payload);
   // Mixes and sends one 20 ms frame. Called by the worker's timer.
   void Tick();
+  // Encode the full mix every tick, even when every listener is a selected
+  // speaker with a mix of their own (a recording keeps the room as heard).
+  void SetFullMixWanted(bool wanted) { fullMixWanted_ = wanted; }
 
   const std::vector<std::string>& Selected() const { return selector_.Selected(); }
   // The last tick's levels (dBov) of everyone who had a packet in it, for
@@ -155,6 +162,7 @@ class AudioEngine {
   SelectedMix mix_;
   std::unique_ptr<Encoder> shared_;  // the full mix, for everyone not selected
   std::vector<std::unique_ptr<Encoder>> speakerEncoders_;
+  bool fullMixWanted_ = false;
 
   // Others, reused every tick.
   std::vector<SpeakerSelector::Level> levels_;

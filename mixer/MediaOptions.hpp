@@ -1,6 +1,7 @@
 // Media settings of a room pipeline, filled from the server configuration.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,8 +17,16 @@ struct IceOptions {
   unsigned portMax = 0;
 };
 
+// Which engine carries a room's media (issue 10): a webrtcbin per
+// participant (RoomPipeline), or the room's own transport and audio engine
+// on the media threads (RoomMediaHost).
+enum class MediaEngine { Webrtcbin, Native };
+
 struct MediaOptions {
   IceOptions ice;
+  MediaEngine engine = MediaEngine::Webrtcbin;
+  size_t mediaThreads = 0;  // native: 0 = one per core
+  int speakers = 3;         // native: the loudest speakers mixed (K)
   // Jitter buffer depth on every incoming stream. Interactive talk wants
   // this small: loopback and LAN jitter is a few ms, and 50 ms absorbs
   // ordinary Wi-Fi bursts while staying well under the ~150 ms mouth-to-ear

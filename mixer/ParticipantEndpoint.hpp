@@ -26,6 +26,7 @@
 #include "mixer/GridLayout.hpp"
 #include "mixer/MediaOptions.hpp"
 #include "mixer/OfferInspector.hpp"
+#include "mixer/RoomEngine.hpp"
 #include "mixer/RtpCounter.hpp"
 #include "mixer/WebrtcReport.hpp"
 
@@ -58,9 +59,7 @@ class ParticipantEndpoint {
 
   // RTP packets and bytes so far, counted at webrtcbin's pads (zeros for a
   // stream that never was).
-  struct Counts {
-    RtpCounter::Totals audioIn, videoIn, audioOut, videoOut;
-  };
+  using Counts = ParticipantCounts;
 
   ParticipantEndpoint(GstBin* pipeline, RoomAudio& audio, VideoComposite& video, const MediaOptions& options,
                       GMainContext* control, Listener& listener, std::string id, std::string name);

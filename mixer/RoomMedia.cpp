@@ -51,7 +51,12 @@ class RoomMedia::Endpoint : public transport::WebRtcTransport::Listener {
     if (state == transport::WebRtcTransport::State::kConnected) room_.OnConnected(*this);
     room_.listener_.OnTransportState(id_, state, reason);
   }
-  void OnTransportSelectedPair(transport::WebRtcTransport&, const transport::IceTransport::SelectedPair&) override {}
+  void OnTransportSelectedPair(transport::WebRtcTransport&, const transport::IceTransport::SelectedPair& pair) override {
+    room_.listener_.OnSelectedPair(id_, pair);
+  }
+  void OnTransportIceState(transport::WebRtcTransport&, transport::IceTransport::State state) override {
+    room_.listener_.OnIceState(id_, state);
+  }
   void OnTransportRtp(transport::WebRtcTransport&, uint8_t* data, size_t length) override {
     room_.OnRtp(*this, data, length);
   }
@@ -60,7 +65,25 @@ class RoomMedia::Endpoint : public transport::WebRtcTransport::Listener {
   }
 
   const std::string& Id() const { return id_; }
+  // Counts a packet, and tells the timeline about the first of its kind.
+  void Count(MediaKind kind, bool incoming, size_t length) {
+    if (traffic) {
+      Traffic::Stream& stream = kind == MediaKind::Audio ? (incoming ? traffic->audioIn : traffic->audioOut)
+                                                         : (incoming ? traffic->videoIn : traffic->videoOut);
+      stream.Add(length);
+    }
+    bool& seen = firstSeen[(kind == MediaKind::Audio ? 0 : 2) + (incoming ? 0 : 1)];
+    if (seen) return;
+    seen = true;
+    room_.listener_.OnFirstMedia(id_, kind, incoming);
+  }
 
+  std::string name;
+  std::string remoteUfrag;  // of the first offer: a change is an ICE restart
+  std::shared_ptr<Traffic> traffic;
+  bool firstSeen[4] = {};
+  EncodedFrameTap audioTap;
+  EncodedFrameTap videoTap;
   LocalAnswer answer;
   std::unique_ptr<transport::WebRtcTransport> transport;
   uint64_t joinOrder = 0;     // its place in the composite's layout
@@ -83,6 +106,13 @@ RoomMedia::RoomMedia(Listener& listener, transport::MediaWorker& worker,
       options_(std::move(options)),
       videoSsrc_(g_random_int()),
       audio_(*this, options_.audio),
+      clock_(GRef<GstClock>::Adopt(gst_system_clock_obtain())),
+      opusCaps_(GRef<GstCaps>::Adopt(gst_caps_from_string(
+          "audio/x-opus, rate=(int)48000, channels=(int)2, channel-mapping-family=(int)0"))),
+      mixOpusCaps_(GRef<GstCaps>::Adopt(gst_caps_from_string(
+          "audio/x-opus, rate=(int)48000, channels=(int)1, channel-mapping-family=(int)0"))),
+      mixRawCaps_(GRef<GstCaps>::Adopt(gst_caps_from_string(
+          "audio/x-raw, format=(string)S16LE, layout=(string)interleaved, rate=(int)48000, channels=(int)1"))),
       tick_(worker.Context(), std::chrono::milliseconds(20), [this] { OnTick(); }) {}
 
 RoomMedia::~RoomMedia() {
@@ -91,9 +121,23 @@ RoomMedia::~RoomMedia() {
   video_.reset();
 }
 
+RoomMedia::Endpoint& RoomMedia::Add(const std::string& participant, const std::string& name) {
+  auto& slot = endpoints_[participant];
+  if (!slot) {
+    slot = std::make_unique<Endpoint>(*this, participant);
+    slot->joinOrder = joins_++;
+    slot->name = name;
+  }
+  return *slot;
+}
+
+void RoomMedia::AddParticipant(const std::string& participant, const std::string& name,
+                               std::shared_ptr<Traffic> traffic) {
+  Endpoint& endpoint = Add(participant, name);
+  endpoint.traffic = std::move(traffic);
+}
+
 void RoomMedia::ApplyOffer(const std::string& participant, const std::string& sdp) {
-  if (endpoints_.count(participant))
-    throw OfferError(OfferError::Kind::Unsupported, "renegotiation is not supported by this transport yet");
   const OfferSummary summary = InspectOffer(sdp);  // throws OfferError
   GstSDPMessage* parsed = nullptr;
   gst_sdp_message_new_from_text(sdp.c_str(), &parsed);
@@ -101,30 +145,30 @@ void RoomMedia::ApplyOffer(const std::string& participant, const std::string& sd
   if (!offer) throw OfferError(OfferError::Kind::Malformed, "the offer is not SDP");
   const transport::RemoteTransport remote = transport::ReadRemoteTransport(*offer);  // throws
   transport::AnswerRole(remote.setup);                                             // throws
+  if (const auto found = endpoints_.find(participant); found != endpoints_.end() && found->second->transport) {
+    Renegotiate(*found->second, *offer, summary, remote);
+    return;
+  }
 
-  auto endpoint = std::make_unique<Endpoint>(*this, participant);
-  endpoint->joinOrder = joins_++;
-  endpoint->transport =
-      std::make_unique<transport::WebRtcTransport>(*endpoint, worker_.Context(), options_.ice, certificate_);
   if (!summary.audio) throw OfferError(OfferError::Kind::Unsupported, "the offer has no audio this room can use");
+  Endpoint& added = Add(participant, "");
+  added.remoteUfrag = remote.iceUfrag;
+  added.transport =
+      std::make_unique<transport::WebRtcTransport>(added, worker_.Context(), options_.ice, certificate_);
   // Candidates may trickle out of Start at once, naming the bundle section
   // before the answer is written.
-  endpoint->answer.bundleMid = summary.audio->mid;
-  endpoint->answer.bundleMline = summary.audio->mlineIndex;
+  added.answer.bundleMid = summary.audio->mid;
+  added.answer.bundleMline = summary.audio->mlineIndex;
   const uint32_t ssrc = g_random_int();
-  Endpoint& added = *endpoint;
-  endpoints_.emplace(participant, std::move(endpoint));
   added.transport->Start(remote);
   // Now with the ICE credentials the started transport has.
   added.answer = BuildLocalAnswer(*offer, summary, added.transport->Local(), ssrc, videoSsrc_, kCname);
-  if (added.answer.video.present && !video_) {
+  if (added.answer.video.present) {
     try {
-      video_ = std::make_unique<RoomVideo>(static_cast<RoomVideo::Listener&>(*this), worker_, options_.media,
-                                           videoSsrc_, options_.name);
-      videoHistory_ = std::make_unique<transport::RtpHistory>(transport::RtpHistory::kVideo);
-    } catch (const std::exception& error) {
-      GST_ERROR("fail room-video [room:%s error:%s]", options_.name.c_str(), error.what());
-      endpoints_.erase(participant);
+      EnsureVideo();
+    } catch (const std::exception&) {
+      added.transport->Close();
+      added.transport.reset();
       throw;
     }
   }
@@ -133,13 +177,47 @@ void RoomMedia::ApplyOffer(const std::string& participant, const std::string& sd
   added.Answered();
 }
 
+RoomVideo& RoomMedia::EnsureVideo() {
+  if (video_) return *video_;
+  try {
+    video_ = std::make_unique<RoomVideo>(static_cast<RoomVideo::Listener&>(*this), worker_, options_.media,
+                                         videoSsrc_, options_.name);
+  } catch (const std::exception& error) {
+    GST_ERROR("fail room-video [room:%s error:%s]", options_.name.c_str(), error.what());
+    throw;
+  }
+  videoHistory_ = std::make_unique<transport::RtpHistory>(transport::RtpHistory::kVideo);
+  AttachVideoTaps();
+  return *video_;
+}
+
+void RoomMedia::Renegotiate(Endpoint& endpoint, const GstSDPMessage& offer, const OfferSummary& summary,
+                             const transport::RemoteTransport& remote) {
+  // The same transport goes on: its ICE credentials, its DTLS role and
+  // keys, our SSRCs. An ICE restart would need a new agent under the
+  // association the client keeps, which this transport cannot do yet.
+  if (remote.iceUfrag != endpoint.remoteUfrag)
+    throw OfferError(OfferError::Kind::Unsupported, "an ICE restart is not supported: join again instead");
+  if (!summary.audio) throw OfferError(OfferError::Kind::Unsupported, "the offer has no audio this room can use");
+  LocalAnswer answer = BuildLocalAnswer(offer, summary, endpoint.transport->Local(), endpoint.answer.audio.ssrc,
+                                        videoSsrc_, kCname);  // throws OfferError; nothing changed yet
+  if (answer.video.present) EnsureVideo();
+  if (video_ && !answer.video.receive) video_->RemoveCamera(endpoint.Id());
+  answer.bundleMid = endpoint.answer.bundleMid;  // where our candidates went
+  answer.bundleMline = endpoint.answer.bundleMline;
+  endpoint.answer = std::move(answer);
+  listener_.OnAnswer(endpoint.Id(), endpoint.answer.sdp);
+  GST_INFO("renegotiate [id:%s video:%d]", endpoint.Id().c_str(), endpoint.answer.video.present);
+}
+
 bool RoomMedia::AddRemoteCandidate(const std::string& participant, const std::string& candidate) {
   const auto found = endpoints_.find(participant);
-  return found != endpoints_.end() && found->second->transport->AddRemoteCandidate(candidate);
+  return found != endpoints_.end() && found->second->transport &&
+         found->second->transport->AddRemoteCandidate(candidate);
 }
 
 void RoomMedia::EndOfRemoteCandidates(const std::string& participant) {
-  if (const auto found = endpoints_.find(participant); found != endpoints_.end())
+  if (const auto found = endpoints_.find(participant); found != endpoints_.end() && found->second->transport)
     found->second->transport->EndOfRemoteCandidates();
 }
 
@@ -148,7 +226,7 @@ void RoomMedia::RemoveParticipant(const std::string& participant) {
   if (video_) video_->RemoveCamera(participant);
   const auto found = endpoints_.find(participant);
   if (found == endpoints_.end()) return;
-  found->second->transport->Close();
+  if (found->second->transport) found->second->transport->Close();
   endpoints_.erase(found);
 }
 
@@ -157,11 +235,80 @@ const transport::WebRtcTransport* RoomMedia::Transport(const std::string& partic
   return found == endpoints_.end() ? nullptr : found->second->transport.get();
 }
 
+GstClockTime RoomMedia::RunningTime() const {
+  const GstClockTime now = gst_clock_get_time(clock_.get());
+  return now > options_.baseTime ? now - options_.baseTime : 0;
+}
+
+GstClockTime RoomMedia::MixRunningTime() const {
+  const GstClockTime delay = options_.audio.jitterTargetPackets * 20 * GST_MSECOND;
+  const GstClockTime now = RunningTime();
+  return now > delay ? now - delay : 0;
+}
+
+void RoomMedia::TapParticipant(const std::string& participant, EncodedFrameTap audio, EncodedFrameTap video) {
+  const auto found = endpoints_.find(participant);
+  if (found == endpoints_.end()) return;
+  found->second->audioTap = std::move(audio);
+  found->second->videoTap = std::move(video);
+  AttachVideoTaps();
+}
+
+void RoomMedia::TapRoom(EncodedFrameTap audio, EncodedFrameTap video) {
+  roomAudioTap_ = std::move(audio);
+  audio_.SetFullMixWanted(static_cast<bool>(roomAudioTap_));
+  roomVideoTap_ = std::move(video);
+  if (roomVideoTap_) EnsureVideo();
+  AttachVideoTaps();
+}
+
+void RoomMedia::TapProgram(EncodedFrameTap audio, EncodedFrameTap video) {
+  programAudioTap_ = std::move(audio);
+  programVideoTap_ = std::move(video);
+  if (programVideoTap_) EnsureVideo();
+  AttachVideoTaps();
+}
+
+void RoomMedia::AttachVideoTaps() {
+  // Filled in with RoomVideo's taps.
+}
+
+void RoomMedia::RequestCameraKeyframe(const std::string& participant) {
+  if (const auto found = endpoints_.find(participant); found != endpoints_.end())
+    RequestCameraKeyframe(*found->second, false);
+}
+
+void RoomMedia::OnFullMix(std::span<const int16_t> samples) {
+  if (!programAudioTap_) return;
+  GRef<GstBuffer> frame = GRef<GstBuffer>::Adopt(gst_buffer_new_memdup(samples.data(), samples.size_bytes()));
+  const GstClockTime runningTime = MixRunningTime();
+  GST_BUFFER_PTS(frame.get()) = runningTime;
+  GST_BUFFER_DURATION(frame.get()) = 20 * GST_MSECOND;
+  programAudioTap_(frame.get(), mixRawCaps_.get(), runningTime);
+}
+
+void RoomMedia::OnFullMixPacket(std::span<const uint8_t> payload) {
+  if (!roomAudioTap_) return;
+  GRef<GstBuffer> frame = GRef<GstBuffer>::Adopt(gst_buffer_new_memdup(payload.data(), payload.size()));
+  const GstClockTime runningTime = MixRunningTime();
+  GST_BUFFER_PTS(frame.get()) = runningTime;
+  GST_BUFFER_DURATION(frame.get()) = 20 * GST_MSECOND;
+  roomAudioTap_(frame.get(), mixOpusCaps_.get(), runningTime);
+}
+
 void RoomMedia::OnRtp(Endpoint& endpoint, uint8_t* data, size_t length) {
   const transport::RtpPacketView packet(std::span<const uint8_t>(data, length));
   if (!packet) return;
   const NegotiatedAudio& audio = endpoint.answer.audio;
   if (audio.receive && packet.PayloadType() == audio.payloadType) {
+    endpoint.Count(MediaKind::Audio, true, length);
+    if (endpoint.audioTap) {
+      const std::span<const uint8_t> payload = packet.Payload();
+      GRef<GstBuffer> frame = GRef<GstBuffer>::Adopt(gst_buffer_new_memdup(payload.data(), payload.size()));
+      const GstClockTime runningTime = RunningTime();
+      GST_BUFFER_PTS(frame.get()) = runningTime;
+      endpoint.audioTap(frame.get(), opusCaps_.get(), runningTime);
+    }
     std::optional<uint8_t> level;
     if (audio.levelExtensionId) {
       if (const auto extension = packet.OneByteExtension(static_cast<uint8_t>(audio.levelExtensionId));
@@ -172,8 +319,10 @@ void RoomMedia::OnRtp(Endpoint& endpoint, uint8_t* data, size_t length) {
     return;
   }
   const NegotiatedVideo& video = endpoint.answer.video;
-  if (video.receive && packet.PayloadType() == video.payloadType)
+  if (video.receive && packet.PayloadType() == video.payloadType) {
+    endpoint.Count(MediaKind::Video, true, length);
     OnCameraPacket(endpoint, std::span<const uint8_t>(data, length), packet.Ssrc());
+  }
 }
 
 void RoomMedia::OnCameraPacket(Endpoint& endpoint, std::span<const uint8_t> packet, uint32_t ssrc) {
@@ -195,7 +344,7 @@ void RoomMedia::OnCameraPacket(Endpoint& endpoint, std::span<const uint8_t> pack
 }
 
 void RoomMedia::RequestCameraKeyframe(Endpoint& endpoint, bool force) {
-  if (!endpoint.cameraSsrc || endpoint.transport->GetState() != transport::WebRtcTransport::State::kConnected) return;
+  if (!endpoint.cameraSsrc || !endpoint.transport || endpoint.transport->GetState() != transport::WebRtcTransport::State::kConnected) return;
   const int64_t now = NowMs();
   if (!force && endpoint.lastPliMs != 0 && now - endpoint.lastPliMs < kCameraPliMinIntervalMs) return;
   // A full compound (RFC 3550 §6.1: a report and our CNAME first), which
@@ -255,7 +404,9 @@ void RoomMedia::OnCompositePacket(GstBuffer* buffer) {
 
 bool RoomMedia::SendVideo(Endpoint& endpoint, std::span<const uint8_t> packet) {
   const NegotiatedVideo& video = endpoint.answer.video;
-  if (!video.send || endpoint.transport->GetState() != transport::WebRtcTransport::State::kConnected) return false;
+  if (!video.send || !endpoint.transport ||
+      endpoint.transport->GetState() != transport::WebRtcTransport::State::kConnected)
+    return false;
   // The receiver's copy, under the payload type it negotiated for VP8
   // (SRTP then protects it per receiver, in the transport's own buffer).
   videoScratch_.assign(packet.begin(), packet.end());
@@ -264,7 +415,9 @@ bool RoomMedia::SendVideo(Endpoint& endpoint, std::span<const uint8_t> packet) {
     if (!writer) return false;
     writer.SetPayloadType(static_cast<uint8_t>(video.payloadType));
   }
-  return endpoint.transport->SendRtp(videoScratch_.data(), videoScratch_.size());
+  if (!endpoint.transport->SendRtp(videoScratch_.data(), videoScratch_.size())) return false;
+  endpoint.Count(MediaKind::Video, false, videoScratch_.size());
+  return true;
 }
 
 void RoomMedia::OnCameraKeyframeWanted(const std::string& participant) {
@@ -279,7 +432,7 @@ void RoomMedia::OnCameraFailed(const std::string& participant, const std::string
 
 void RoomMedia::OnAudioPacket(const std::string& participant, const AudioEngine::OutgoingPacket& packet) {
   const auto found = endpoints_.find(participant);
-  if (found == endpoints_.end() || !found->second->answer.audio.send) return;
+  if (found == endpoints_.end() || !found->second->transport || !found->second->answer.audio.send) return;
   Endpoint& endpoint = *found->second;
   // GstRTPBuffer writes the header; the packet is copied once more into
   // the transport's buffer, where SRTP protects it.
@@ -295,7 +448,7 @@ void RoomMedia::OnAudioPacket(const std::string& participant, const AudioEngine:
     gst_rtp_buffer_unmap(&rtp);
     GstMapInfo map;
     if (gst_buffer_map(buffer.get(), &map, GST_MAP_READ)) {
-      endpoint.transport->SendRtp(map.data, map.size);
+      if (endpoint.transport->SendRtp(map.data, map.size)) endpoint.Count(MediaKind::Audio, false, map.size);
       gst_buffer_unmap(buffer.get(), &map);
     }
   }

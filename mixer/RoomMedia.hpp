@@ -19,6 +19,7 @@
 #pragma once
 
 #include "mixer/AudioEngine.hpp"
+#include "mixer/EncodedTap.hpp"
 #include "mixer/LocalAnswer.hpp"
 #include "mixer/SpeakerDetector.hpp"
 #include "mixer/MediaOptions.hpp"
@@ -32,6 +33,7 @@
 #include "transport/RtpHistory.hpp"
 #include "transport/WebRtcTransport.hpp"
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <span>
@@ -50,6 +52,24 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
     MediaOptions media;
     // Names the room's video pipeline in logs and dot files.
     std::string name = "room";
+    // The room's timeline: a running time is the system clock's time less
+    // this (RunningTime()), for the audio the engine makes and the video
+    // pipeline alike, so recordings and broadcasts line both up.
+    GstClockTime baseTime = 0;
+  };
+
+  // What flows to and from one participant: counted on the worker, read
+  // from any thread (the control thread's rates).
+  struct Traffic {
+    struct Stream {
+      std::atomic<uint64_t> packets{0};
+      std::atomic<uint64_t> bytes{0};
+      void Add(size_t length) {
+        packets.fetch_add(1, std::memory_order_relaxed);
+        bytes.fetch_add(length, std::memory_order_relaxed);
+      }
+    };
+    Stream audioIn, videoIn, audioOut, videoOut;
   };
 
   struct VideoCounters {
@@ -72,6 +92,13 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
     // The room's active speaker changed ("" for nobody), as SpeakerDetector
     // decides from the engine's levels: the protocol's `speaker` message.
     virtual void OnSpeakerChanged(const std::string& participant) = 0;
+    // For the participant's timeline: each ICE state, the pair selected,
+    // and the first packet of each kind from them (`incoming`) and to them.
+    virtual void OnIceState(const std::string&, transport::IceTransport::State) {}
+    virtual void OnSelectedPair(const std::string&, const transport::IceTransport::SelectedPair&) {}
+    virtual void OnFirstMedia(const std::string&, MediaKind, bool /*incoming*/) {}
+    // The room's video pipeline failed: the room cannot go on.
+    virtual void OnVideoFailed(const std::string&) {}
   };
 
   // On the worker.
@@ -82,15 +109,37 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
   RoomMedia(const RoomMedia&) = delete;
   RoomMedia& operator=(const RoomMedia&) = delete;
 
+  // Someone joined: their name (their tile until their camera sends) and
+  // where their traffic is counted (may be null). Before their offer; an
+  // offer from someone not added adds them without a name.
+  void AddParticipant(const std::string& participant, const std::string& name, std::shared_ptr<Traffic> traffic);
   // The participant's offer: throws OfferError or TransportDescriptionError
   // and changes nothing when it cannot be used; else the answer goes out
-  // through the listener before this returns. A second offer (a
-  // renegotiation) is refused for now.
+  // through the listener before this returns. A later offer renegotiates
+  // on the same transport; one that restarts ICE is refused.
   void ApplyOffer(const std::string& participant, const std::string& sdp);
   // False when it does not parse or the participant has no transport.
   bool AddRemoteCandidate(const std::string& participant, const std::string& candidate);
   void EndOfRemoteCandidates(const std::string& participant);
   void RemoveParticipant(const std::string& participant);
+
+  // Copies of the media for recordings and broadcasts, from now on; empty
+  // taps stop them, and a tap replaced or stopped is not called once the
+  // call has returned. Running times are on the room's timeline. Taps are
+  // called on the worker (audio) or the video pipeline's threads (video),
+  // and must not block.
+  //  - A participant as sent: their Opus packets and their camera's frames.
+  void TapParticipant(const std::string& participant, EncodedFrameTap audio, EncodedFrameTap video);
+  //  - The room as heard and seen: the full mix in Opus, encoded once, and
+  //    the composite's VP8, the encode the participants get.
+  void TapRoom(EncodedFrameTap audio, EncodedFrameTap video);
+  //  - The room's program, raw: the full mix (S16LE, 48 kHz mono, 20 ms
+  //    frames) and the composite picture.
+  void TapProgram(EncodedFrameTap audio, EncodedFrameTap video);
+  // Asks the participant's camera for a keyframe.
+  void RequestCameraKeyframe(const std::string& participant);
+  // Now on the room's timeline.
+  GstClockTime RunningTime() const;
 
   const AudioEngine& Audio() const { return audio_; }
   // Null before the first participant with video.
@@ -105,7 +154,8 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
 
   // AudioEngine::Listener
   void OnAudioPacket(const std::string& participant, const AudioEngine::OutgoingPacket& packet) override;
-  void OnFullMix(std::span<const int16_t>) override {}
+  void OnFullMix(std::span<const int16_t> samples) override;
+  void OnFullMixPacket(std::span<const uint8_t> payload) override;
   void OnTick();
   // RoomVideo::Listener
   void OnCompositePacket(GstBuffer* packet) override;
@@ -115,6 +165,19 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
   void OnRtp(Endpoint& endpoint, uint8_t* data, size_t length);
   void OnRtcp(Endpoint& endpoint, uint8_t* data, size_t length);
   void OnConnected(Endpoint& endpoint);
+  Endpoint& Add(const std::string& participant, const std::string& name);
+  // A later offer on a running transport (PROTOCOL.md: it renegotiates).
+  void Renegotiate(Endpoint& endpoint, const GstSDPMessage& offer, const OfferSummary& summary,
+                   const transport::RemoteTransport& remote);
+  // Makes the room's video with the first participant who has video, or
+  // for a tap on it; throws std::runtime_error.
+  RoomVideo& EnsureVideo();
+  // The full mix's running time: it was made from packets that waited in
+  // the engine's jitter buffer, the composite's frames carry their
+  // camera's arrival.
+  GstClockTime MixRunningTime() const;
+  // Hands the video taps to the room's video (which may come later).
+  void AttachVideoTaps();
   void OnCameraPacket(Endpoint& endpoint, std::span<const uint8_t> packet, uint32_t ssrc);
   // Sends the composite packet `packet` (payload type RoomVideo::kPayloadType)
   // to `endpoint` under its own payload type; false when it does not go.
@@ -136,6 +199,14 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
   // first (see the destructor).
   std::unique_ptr<RoomVideo> video_;
   std::unique_ptr<transport::RtpHistory> videoHistory_;  // the composite as sent, for NACKs
+  GRef<GstClock> clock_;                                   // the system clock: the room's timeline
+  GRef<GstCaps> opusCaps_;                                 // of a participant's packets, for taps
+  GRef<GstCaps> mixOpusCaps_;
+  GRef<GstCaps> mixRawCaps_;
+  EncodedFrameTap roomAudioTap_;
+  EncodedFrameTap programAudioTap_;
+  EncodedFrameTap roomVideoTap_;     // handed to the video once it exists
+  EncodedFrameTap programVideoTap_;
   transport::RtcpReader rtcpReader_;
   transport::RtcpWriter rtcpWriter_;
   SpeakerDetector speaker_;

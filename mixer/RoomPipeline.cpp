@@ -150,7 +150,7 @@ void RoomPipeline::RequestParticipantKeyframe(const std::string& participant) {
   if (ParticipantEndpoint* endpoint = Find(participant)) endpoint->RequestKeyframe();
 }
 
-std::optional<ParticipantEndpoint::Counts> RoomPipeline::ParticipantCounts(const std::string& participant) const {
+std::optional<ParticipantCounts> RoomPipeline::Counts(const std::string& participant) const {
   if (const ParticipantEndpoint* endpoint = Find(participant)) return endpoint->ReadCounts();
   return std::nullopt;
 }

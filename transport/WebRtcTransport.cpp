@@ -100,6 +100,7 @@ void WebRtcTransport::OnIceLocalCandidate(IceTransport&, const std::string& cand
 void WebRtcTransport::OnIceGatheringDone(IceTransport&) { listener_.OnTransportLocalCandidate(*this, ""); }
 
 void WebRtcTransport::OnIceStateChanged(IceTransport&, IceTransport::State state) {
+  listener_.OnTransportIceState(*this, state);
   switch (state) {
     case IceTransport::State::kConnected:
     case IceTransport::State::kCompleted:

@@ -42,6 +42,9 @@ class WebRtcTransport : private IceTransport::Listener, private DtlsTransport::L
     // `reason` says why for kFailed and kClosed.
     virtual void OnTransportStateChanged(WebRtcTransport& transport, State state, const std::string& reason) = 0;
     virtual void OnTransportSelectedPair(WebRtcTransport& transport, const IceTransport::SelectedPair& pair) = 0;
+    // Every change of the ICE agent's own state, for a connection's
+    // timeline (the transport's state above already follows from it).
+    virtual void OnTransportIceState(WebRtcTransport&, IceTransport::State) {}
     // Decrypted packets, valid during the call and changeable in place.
     virtual void OnTransportRtp(WebRtcTransport& transport, uint8_t* data, size_t length) = 0;
     virtual void OnTransportRtcp(WebRtcTransport& transport, uint8_t* data, size_t length) = 0;

@@ -48,6 +48,7 @@ if ((with_tests)); then
     python3    # the test summary
     iproute2   # scripts/isolated-net.sh and the cross-address browser test
     iptables   # e2e-impairment hands one participant's packets to the test (NFQUEUE): this kernel has no netem
+    libnetfilter-queue-dev  # and takes them from the queue with libnetfilter_queue (tests/e2e/support/PacketImpairer)
     janus      # the benchmark's peer (bench-smoke-janus)
     clang libclang-rt-14-dev  # the fuzz targets: libFuzzer and the sanitizers' runtimes
     ffmpeg     # ffprobe and ffmpeg check what recordings and broadcasts wrote (also the SRT listener)

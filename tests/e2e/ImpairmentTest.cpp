@@ -22,9 +22,12 @@
 // built without module support, so no qdisc can delay a packet there. The
 // kernel does have netfilter's NFQUEUE: two iptables rules (mangle OUTPUT,
 // where every loopback packet passes once, on its way out) hand every UDP
-// packet from or to 127.0.0.2 to this process (PacketImpairer below), which
-// drops it or lets it go after its delay. Nothing else is touched: A's and
-// B's traffic and the signalling (TCP) never enter the queue.
+// packet from or to 127.0.0.2 to this process (support/PacketImpairer, on
+// libnetfilter_queue), which drops it or lets it go after its delay. Nothing
+// else is touched: A's and B's traffic and the signalling (TCP) never enter
+// the queue. Its draws are seeded: the seed is printed, and
+// PLENUM_IMPAIRMENT_SEED=N repeats a run's sequence of draws (not its
+// packets' timing, so not its exact outcome).
 //
 // It changes a network, so it runs only inside a network namespace of its
 // own (scripts/isolated-net.sh, which sets PLENUM_ISOLATED_NET=1) and refuses
@@ -34,43 +37,25 @@
 // pass).
 
 #include "support/E2eExpectations.hpp"
+#include "support/NfqueueRules.hpp"
+#include "support/PacketImpairer.hpp"
 #include "support/ServerTest.hpp"
 #include "testclient/Analysis.hpp"
-#include "testclient/ChildProcess.hpp"
-#include "testclient/TimeoutScale.hpp"
-
-#include <arpa/inet.h>
-#include <linux/netfilter.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netfilter/nfnetlink_queue.h>
-#include <linux/netlink.h>
-#include <poll.h>
-#include <pthread.h>
-#include <sched.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <cmath>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <map>
-#include <mutex>
+#include <memory>
 #include <numeric>
-#include <optional>
-#include <queue>
 #include <random>
 #include <set>
 #include <sstream>
-#include <stdexcept>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace plenum::test {
 namespace {
@@ -83,12 +68,6 @@ constexpr const char* kLossyAddress = "127.0.0.2";  // L
 constexpr std::uint16_t kQueue = 7;                 // the NFQUEUE number the rules hand packets to
 constexpr const char* kChain = "plenum-impair";     // our chain in the mangle table
 
-struct Impairment {
-  double loss = 0.0;  // probability that a packet is dropped
-  double delayMeanMs = 0.0;
-  double delaySigmaMs = 0.0;
-};
-constexpr Impairment kNone{};
 constexpr Impairment kLossy{0.05, 60.0, 27.0};
 // The burst: 40 % loss for a second, the same jitter. At that rate almost no
 // frame of the composite (several packets each) arrives whole.
@@ -110,456 +89,13 @@ constexpr int kColourTolerance = 60;  // VP8 smears colours at tile edges (Media
 constexpr double kColourShare = 0.02;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-double Milliseconds(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-// ---------------------------------------------------------------------------
-// Netfilter queue, spoken over a raw netlink socket (libnetfilter_queue is
-// not needed for four message types).
-
-class NetlinkMessage {
- public:
-  NetlinkMessage(std::uint16_t type, std::uint16_t flags, std::uint16_t queue) {
-    nlmsghdr header{};
-    header.nlmsg_type = type;
-    header.nlmsg_flags = NLM_F_REQUEST | flags;
-    Append(&header, sizeof header);
-    nfgenmsg family{};
-    family.nfgen_family = AF_UNSPEC;
-    family.version = NFNETLINK_V0;
-    family.res_id = htons(queue);
-    Append(&family, sizeof family);
-  }
-
-  NetlinkMessage& Attribute(std::uint16_t type, const void* data, std::size_t size) {
-    nlattr attribute{};
-    attribute.nla_len = static_cast<std::uint16_t>(NLA_HDRLEN + size);
-    attribute.nla_type = type;
-    Append(&attribute, sizeof attribute);
-    Append(data, size);
-    return *this;
-  }
-
-  // The message, its length filled in.
-  const std::vector<char>& Bytes() {
-    const auto length = static_cast<std::uint32_t>(bytes_.size());
-    std::memcpy(bytes_.data() + offsetof(nlmsghdr, nlmsg_len), &length, sizeof length);
-    return bytes_;
-  }
-
- private:
-  void Append(const void* data, std::size_t size) {
-    const auto* p = static_cast<const char*>(data);
-    bytes_.insert(bytes_.end(), p, p + size);
-    bytes_.resize(NLMSG_ALIGN(bytes_.size()), 0);
-  }
-
-  std::vector<char> bytes_;
-};
-
-constexpr std::uint16_t QueueMessage(std::uint16_t type) {
-  return static_cast<std::uint16_t>((NFNL_SUBSYS_QUEUE << 8) | type);
-}
-
-// Takes every packet the rules queue, drops it or holds it for its delay,
-// on a thread of its own. Counts what it did, per direction.
-class PacketImpairer {
- public:
-  // Sums, so that a window's figures are the difference of two snapshots.
-  struct Direction {
-    std::uint64_t packets = 0;
-    std::uint64_t dropped = 0;
-    std::uint64_t released = 0;
-    double delaySumMs = 0.0;  // time each released packet was held
-    // RFC 3550's interarrival jitter, per RTP stream, as its receiver
-    // would compute it (packets in the order they arrive, transit = time
-    // held): the sum of |D| and how many; their ratio is what the RFC's
-    // running estimate converges to.
-    double jitterSumMs = 0.0;
-    std::uint64_t jitterCount = 0;
-
-    double MeanDelayMs() const { return released ? delaySumMs / static_cast<double>(released) : 0.0; }
-    double JitterMs() const { return jitterCount ? jitterSumMs / static_cast<double>(jitterCount) : 0.0; }
-    double LossPercent() const {
-      return packets ? 100.0 * static_cast<double>(dropped) / static_cast<double>(packets) : 0.0;
-    }
-    Direction Since(const Direction& before) const {
-      return {packets - before.packets,       dropped - before.dropped,         released - before.released,
-              delaySumMs - before.delaySumMs, jitterSumMs - before.jitterSumMs, jitterCount - before.jitterCount};
-    }
-  };
-  struct Stats {
-    Direction toLossy;            // the server's packets to L
-    Direction fromLossy;          // L's packets to the server
-    std::set<std::string> peers;  // every address L's packets came from or went to
-    // How much later than due packets were let go (this thread's
-    // scheduling): the worst, and how many were 5 ms late or more.
-    double maxLatenessMs = 0.0;
-    std::uint64_t lateBy5Ms = 0;
-    bool realtime = false;  // whether the thread got SCHED_FIFO
-    std::string failure;    // why the thread stopped, if it did
-  };
-
-  explicit PacketImpairer(std::uint16_t queue) : queue_(queue), random_(std::random_device{}()) {
-    socket_ = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-    if (socket_ < 0) throw std::runtime_error(std::string("netlink socket: ") + std::strerror(errno));
-    wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    sockaddr_nl local{};
-    local.nl_family = AF_NETLINK;
-    if (wake_ < 0 || ::bind(socket_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
-      Close();
-      throw std::runtime_error(std::string("netlink bind: ") + std::strerror(errno));
-    }
-    const int buffer = 8 << 20;
-    ::setsockopt(socket_, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer);
-    const int one = 1;
-    ::setsockopt(socket_, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof one);
-    timeval timeout{2, 0};  // for the acknowledgements below; the thread polls
-    ::setsockopt(socket_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-
-    try {
-      nfqnl_msg_config_cmd bind{};
-      bind.command = NFQNL_CFG_CMD_BIND;
-      bind.pf = htons(AF_INET);
-      Configure(
-          NetlinkMessage(QueueMessage(NFQNL_MSG_CONFIG), NLM_F_ACK, queue_).Attribute(NFQA_CFG_CMD, &bind, sizeof bind),
-          "bind queue");
-      // The packet's first 40 bytes: IP header (addresses), UDP header and
-      // an RTP header's first 12 (its SSRC, for the jitter per stream).
-      nfqnl_msg_config_params params{};
-      params.copy_range = htonl(40);
-      params.copy_mode = NFQNL_COPY_PACKET;
-      const std::uint32_t maxLength = htonl(8192);
-      Configure(NetlinkMessage(QueueMessage(NFQNL_MSG_CONFIG), NLM_F_ACK, queue_)
-                    .Attribute(NFQA_CFG_PARAMS, &params, sizeof params)
-                    .Attribute(NFQA_CFG_QUEUE_MAXLEN, &maxLength, sizeof maxLength),
-                "configure queue");
-    } catch (...) {
-      Close();
-      throw;
-    }
-    thread_ = std::thread([this] { Run(); });
-    // The impairer stands for a network, which does not slow down when the
-    // test's clients keep the cores busy: it runs before them if it may
-    // (netem would run in the kernel's timers).
-    sched_param priority{};
-    priority.sched_priority = 10;
-    const bool realtime = pthread_setschedparam(thread_.native_handle(), SCHED_FIFO, &priority) == 0;
-    std::lock_guard lock(mutex_);
-    stats_.realtime = realtime;
-  }
-
-  ~PacketImpairer() {
-    const std::uint64_t one = 1;
-    if (::write(wake_, &one, sizeof one) < 0) std::perror("eventfd write");
-    if (thread_.joinable()) thread_.join();
-    Close();
-  }
-
-  PacketImpairer(const PacketImpairer&) = delete;
-  PacketImpairer& operator=(const PacketImpairer&) = delete;
-
-  void Set(const Impairment& impairment) {
-    std::lock_guard lock(mutex_);
-    impairment_ = impairment;
-  }
-
-  Stats GetStats() const {
-    std::lock_guard lock(mutex_);
-    return stats_;
-  }
-
- private:
-  struct Held {
-    Clock::time_point due;
-    Clock::time_point arrived;
-    std::uint32_t id;
-    bool toLossy;
-    std::optional<std::uint32_t> ssrc;  // an RTP packet's
-    bool operator>(const Held& other) const { return due > other.due; }
-  };
-
-  void Close() {
-    if (socket_ >= 0) ::close(socket_);
-    if (wake_ >= 0) ::close(wake_);
-    socket_ = wake_ = -1;
-  }
-
-  void Send(NetlinkMessage message) {
-    const std::vector<char>& bytes = message.Bytes();
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
-    if (::sendto(socket_, bytes.data(), bytes.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0)
-      throw std::runtime_error(std::string("netlink send: ") + std::strerror(errno));
-  }
-
-  void Configure(NetlinkMessage message, const char* what) {
-    Send(std::move(message));
-    alignas(nlmsghdr) char buffer[4096];
-    const ssize_t size = ::recv(socket_, buffer, sizeof buffer, 0);
-    if (size < 0) throw std::runtime_error(std::string(what) + ": no reply: " + std::strerror(errno));
-    auto remaining = static_cast<int>(size);
-    for (auto* header = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(header, remaining);
-         header = NLMSG_NEXT(header, remaining)) {
-      if (header->nlmsg_type != NLMSG_ERROR) continue;
-      const int error = static_cast<const nlmsgerr*>(NLMSG_DATA(header))->error;
-      if (error != 0) throw std::runtime_error(std::string(what) + ": " + std::strerror(-error));
-      return;
-    }
-    throw std::runtime_error(std::string(what) + ": no acknowledgement");
-  }
-
-  void Verdict(std::uint32_t id, std::uint32_t verdict) {
-    nfqnl_msg_verdict_hdr header{};
-    header.verdict = htonl(verdict);
-    header.id = htonl(id);
-    Send(
-        NetlinkMessage(QueueMessage(NFQNL_MSG_VERDICT), 0, queue_).Attribute(NFQA_VERDICT_HDR, &header, sizeof header));
-  }
-
-  void Run() {
-    std::priority_queue<Held, std::vector<Held>, std::greater<>> held;
-    alignas(nlmsghdr) static thread_local char buffer[1 << 16];
-    try {
-      for (;;) {
-        timespec wait{};
-        timespec* timeout = nullptr;
-        if (!held.empty()) {
-          const auto left = std::max(Clock::duration::zero(), held.top().due - Clock::now());
-          const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-          wait.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-          wait.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-          timeout = &wait;
-        }
-        pollfd fds[2] = {{socket_, POLLIN, 0}, {wake_, POLLIN, 0}};
-        if (::ppoll(fds, 2, timeout, nullptr) < 0 && errno != EINTR)
-          throw std::runtime_error(std::string("ppoll: ") + std::strerror(errno));
-        if (fds[1].revents) break;
-        if (fds[0].revents) {
-          for (;;) {
-            const ssize_t size = ::recv(socket_, buffer, sizeof buffer, MSG_DONTWAIT);
-            if (size < 0) {
-              if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
-              throw std::runtime_error(std::string("netlink receive: ") + std::strerror(errno));
-            }
-            Receive(buffer, static_cast<int>(size), held);
-          }
-        }
-        const auto now = Clock::now();
-        while (!held.empty() && held.top().due <= now) {
-          const Held packet = held.top();
-          held.pop();
-          Verdict(packet.id, NF_ACCEPT);
-          Released(packet, now);
-        }
-      }
-    } catch (const std::exception& e) {
-      std::lock_guard lock(mutex_);
-      stats_.failure = e.what();
-      std::fprintf(stderr, "packet impairer stopped: %s\n", e.what());
-    }
-    // Whatever is still held goes now (the rules are gone by then, or the
-    // test has failed anyway).
-    while (!held.empty()) {
-      try {
-        Verdict(held.top().id, NF_ACCEPT);
-      } catch (const std::exception&) {
-      }
-      held.pop();
-    }
-  }
-
-  void Receive(const char* buffer, int size, std::priority_queue<Held, std::vector<Held>, std::greater<>>& held) {
-    for (auto* header = reinterpret_cast<const nlmsghdr*>(buffer); NLMSG_OK(header, size);
-         header = NLMSG_NEXT(header, size)) {
-      if (header->nlmsg_type != QueueMessage(NFQNL_MSG_PACKET)) continue;
-      std::optional<std::uint32_t> id;
-      std::string source;
-      std::string destination;
-      std::optional<std::uint32_t> ssrc;
-      const auto* data = static_cast<const char*>(NLMSG_DATA(header)) + NLMSG_ALIGN(sizeof(nfgenmsg));
-      int left = static_cast<int>(header->nlmsg_len) - static_cast<int>(data - reinterpret_cast<const char*>(header));
-      while (left >= static_cast<int>(NLA_HDRLEN)) {
-        const auto* attribute = reinterpret_cast<const nlattr*>(data);
-        if (attribute->nla_len < NLA_HDRLEN || attribute->nla_len > left) break;
-        const char* payload = data + NLA_HDRLEN;
-        const int length = attribute->nla_len - NLA_HDRLEN;
-        const int type = attribute->nla_type & NLA_TYPE_MASK;
-        if (type == NFQA_PACKET_HDR && length >= static_cast<int>(sizeof(nfqnl_msg_packet_hdr))) {
-          nfqnl_msg_packet_hdr packet{};
-          std::memcpy(&packet, payload, sizeof packet);
-          id = ntohl(packet.packet_id);
-        } else if (type == NFQA_PAYLOAD && length >= 20) {
-          const auto* bytes = reinterpret_cast<const unsigned char*>(payload);
-          char text[INET_ADDRSTRLEN];
-          source = inet_ntop(AF_INET, bytes + 12, text, sizeof text);
-          destination = inet_ntop(AF_INET, bytes + 16, text, sizeof text);
-          // RTP (not RTCP: payload types 192-223, RFC 5761), by RFC 7983's
-          // first byte 128-191.
-          const int rtp = (bytes[0] & 0x0F) * 4 + 8;
-          if (bytes[9] == IPPROTO_UDP && length >= rtp + 12 && bytes[rtp] >= 128 && bytes[rtp] <= 191 &&
-              (bytes[rtp + 1] < 192 || bytes[rtp + 1] > 223)) {
-            std::uint32_t value = 0;
-            std::memcpy(&value, bytes + rtp + 8, sizeof value);
-            ssrc = ntohl(value);
-          }
-        }
-        const int step = static_cast<int>(NLA_ALIGN(attribute->nla_len));
-        data += step;
-        left -= step;
-      }
-      if (!id) continue;
-      const bool toLossy = destination == kLossyAddress;
-      const auto now = Clock::now();
-      std::lock_guard lock(mutex_);
-      Direction& direction = toLossy ? stats_.toLossy : stats_.fromLossy;
-      direction.packets++;
-      if (!source.empty()) stats_.peers.insert(toLossy ? source : destination);
-      if (std::uniform_real_distribution<double>(0.0, 1.0)(random_) < impairment_.loss) {
-        direction.dropped++;
-        Verdict(*id, NF_DROP);
-        continue;
-      }
-      double delayMs = 0.0;
-      if (impairment_.delayMeanMs > 0.0 || impairment_.delaySigmaMs > 0.0)
-        delayMs =
-            std::max(0.0, std::normal_distribution<double>(impairment_.delayMeanMs, impairment_.delaySigmaMs)(random_));
-      held.push(
-          Held{now + std::chrono::microseconds(static_cast<std::int64_t>(delayMs * 1000.0)), now, *id, toLossy, ssrc});
-    }
-  }
-
-  void Released(const Held& packet, Clock::time_point now) {
-    std::lock_guard lock(mutex_);
-    Direction& direction = packet.toLossy ? stats_.toLossy : stats_.fromLossy;
-    const double transitMs = Milliseconds(now - packet.arrived);
-    direction.released++;
-    direction.delaySumMs += transitMs;
-    if (packet.ssrc) {
-      auto [last, first] = lastTransitMs_.try_emplace(*packet.ssrc, transitMs);
-      if (!first) {
-        direction.jitterSumMs += std::abs(transitMs - last->second);
-        direction.jitterCount++;
-        last->second = transitMs;
-      }
-    }
-    const double lateMs = Milliseconds(now - packet.due);
-    stats_.maxLatenessMs = std::max(stats_.maxLatenessMs, lateMs);
-    if (lateMs >= 5.0) stats_.lateBy5Ms++;
-  }
-
-  const std::uint16_t queue_;
-  int socket_ = -1;
-  int wake_ = -1;
-  std::thread thread_;
-
-  mutable std::mutex mutex_;
-  Impairment impairment_;
-  std::mt19937_64 random_;
-  Stats stats_;
-  std::map<std::uint32_t, double> lastTransitMs_;  // per SSRC
-};
-
-// ---------------------------------------------------------------------------
-// The rules that hand L's packets to the queue, in a chain of our own.
-
-std::string FindProgram(const std::string& name) {
-  std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
-  path += ":/usr/sbin:/sbin";
-  std::stringstream dirs(path);
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    const auto candidate = std::filesystem::path(dir) / name;
-    if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-  }
-  return {};
-}
-
-struct IptablesRun {
-  int status = -1;
-  std::string output;
-};
-
-IptablesRun RunIptables(const std::vector<std::string>& args) {
-  static const std::string iptables = FindProgram("iptables");
-  ChildProcess process(iptables, args);
-  IptablesRun run;
-  if (const auto status = process.WaitExit(Scaled(10s)); status && WIFEXITED(*status))
-    run.status = WEXITSTATUS(*status);
-  process.Terminate();
-  run.output = process.OutputTail(1 << 16);
-  return run;
-}
-
-void RemoveRules() {
-  // Each may fail: there is nothing to remove.
-  RunIptables({"-w", "-t", "mangle", "-D", "OUTPUT", "-j", kChain});
-  RunIptables({"-w", "-t", "mangle", "-F", kChain});
-  RunIptables({"-w", "-t", "mangle", "-X", kChain});
-}
-
-class LossyAddressRules {
- public:
-  LossyAddressRules() {
-    RemoveRules();  // a killed run's
-    const std::string queue = std::to_string(kQueue);
-    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-             {"-w", "-t", "mangle", "-N", kChain},
-             {"-w", "-t", "mangle", "-A", kChain, "-p", "udp", "-s", kLossyAddress, "-j", "NFQUEUE", "--queue-num",
-              queue, "--queue-bypass"},
-             {"-w", "-t", "mangle", "-A", kChain, "-p", "udp", "-d", kLossyAddress, "-j", "NFQUEUE", "--queue-num",
-              queue, "--queue-bypass"},
-             {"-w", "-t", "mangle", "-A", "OUTPUT", "-j", kChain},
-         }) {
-      const IptablesRun run = RunIptables(args);
-      if (run.status != 0) {
-        RemoveRules();
-        std::string command = "iptables";
-        for (const auto& arg : args) command += " " + arg;
-        throw std::runtime_error(command + " failed (" + std::to_string(run.status) + "): " + run.output);
-      }
-    }
-  }
-  ~LossyAddressRules() { RemoveRules(); }
-
-  LossyAddressRules(const LossyAddressRules&) = delete;
-  LossyAddressRules& operator=(const LossyAddressRules&) = delete;
-
-  // Packets the kernel handed to the queue, by the rules' own counters.
-  static std::uint64_t QueuedByKernel() {
-    const IptablesRun run = RunIptables({"-w", "-t", "mangle", "-L", kChain, "-n", "-v", "-x"});
-    std::uint64_t total = 0;
-    std::stringstream lines(run.output);
-    for (std::string line; std::getline(lines, line);) {
-      if (line.find("NFQUEUE") == std::string::npos) continue;
-      std::stringstream fields(line);
-      std::uint64_t packets = 0;
-      if (fields >> packets) total += packets;
-    }
-    return total;
-  }
-
-  static bool Present() { return RunIptables({"-w", "-t", "mangle", "-L", kChain, "-n"}).status == 0; }
-};
-
-// The kernel's own figures for our queue (/proc/net/netfilter/nfnetlink_queue:
-// number, port id, packets held, copy mode, copy range, dropped because the
-// queue was full, dropped because the message to us failed, last id, 1).
-struct KernelQueue {
-  std::string line = "(queue not listed)";
-  std::uint64_t queueDropped = 0;
-  std::uint64_t userDropped = 0;
-};
-
-KernelQueue ReadKernelQueue() {
-  KernelQueue queue;
-  std::ifstream file("/proc/net/netfilter/nfnetlink_queue");
-  for (std::string line; std::getline(file, line);) {
-    std::stringstream fields(line);
-    unsigned number = 0, portId = 0, held = 0, mode = 0, range = 0;
-    if (!(fields >> number) || number != kQueue) continue;
-    queue.line = line;
-    fields >> portId >> held >> mode >> range >> queue.queueDropped >> queue.userDropped;
-  }
-  return queue;
+// The impairer's seed: PLENUM_IMPAIRMENT_SEED, to repeat a run's draws, or
+// a new one.
+std::uint64_t ImpairmentSeed() {
+  if (const char* seed = std::getenv("PLENUM_IMPAIRMENT_SEED"); seed && *seed) return std::stoull(seed);
+  std::random_device device;
+  return (static_cast<std::uint64_t>(device()) << 32) | device();
 }
 
 // ---------------------------------------------------------------------------
@@ -632,7 +168,7 @@ class ImpairmentTest : public ServerTest {
                    << "scripts/isolated-net.sh does not make (" << names.substr(1)
                    << "): it may be the host's. Run the test through scripts/isolated-net.sh.";
     }
-    if (FindProgram("iptables").empty())
+    if (NfqueueRules::Iptables().empty())
       GTEST_FAIL() << "iptables is not installed (Debian package iptables): the test's impairment needs it";
     ServerTest::SetUp();
   }
@@ -742,8 +278,8 @@ class ImpairmentTest : public ServerTest {
                   d.LossPercent(), d.MeanDelayMs(), d.JitterMs());
     };
     std::printf("impairer, %s:\n", label);
-    direction("server -> L", after.toLossy.Since(before.toLossy));
-    direction("L -> server", after.fromLossy.Since(before.fromLossy));
+    direction("server -> L", after.toAddress.Since(before.toAddress));
+    direction("L -> server", after.fromAddress.Since(before.fromAddress));
     std::fflush(stdout);
   }
 
@@ -752,16 +288,17 @@ class ImpairmentTest : public ServerTest {
 };
 
 TEST_F(ImpairmentTest, ALossyParticipantKeepsTheRoomAndCostsTheOthersNothing) {
+  const std::uint64_t seed = ImpairmentSeed();
   std::unique_ptr<PacketImpairer> impairer;
-  std::unique_ptr<LossyAddressRules> rules;
   try {
-    impairer = std::make_unique<PacketImpairer>(kQueue);
-    rules = std::make_unique<LossyAddressRules>();
+    impairer = std::make_unique<PacketImpairer>(PacketImpairer::Options{kLossyAddress, kQueue, kChain, seed});
   } catch (const std::exception& e) {
     FAIL() << "cannot impair " << kLossyAddress << ": " << e.what();
   }
   const PacketImpairer::Stats start = impairer->GetStats();
-  std::printf("impairer thread %s\n", start.realtime ? "SCHED_FIFO" : "at normal priority (SCHED_FIFO refused)");
+  std::printf("impairer thread %s, seed %llu (PLENUM_IMPAIRMENT_SEED=%llu repeats its draws)\n",
+              start.realtime ? "SCHED_FIFO" : "at normal priority (SCHED_FIFO refused)",
+              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
 
   constexpr std::size_t A = 0, B = 1, L = 2;
   ASSERT_NO_FATAL_FAILURE(Connect({{"A-red", 440.0, 0xFFFF0000, kCleanAddress},
@@ -772,8 +309,8 @@ TEST_F(ImpairmentTest, ALossyParticipantKeepsTheRoomAndCostsTheOthersNothing) {
   // on 127.0.0.1 (its --ice-local-address in the tests).
   const PacketImpairer::Stats connected = impairer->GetStats();
   PrintImpairer("until all connected, no impairment", start, connected);
-  ASSERT_GT(connected.toLossy.packets, 0u) << "none of the server's packets to L went through the queue";
-  ASSERT_GT(connected.fromLossy.packets, 0u) << "none of L's packets went through the queue";
+  ASSERT_GT(connected.toAddress.packets, 0u) << "none of the server's packets to L went through the queue";
+  ASSERT_GT(connected.fromAddress.packets, 0u) << "none of L's packets went through the queue";
   EXPECT_EQ(connected.peers, std::set<std::string>{kCleanAddress})
       << "the server's end of L's connection is not (only) on " << kCleanAddress;
 
@@ -798,8 +335,8 @@ TEST_F(ImpairmentTest, ALossyParticipantKeepsTheRoomAndCostsTheOthersNothing) {
   // away; 2.5 to 7.8 % measured in 35 runs), and as much jitter as asked for
   // (30 ms; 26.5 to 35.3 ms measured; 20 ms leaves room for the spread of a
   // few hundred packets' draws).
-  const auto toL = lossyEnd.toLossy.Since(lossyStart.toLossy);
-  const auto fromL = lossyEnd.fromLossy.Since(lossyStart.fromLossy);
+  const auto toL = lossyEnd.toAddress.Since(lossyStart.toAddress);
+  const auto fromL = lossyEnd.fromAddress.Since(lossyStart.fromAddress);
   for (const auto& [direction, d] : {std::pair{"to L", toL}, std::pair{"from L", fromL}}) {
     EXPECT_GT(d.dropped, 0u) << "nothing " << direction << " was dropped";
     EXPECT_GE(d.LossPercent(), 1.0) << "loss " << direction;
@@ -885,7 +422,7 @@ TEST_F(ImpairmentTest, ALossyParticipantKeepsTheRoomAndCostsTheOthersNothing) {
     const bool recovered = P(L).Received().WaitUntil(
         [&] { return P(L).Received().Snapshot().videoFrames > framesAtEnd && SeesOthers(L); }, 10s);
     const double recovery = Seconds(Clock::now() - end);
-    const auto burstTo = after.toLossy.Since(before.toLossy);
+    const auto burstTo = after.toAddress.Since(before.toAddress);
     std::printf("burst %d: %llu of %llu packets to L dropped, L decoded %llu frames in it; %s after %.2f s\n", burst,
                 static_cast<unsigned long long>(burstTo.dropped), static_cast<unsigned long long>(burstTo.packets),
                 static_cast<unsigned long long>(framesAtEnd - framesBefore),
@@ -907,26 +444,25 @@ TEST_F(ImpairmentTest, ALossyParticipantKeepsTheRoomAndCostsTheOthersNothing) {
   // The impairer kept up, and every packet it saw was queued by the rules.
   const PacketImpairer::Stats final = impairer->GetStats();
   PrintImpairer("whole test", start, final);
-  const std::uint64_t queued = LossyAddressRules::QueuedByKernel();
+  const PacketImpairer::KernelCounters kernel = impairer->ReadKernelCounters();
+  const std::uint64_t queued = kernel.queuedByRules;
   std::string peers;
   for (const std::string& peer : final.peers) peers += " " + peer;
   std::printf("impairer: L's peers:%s; released up to %.1f ms late, %llu packets 5 ms late or more\n", peers.c_str(),
               final.maxLatenessMs, static_cast<unsigned long long>(final.lateBy5Ms));
-  const KernelQueue kernel = ReadKernelQueue();
   std::printf("kernel: the rules queued %llu packets; the queue: %s\n", static_cast<unsigned long long>(queued),
-              kernel.line.c_str());
+              kernel.queueLine.c_str());
   std::fflush(stdout);
   EXPECT_EQ(final.failure, "");
   EXPECT_EQ(final.peers, std::set<std::string>{kCleanAddress});
-  EXPECT_GE(queued, final.toLossy.packets + final.fromLossy.packets);
+  EXPECT_GE(queued, final.toAddress.packets + final.fromAddress.packets);
   // Nothing was lost that the impairer did not choose to drop.
   EXPECT_EQ(kernel.queueDropped, 0u) << "packets dropped because the queue was full";
   EXPECT_EQ(kernel.userDropped, 0u) << "packets dropped because the impairer could not be told of them";
 
   // Clean up: the rules first (nothing more is queued), then the queue.
-  rules.reset();
-  EXPECT_FALSE(LossyAddressRules::Present()) << "the impairment's iptables chain is still there";
   impairer.reset();
+  EXPECT_FALSE(NfqueueRules::Present(kChain)) << "the impairment's iptables chain is still there";
 }
 
 }  // namespace

@@ -30,6 +30,19 @@ struct PadTap::Shared {
     }
   }
 
+  // The pad's sticky CAPS and SEGMENT, for those not seen go by. A stream
+  // that was already flowing sent them before the probe was there; one
+  // starting just then may have passed the probe with them, yet a sink pad
+  // keeps an event as sticky only once its element has handled it, so the
+  // constructor can find neither. By the next buffer the pad has them.
+  void FetchSticky(GstPad* pad) {
+    for (const GstEventType type : {GST_EVENT_CAPS, GST_EVENT_SEGMENT}) {
+      if (type == GST_EVENT_CAPS ? static_cast<bool>(caps) : hasSegment) continue;
+      GRef<GstEvent> sticky = GRef<GstEvent>::Adopt(gst_pad_get_sticky_event(pad, type, 0));
+      if (sticky) Keep(sticky.get());
+    }
+  }
+
   void Deliver(GstBuffer* frame) {
     const GstClockTime pts = GST_BUFFER_PTS(frame);
     GstClockTime runningTime = GST_CLOCK_TIME_NONE;
@@ -39,14 +52,16 @@ struct PadTap::Shared {
   }
 };
 
-GstPadProbeReturn PadTap::OnData(GstPad*, GstPadProbeInfo* info, gpointer data) {
+GstPadProbeReturn PadTap::OnData(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   auto& shared = **static_cast<std::shared_ptr<PadTap::Shared>*>(data);
   std::lock_guard lock(shared.mutex);
   if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
     shared.Keep(GST_PAD_PROBE_INFO_EVENT(info));
     return GST_PAD_PROBE_OK;
   }
-  if (!shared.tap || !shared.caps) return GST_PAD_PROBE_OK;
+  if (!shared.tap) return GST_PAD_PROBE_OK;
+  if (!shared.caps || !shared.hasSegment) shared.FetchSticky(pad);
+  if (!shared.caps) return GST_PAD_PROBE_OK;
   if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
     shared.Deliver(GST_PAD_PROBE_INFO_BUFFER(info));
   } else if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
@@ -64,15 +79,10 @@ PadTap::PadTap(GstPad* pad, EncodedFrameTap tap)
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
                                    GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
       OnData, new std::shared_ptr<Shared>(shared_), [](gpointer data) { delete static_cast<std::shared_ptr<Shared>*>(data); });
-  // A stream already flowing sent its caps and segment before the probe
-  // was there; the pad keeps them as sticky events. Fetched after adding
-  // the probe, so that a newer event the probe saw meanwhile wins.
+  // Fetched after adding the probe, so that a newer event the probe saw
+  // meanwhile wins.
   std::lock_guard lock(shared_->mutex);
-  for (const GstEventType type : {GST_EVENT_CAPS, GST_EVENT_SEGMENT}) {
-    if (type == GST_EVENT_CAPS ? static_cast<bool>(shared_->caps) : shared_->hasSegment) continue;
-    GRef<GstEvent> sticky = GRef<GstEvent>::Adopt(gst_pad_get_sticky_event(pad, type, 0));
-    if (sticky) shared_->Keep(sticky.get());
-  }
+  shared_->FetchSticky(pad);
 }
 
 PadTap::~PadTap() {

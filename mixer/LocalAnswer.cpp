@@ -2,6 +2,7 @@
 
 #include "mixer/GRef.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -27,6 +28,41 @@ const char* AnswerDirection(std::string_view offered) {
   if (offered == "recvonly") return "sendonly";
   if (offered == "inactive") return "inactive";
   return "sendrecv";
+}
+
+// The value of `name` in a format's parameters ("a=1;name=value"), "" if
+// absent.
+std::string FormatParameter(std::string_view fmtp, std::string_view name) {
+  while (!fmtp.empty()) {
+    const size_t end = fmtp.find(';');
+    std::string_view item = fmtp.substr(0, end);
+    item.remove_prefix(std::min(item.find_first_not_of(' '), item.size()));
+    if (item.size() > name.size() && item.substr(0, name.size()) == name && item[name.size()] == '=')
+      return std::string(item.substr(name.size() + 1));
+    if (end == std::string_view::npos) break;
+    fmtp.remove_prefix(end + 1);
+  }
+  return {};
+}
+
+// Our H.264 format for the offered one we send on: packetization mode 1
+// (single NAL units and FU-A, what rtph264pay makes), and the offer's
+// profile-level-id as it is (the room's constrained baseline stream is
+// valid for every profile InspectOffer lets through, and answering the
+// offer's own profile is what RFC 6184's offer/answer rules ask), or
+// constrained baseline level 3.1 when it names none.
+std::string H264FormatParameters(const OfferedCodec& codec) {
+  std::string profile = FormatParameter(codec.fmtp, "profile-level-id");
+  if (profile.empty()) profile = "42e01f";
+  std::string fmtp;
+  if (FormatParameter(codec.fmtp, "level-asymmetry-allowed") == "1") fmtp = "level-asymmetry-allowed=1;";
+  return fmtp + "packetization-mode=1;profile-level-id=" + profile;
+}
+
+const OfferedCodec* SentCodec(const OfferedMedia& media) {
+  for (const OfferedCodec& codec : media.receivable)
+    if (codec.payloadType == media.sendPayloadType) return &codec;
+  return nullptr;
 }
 
 SdpMediaPtr Rejected(const GstSDPMedia& offered, const transport::LocalTransport& transport) {
@@ -67,7 +103,7 @@ int ExtensionId(const GstSDPMedia& media, const char* uri) {
 
 LocalAnswer BuildLocalAnswer(const GstSDPMessage& offer, const OfferSummary& summary,
                              const transport::LocalTransport& transport, uint32_t audioSsrc, uint32_t videoSsrc,
-                             const std::string& cname) {
+                             const std::string& cname, uint32_t h264VideoSsrc) {
   if (!summary.audio) throw OfferError(OfferError::Kind::Unsupported, "the offer has no audio this room can use");
 
   GstSDPMessage* raw = nullptr;
@@ -83,12 +119,9 @@ LocalAnswer BuildLocalAnswer(const GstSDPMessage& offer, const OfferSummary& sum
   for (guint index = 0; index < gst_sdp_message_medias_len(&offer); ++index) {
     const GstSDPMedia& offered = *gst_sdp_message_get_media(&offer, index);
     const bool isOurAudio = summary.audio && summary.audio->mlineIndex == index;
-    // H.264 is not served over this transport yet (no H.264 encode of the
-    // composite or depayloader for cameras in RoomVideo): a video section
-    // without VP8 is rejected, and the client then neither sends nor
-    // receives video.
-    const bool isOurVideo =
-        summary.video && summary.video->mlineIndex == index && summary.video->sendVideoCodec == VideoCodec::VP8;
+    // Video in the one codec InspectOffer chose to send (VP8 when offered,
+    // else H.264), which is also the one the camera is received in.
+    const bool isOurVideo = summary.video && summary.video->mlineIndex == index;
     if (!isOurAudio && !isOurVideo) {
       gst_sdp_message_add_media(raw, Rejected(offered, transport).get());
       continue;
@@ -125,8 +158,14 @@ LocalAnswer BuildLocalAnswer(const GstSDPMessage& offer, const OfferSummary& sum
         gst_sdp_media_add_attribute(media, "extmap", extmap.c_str());
       }
     } else {
-      const std::string rtpmap = pt + " VP8/90000";
+      const bool h264 = accepted.sendVideoCodec == VideoCodec::H264;
+      const std::string rtpmap = pt + (h264 ? " H264/90000" : " VP8/90000");
       gst_sdp_media_add_attribute(media, "rtpmap", rtpmap.c_str());
+      if (h264) {
+        const OfferedCodec* offeredH264 = SentCodec(accepted);
+        const std::string fmtp = pt + " " + H264FormatParameters(offeredH264 ? *offeredH264 : OfferedCodec{});
+        gst_sdp_media_add_attribute(media, "fmtp", fmtp.c_str());
+      }
       // What the room answers (NACK from the composite's history, PLI and
       // FIR with a keyframe of the composite) and asks of a camera (PLI).
       for (const char* feedback : {" nack", " nack pli", " ccm fir"}) {
@@ -134,10 +173,11 @@ LocalAnswer BuildLocalAnswer(const GstSDPMessage& offer, const OfferSummary& sum
         gst_sdp_media_add_attribute(media, "rtcp-fb", line.c_str());
       }
       result.video.present = true;
+      result.video.codec = accepted.sendVideoCodec;
       result.video.payloadType = accepted.sendPayloadType;
       result.video.receive = receive;
       result.video.send = send;
-      result.video.ssrc = ssrc = videoSsrc;
+      result.video.ssrc = ssrc = h264 && h264VideoSsrc != 0 ? h264VideoSsrc : videoSsrc;
     }
     if (send) {
       const std::string ssrcLine = std::to_string(ssrc) + " cname:" + cname;

@@ -6,12 +6,15 @@
 // Audio: Opus at the offer's payload type (in-band FEC asked for, so a
 // lost packet can be rebuilt from the next one), the RFC 6464 audio-level
 // extension when offered (the engine picks speakers from it without
-// decoding), and our one outgoing audio SSRC. Video: VP8 at the offer's
-// payload type both ways (the camera in, the room's composite out), with
-// the feedback the room answers and asks for (generic NACK, PLI, FIR) and
-// the composite's SSRC. H.264 is not served over this transport yet: a
-// video section without VP8 is rejected. Sections the room does not serve
-// are rejected (port 0), as JSEP allows.
+// decoding), and our one outgoing audio SSRC. Video: one codec at the
+// offer's payload type both ways (the camera in, the room's composite
+// out), VP8 when offered, else H.264 in packetization mode 1 (the
+// composite's second encode, constrained baseline, which every profile the
+// offer may name decodes: the offer's profile-level-id is answered as it
+// is, 42e01f when it names none), with the feedback the room answers and
+// asks for (generic NACK, PLI, FIR) and the SSRC of the composite in that
+// codec. Sections the room does not serve are rejected (port 0), as JSEP
+// allows.
 #pragma once
 
 #include "mixer/OfferInspector.hpp"
@@ -37,25 +40,27 @@ struct NegotiatedAudio {
 
 struct NegotiatedVideo {
   bool present = false;
-  int payloadType = 0;   // VP8, the same in both directions
-  bool receive = false;  // the client sends us its camera
-  bool send = false;     // we send the client the composite
-  uint32_t ssrc = 0;     // ours: the composite's, the same for every receiver
+  VideoCodec codec = VideoCodec::VP8;  // both ways: the camera's and the composite's
+  int payloadType = 0;                 // the same in both directions
+  bool receive = false;                // the client sends us its camera
+  bool send = false;                   // we send the client the composite
+  uint32_t ssrc = 0;                   // ours: the composite's in `codec`, the same for every receiver
 };
 
 struct LocalAnswer {
   std::string sdp;
   NegotiatedAudio audio;
   NegotiatedVideo video;
-  std::string bundleMid;     // the section our candidates belong to
+  std::string bundleMid;  // the section our candidates belong to
   unsigned bundleMline = 0;
 };
 
-// `summary` is InspectOffer's verdict on `offer`. Throws OfferError
-// (Unsupported) when nothing in it can be served.
+// `summary` is InspectOffer's verdict on `offer`. `videoSsrc` is the VP8
+// composite's, `h264VideoSsrc` the H.264 composite's (0: `videoSsrc`).
+// Throws OfferError (Unsupported) when nothing in it can be served.
 LocalAnswer BuildLocalAnswer(const GstSDPMessage& offer, const OfferSummary& summary,
                              const transport::LocalTransport& transport, uint32_t audioSsrc, uint32_t videoSsrc,
-                             const std::string& cname);
+                             const std::string& cname, uint32_t h264VideoSsrc = 0);
 
 // The extension id the offer gives `uri` in `media`, 0 when it has none
 // (or an id the one-byte form cannot carry).

@@ -93,6 +93,7 @@ std::vector<std::string> AttributeValues(const GstSDPMedia* media, const char* k
 TEST(LocalAnswer, AnswersVp8BothWaysWithFeedbackAndTheCompositeSsrc) {
   const LocalAnswer answer = Answer(Offer("sendrecv", ""));
   EXPECT_TRUE(answer.video.present);
+  EXPECT_EQ(answer.video.codec, VideoCodec::VP8);
   EXPECT_EQ(answer.video.payloadType, 96);
   EXPECT_TRUE(answer.video.send);
   EXPECT_TRUE(answer.video.receive);
@@ -160,25 +161,101 @@ TEST(LocalAnswer, AnswersTheOffersVp8PayloadType) {
   EXPECT_EQ(AttributeValues(video, "rtcp-fb"), (std::vector<std::string>{"120 nack", "120 nack pli", "120 ccm fir"}));
 }
 
-TEST(LocalAnswer, AnH264OnlyVideoSectionIsStillRejected) {
-  // The room's own transport does not serve H.264 yet (RoomVideo encodes
-  // and decodes VP8 only): the section is rejected, audio goes on.
-  const LocalAnswer answer = Answer(Offer(
-      "sendrecv", "",
-      Video("sendrecv", "97", "a=rtpmap:97 H264/90000\r\na=fmtp:97 packetization-mode=1;profile-level-id=42e01f\r\n")));
+TEST(LocalAnswer, AnH264OnlyVideoSectionIsAnsweredWithH264) {
+  // The composite's H.264 encode goes out on the offer's payload type, and
+  // the camera comes in on it: packetization mode 1, the offer's profile,
+  // the same feedback as VP8, and the H.264 composite's own SSRC.
+  const std::string offer =
+      Offer("sendrecv", "",
+            Video("sendrecv", "97 98",
+                  "a=rtpmap:97 H264/90000\r\na=rtcp-fb:97 nack\r\na=rtcp-fb:97 goog-remb\r\n"
+                  "a=fmtp:97 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n"
+                  "a=rtpmap:98 rtx/90000\r\na=fmtp:98 apt=97\r\n"));
+  const OfferSummary summary = InspectOffer(offer);
+  SdpPtr parsed = Parse(offer);
+  const LocalAnswer answer = BuildLocalAnswer(*parsed, summary, kLocal, 0x11223344, 0x55667788, "plenum", 0x99aabbcc);
+  EXPECT_TRUE(answer.video.present);
+  EXPECT_EQ(answer.video.codec, VideoCodec::H264);
+  EXPECT_EQ(answer.video.payloadType, 97);
+  EXPECT_TRUE(answer.video.send);
+  EXPECT_TRUE(answer.video.receive);
+  EXPECT_EQ(answer.video.ssrc, 0x99aabbccu) << "the H.264 composite's SSRC";
+  EXPECT_TRUE(answer.audio.present);
+
+  SdpPtr sdp = Parse(answer.sdp);
+  ASSERT_TRUE(sdp);
+  ASSERT_EQ(gst_sdp_message_medias_len(sdp.get()), 2u);
+  const GstSDPMedia* video = gst_sdp_message_get_media(sdp.get(), 1);
+  EXPECT_EQ(gst_sdp_media_get_port(video), 9u);
+  ASSERT_EQ(gst_sdp_media_formats_len(video), 1u) << "only H.264, not its RTX";
+  EXPECT_STREQ(gst_sdp_media_get_format(video, 0), "97");
+  EXPECT_NE(gst_sdp_media_get_attribute_val(video, "sendrecv"), nullptr);
+  EXPECT_EQ(AttributeValues(video, "rtpmap"), std::vector<std::string>{"97 H264/90000"});
+  EXPECT_EQ(AttributeValues(video, "fmtp"),
+            std::vector<std::string>{"97 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"});
+  EXPECT_EQ(AttributeValues(video, "rtcp-fb"), (std::vector<std::string>{"97 nack", "97 nack pli", "97 ccm fir"}));
+  EXPECT_EQ(AttributeValues(video, "ssrc"), std::vector<std::string>{"2578103244 cname:plenum"});
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(video, "msid"), "plenum video");
+  EXPECT_NE(gst_sdp_media_get_attribute_val(video, "fingerprint"), nullptr);
+  EXPECT_STREQ(gst_sdp_message_get_attribute_val(sdp.get(), "group"), "BUNDLE 0 1");
+}
+
+TEST(LocalAnswer, AnH264AnswerKeepsTheOfferedProfileOrNamesConstrainedBaseline) {
+  struct Case {
+    const char* offeredFmtp;
+    const char* answeredFmtp;
+  };
+  for (const Case& c :
+       {Case{"packetization-mode=1;profile-level-id=42001f", "96 packetization-mode=1;profile-level-id=42001f"},
+        Case{"profile-level-id=640c1f;packetization-mode=1", "96 packetization-mode=1;profile-level-id=640c1f"},
+        Case{"packetization-mode=1", "96 packetization-mode=1;profile-level-id=42e01f"}}) {
+    const LocalAnswer answer = Answer(
+        Offer("sendrecv", "",
+              Video("sendrecv", "96", std::string("a=rtpmap:96 H264/90000\r\na=fmtp:96 ") + c.offeredFmtp + "\r\n")));
+    EXPECT_EQ(answer.video.codec, VideoCodec::H264) << c.offeredFmtp;
+    EXPECT_EQ(answer.video.ssrc, 0x55667788u) << "no H.264 SSRC given: the video SSRC";
+    SdpPtr sdp = Parse(answer.sdp);
+    EXPECT_EQ(AttributeValues(gst_sdp_message_get_media(sdp.get(), 1), "fmtp"),
+              std::vector<std::string>{c.answeredFmtp})
+        << c.offeredFmtp;
+  }
+}
+
+TEST(LocalAnswer, Vp8IsPreferredWhenBothAreOffered) {
+  // H.264 first in the offer's order, VP8 after it: still VP8, the
+  // composite's encode every room has.
+  const LocalAnswer answer =
+      Answer(Offer("sendrecv", "",
+                   Video("sendrecv", "97 96",
+                         "a=rtpmap:97 H264/90000\r\na=fmtp:97 packetization-mode=1;profile-level-id=42e01f\r\n"
+                         "a=rtpmap:96 VP8/90000\r\n")));
+  EXPECT_TRUE(answer.video.present);
+  EXPECT_EQ(answer.video.codec, VideoCodec::VP8);
+  EXPECT_EQ(answer.video.payloadType, 96);
+  SdpPtr sdp = Parse(answer.sdp);
+  const GstSDPMedia* video = gst_sdp_message_get_media(sdp.get(), 1);
+  EXPECT_EQ(AttributeValues(video, "rtpmap"), std::vector<std::string>{"96 VP8/90000"});
+  EXPECT_EQ(AttributeValues(video, "fmtp"), std::vector<std::string>{});
+}
+
+TEST(LocalAnswer, ASectionTheOfferRejectsStaysRejected) {
+  // Port 0 and not bundle-only: the offerer turned the video down itself.
+  std::string video = Video();
+  video.replace(video.find("m=video 9"), 9, "m=video 0");
+  const LocalAnswer answer = Answer(Offer("sendrecv", "", video));
   EXPECT_FALSE(answer.video.present);
   EXPECT_FALSE(answer.video.send);
   EXPECT_FALSE(answer.video.receive);
   EXPECT_TRUE(answer.audio.present);
   SdpPtr sdp = Parse(answer.sdp);
   ASSERT_EQ(gst_sdp_message_medias_len(sdp.get()), 2u);
-  const GstSDPMedia* video = gst_sdp_message_get_media(sdp.get(), 1);
-  EXPECT_EQ(gst_sdp_media_get_port(video), 0u);
-  EXPECT_STREQ(gst_sdp_media_get_attribute_val(video, "mid"), "1");
-  EXPECT_EQ(gst_sdp_media_get_attribute_val(video, "ssrc"), nullptr);
+  const GstSDPMedia* rejected = gst_sdp_message_get_media(sdp.get(), 1);
+  EXPECT_EQ(gst_sdp_media_get_port(rejected), 0u);
+  EXPECT_STREQ(gst_sdp_media_get_attribute_val(rejected, "mid"), "1");
+  EXPECT_EQ(gst_sdp_media_get_attribute_val(rejected, "ssrc"), nullptr);
   // Still with a fingerprint: webrtcbin 1.22 refuses an answer whose
   // rejected section has none.
-  EXPECT_NE(gst_sdp_media_get_attribute_val(video, "fingerprint"), nullptr);
+  EXPECT_NE(gst_sdp_media_get_attribute_val(rejected, "fingerprint"), nullptr);
   EXPECT_STREQ(gst_sdp_message_get_attribute_val(sdp.get(), "group"), "BUNDLE 0") << "not bundled";
 }
 

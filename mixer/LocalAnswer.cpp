@@ -59,6 +59,15 @@ std::string H264FormatParameters(const OfferedCodec& codec) {
   return fmtp + "packetization-mode=1;profile-level-id=" + profile;
 }
 
+bool OffersFeedback(const GstSDPMedia& offered, const std::string& line) {
+  for (guint i = 0; i < gst_sdp_media_attributes_len(&offered); ++i) {
+    const GstSDPAttribute* attribute = gst_sdp_media_get_attribute(&offered, i);
+    if (attribute->key && std::strcmp(attribute->key, "rtcp-fb") == 0 && attribute->value && line == attribute->value)
+      return true;
+  }
+  return false;
+}
+
 const OfferedCodec* SentCodec(const OfferedMedia& media) {
   for (const OfferedCodec& codec : media.receivable)
     if (codec.payloadType == media.sendPayloadType) return &codec;
@@ -158,19 +167,46 @@ LocalAnswer BuildLocalAnswer(const GstSDPMessage& offer, const OfferSummary& sum
         gst_sdp_media_add_attribute(media, "extmap", extmap.c_str());
       }
     } else {
+      // The composite goes in the codec InspectOffer chose to send (VP8
+      // when offered, else H.264); a camera may come in either, when both
+      // are offered: a client whose encoder does H.264 only still decodes
+      // our VP8. The send codec is listed first, as the answerer prefers.
       const bool h264 = accepted.sendVideoCodec == VideoCodec::H264;
-      const std::string rtpmap = pt + (h264 ? " H264/90000" : " VP8/90000");
-      gst_sdp_media_add_attribute(media, "rtpmap", rtpmap.c_str());
-      if (h264) {
-        const OfferedCodec* offeredH264 = SentCodec(accepted);
-        const std::string fmtp = pt + " " + H264FormatParameters(offeredH264 ? *offeredH264 : OfferedCodec{});
-        gst_sdp_media_add_attribute(media, "fmtp", fmtp.c_str());
+      std::vector<const OfferedCodec*> listed{SentCodec(accepted)};
+      for (const OfferedCodec& codec : accepted.receivable) {
+        const bool isH264 = codec.encodingName == "H264";
+        const bool have = std::any_of(listed.begin(), listed.end(), [&](const OfferedCodec* other) {
+          return other && (other->encodingName == "H264") == isH264;
+        });
+        if (!have) listed.push_back(&codec);
       }
-      // What the room answers (NACK from the composite's history, PLI and
-      // FIR with a keyframe of the composite) and asks of a camera (PLI).
-      for (const char* feedback : {" nack", " nack pli", " ccm fir"}) {
-        const std::string line = pt + feedback;
-        gst_sdp_media_add_attribute(media, "rtcp-fb", line.c_str());
+      for (const OfferedCodec* codec : listed) {
+        if (!codec) continue;
+        const std::string codecPt = std::to_string(codec->payloadType);
+        const bool isH264 = codec->encodingName == "H264";
+        if (codec->payloadType != accepted.sendPayloadType) gst_sdp_media_add_format(media, codecPt.c_str());
+        const std::string rtpmap = codecPt + (isH264 ? " H264/90000" : " VP8/90000");
+        gst_sdp_media_add_attribute(media, "rtpmap", rtpmap.c_str());
+        if (isH264) {
+          const std::string fmtp = codecPt + " " + H264FormatParameters(*codec);
+          gst_sdp_media_add_attribute(media, "fmtp", fmtp.c_str());
+          result.video.h264PayloadType = codec->payloadType;
+        } else {
+          result.video.vp8PayloadType = codec->payloadType;
+        }
+        // What the room answers (NACK from the composite's history, PLI
+        // and FIR with a keyframe of the composite) and asks of a camera
+        // (PLI, NACK).
+        for (const char* feedback : {" nack", " nack pli", " ccm fir"}) {
+          const std::string line = codecPt + feedback;
+          gst_sdp_media_add_attribute(media, "rtcp-fb", line.c_str());
+        }
+        // The room tells a camera the bitrate its tile can show (REMB);
+        // a browser heeds it only when negotiated.
+        if (OffersFeedback(offered, codecPt + " goog-remb")) {
+          const std::string line = codecPt + " goog-remb";
+          gst_sdp_media_add_attribute(media, "rtcp-fb", line.c_str());
+        }
       }
       result.video.present = true;
       result.video.codec = accepted.sendVideoCodec;

@@ -40,8 +40,11 @@ struct NegotiatedAudio {
 
 struct NegotiatedVideo {
   bool present = false;
-  VideoCodec codec = VideoCodec::VP8;  // both ways: the camera's and the composite's
-  int payloadType = 0;                 // the same in both directions
+  VideoCodec codec = VideoCodec::VP8;  // the composite's
+  int payloadType = 0;                 // the composite's, in `codec`
+  // What a camera may come in (0: not answered): the client sends either.
+  int vp8PayloadType = 0;
+  int h264PayloadType = 0;
   bool receive = false;                // the client sends us its camera
   bool send = false;                   // we send the client the composite
   uint32_t ssrc = 0;                   // ours: the composite's in `codec`, the same for every receiver

@@ -3,11 +3,13 @@
 #include "mixer/AudioLevel.hpp"
 #include "mixer/GRef.hpp"
 #include "mixer/Log.hpp"
+#include "transport/RtcpSession.hpp"
 #include "transport/RtpPacketView.hpp"
 #include "transport/RtpPacketWriter.hpp"
 
 #include <gst/rtp/rtp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -22,6 +24,46 @@ constexpr const char* kCname = "plenum";
 constexpr int64_t kCameraPliMinIntervalMs = 200;
 
 int64_t NowMs() { return g_get_monotonic_time() / 1000; }
+
+constexpr uint32_t kAudioClockRate = 48000;
+constexpr uint32_t kVideoClockRate = 90000;
+// What a camera is asked to keep under (REMB): it is shown scaled down
+// into one tile of a composite that is itself encoded at `videoBitrate`,
+// so twice its share of that is more than it can show; at least enough
+// for a clear 360p, at most what a single tile filling the picture needs.
+constexpr uint64_t kCameraMinBitrate = 300'000;
+constexpr uint64_t kCameraMaxBitrate = 2'500'000;
+
+// A stream's RTP timestamps as running times on the room's timeline,
+// anchored at a packet's arrival, as a jitter buffer would stamp them:
+// packets that arrive in bursts keep their own spacing. When the two part
+// by more than kResync (a pause, a new timestamp base, a sender's clock
+// running off) it anchors again at the packet's arrival.
+class RtpTimeline {
+ public:
+  explicit RtpTimeline(uint32_t clockRate) : clockRate_(clockRate) {}
+
+  GstClockTime RunningTime(uint32_t rtpTimestamp, GstClockTime arrival) {
+    if (anchored_) {
+      const auto elapsed = static_cast<int32_t>(rtpTimestamp - anchorRtp_);
+      const GstClockTimeDiff offset = gst_util_uint64_scale_int(std::abs(elapsed), GST_SECOND, clockRate_);
+      const GstClockTimeDiff time = static_cast<GstClockTimeDiff>(anchorTime_) + (elapsed < 0 ? -offset : offset);
+      if (time >= 0 && std::abs(GST_CLOCK_DIFF(static_cast<GstClockTime>(time), arrival)) < kResync)
+        return static_cast<GstClockTime>(time);
+    }
+    anchored_ = true;
+    anchorRtp_ = rtpTimestamp;
+    anchorTime_ = arrival;
+    return arrival;
+  }
+
+ private:
+  static constexpr GstClockTimeDiff kResync = 150 * GST_MSECOND;
+  const uint32_t clockRate_;
+  bool anchored_ = false;
+  uint32_t anchorRtp_ = 0;
+  GstClockTime anchorTime_ = 0;
+};
 
 }  // namespace
 
@@ -83,6 +125,8 @@ class RoomMedia::Endpoint : public transport::WebRtcTransport::Listener {
   std::shared_ptr<Traffic> traffic;
   bool firstSeen[4] = {};
   EncodedFrameTap audioTap;
+  // Their sound's running times for the tap, from its RTP timestamps.
+  RtpTimeline audioTimeline{kAudioClockRate};
   EncodedFrameTap videoTap;
   LocalAnswer answer;
   std::unique_ptr<transport::WebRtcTransport> transport;
@@ -90,6 +134,9 @@ class RoomMedia::Endpoint : public transport::WebRtcTransport::Listener {
   uint32_t cameraSsrc = 0;    // of the participant's video, from its packets
   bool cameraFailed = false;  // its video is ignored from then on
   int64_t lastPliMs = 0;
+  int64_t lastKeyframeAskMs = 0;  // the last PLI/FIR of theirs that reached the composite
+  // Reports, NACKs and REMB towards them, once their transport exists.
+  std::unique_ptr<transport::RtcpSession> rtcp;
 
  private:
   RoomMedia& room_;
@@ -105,8 +152,10 @@ RoomMedia::RoomMedia(Listener& listener, transport::MediaWorker& worker,
       certificate_(std::move(certificate)),
       options_(std::move(options)),
       videoSsrc_(g_random_int()),
+      h264Ssrc_(videoSsrc_ + 1 + g_random_int_range(0, 1 << 30)),
       audio_(*this, options_.audio),
       clock_(GRef<GstClock>::Adopt(gst_system_clock_obtain())),
+      baseTime_(options_.baseTime ? options_.baseTime : gst_clock_get_time(clock_.get())),
       opusCaps_(GRef<GstCaps>::Adopt(gst_caps_from_string(
           "audio/x-opus, rate=(int)48000, channels=(int)2, channel-mapping-family=(int)0"))),
       mixOpusCaps_(GRef<GstCaps>::Adopt(gst_caps_from_string(
@@ -134,7 +183,9 @@ RoomMedia::Endpoint& RoomMedia::Add(const std::string& participant, const std::s
 void RoomMedia::AddParticipant(const std::string& participant, const std::string& name,
                                std::shared_ptr<Traffic> traffic) {
   Endpoint& endpoint = Add(participant, name);
+  endpoint.name = name;
   endpoint.traffic = std::move(traffic);
+  if (video_) video_->AddParticipant(participant, name, endpoint.joinOrder);
 }
 
 void RoomMedia::ApplyOffer(const std::string& participant, const std::string& sdp) {
@@ -162,17 +213,23 @@ void RoomMedia::ApplyOffer(const std::string& participant, const std::string& sd
   const uint32_t ssrc = g_random_int();
   added.transport->Start(remote);
   // Now with the ICE credentials the started transport has.
-  added.answer = BuildLocalAnswer(*offer, summary, added.transport->Local(), ssrc, videoSsrc_, kCname);
+  added.answer = BuildLocalAnswer(*offer, summary, added.transport->Local(), ssrc, videoSsrc_, kCname, h264Ssrc_);
   if (added.answer.video.present) {
     try {
       EnsureVideo();
+      if (added.answer.video.send && added.answer.video.codec == VideoCodec::H264) video_->EnableH264();
     } catch (const std::exception&) {
       added.transport->Close();
       added.transport.reset();
       throw;
     }
   }
+  transport::RtcpSession::Config rtcp;
+  rtcp.cname = kCname;
+  rtcp.reporterSsrc = ssrc;
+  added.rtcp = std::make_unique<transport::RtcpSession>(rtcp, g_get_monotonic_time());
   audio_.AddParticipant(participant, ssrc, static_cast<uint16_t>(g_random_int()), g_random_int());
+  UpdateCameraBitrates();
   listener_.OnAnswer(participant, added.answer.sdp);
   added.Answered();
 }
@@ -181,13 +238,21 @@ RoomVideo& RoomMedia::EnsureVideo() {
   if (video_) return *video_;
   try {
     video_ = std::make_unique<RoomVideo>(static_cast<RoomVideo::Listener&>(*this), worker_, options_.media,
-                                         videoSsrc_, options_.name);
+                                         videoSsrc_, options_.name, clock_.get(), baseTime_, h264Ssrc_);
   } catch (const std::exception& error) {
     GST_ERROR("fail room-video [room:%s error:%s]", options_.name.c_str(), error.what());
     throw;
   }
   videoHistory_ = std::make_unique<transport::RtpHistory>(transport::RtpHistory::kVideo);
-  AttachVideoTaps();
+  h264History_ = std::make_unique<transport::RtpHistory>(transport::RtpHistory::kVideo);
+  // Everyone already here gets a tile, and the taps set before the video
+  // existed start now.
+  for (const auto& [id, endpoint] : endpoints_) {
+    video_->AddParticipant(id, endpoint->name, endpoint->joinOrder);
+    if (endpoint->videoTap) video_->TapCamera(id, endpoint->videoTap);
+  }
+  if (roomVideoTap_) video_->TapComposite(roomVideoTap_);
+  if (programVideoTap_) video_->TapRaw(programVideoTap_);
   return *video_;
 }
 
@@ -200,12 +265,14 @@ void RoomMedia::Renegotiate(Endpoint& endpoint, const GstSDPMessage& offer, cons
     throw OfferError(OfferError::Kind::Unsupported, "an ICE restart is not supported: join again instead");
   if (!summary.audio) throw OfferError(OfferError::Kind::Unsupported, "the offer has no audio this room can use");
   LocalAnswer answer = BuildLocalAnswer(offer, summary, endpoint.transport->Local(), endpoint.answer.audio.ssrc,
-                                        videoSsrc_, kCname);  // throws OfferError; nothing changed yet
+                                        videoSsrc_, kCname, h264Ssrc_);  // throws OfferError; nothing changed yet
   if (answer.video.present) EnsureVideo();
+  if (answer.video.send && answer.video.codec == VideoCodec::H264) video_->EnableH264();
   if (video_ && !answer.video.receive) video_->RemoveCamera(endpoint.Id());
   answer.bundleMid = endpoint.answer.bundleMid;  // where our candidates went
   answer.bundleMline = endpoint.answer.bundleMline;
   endpoint.answer = std::move(answer);
+  UpdateCameraBitrates();
   listener_.OnAnswer(endpoint.Id(), endpoint.answer.sdp);
   GST_INFO("renegotiate [id:%s video:%d]", endpoint.Id().c_str(), endpoint.answer.video.present);
 }
@@ -223,11 +290,12 @@ void RoomMedia::EndOfRemoteCandidates(const std::string& participant) {
 
 void RoomMedia::RemoveParticipant(const std::string& participant) {
   audio_.RemoveParticipant(participant);
-  if (video_) video_->RemoveCamera(participant);
+  if (video_) video_->RemoveParticipant(participant);
   const auto found = endpoints_.find(participant);
   if (found == endpoints_.end()) return;
   if (found->second->transport) found->second->transport->Close();
   endpoints_.erase(found);
+  UpdateCameraBitrates();
 }
 
 const transport::WebRtcTransport* RoomMedia::Transport(const std::string& participant) const {
@@ -237,7 +305,7 @@ const transport::WebRtcTransport* RoomMedia::Transport(const std::string& partic
 
 GstClockTime RoomMedia::RunningTime() const {
   const GstClockTime now = gst_clock_get_time(clock_.get());
-  return now > options_.baseTime ? now - options_.baseTime : 0;
+  return now > baseTime_ ? now - baseTime_ : 0;
 }
 
 GstClockTime RoomMedia::MixRunningTime() const {
@@ -251,7 +319,10 @@ void RoomMedia::TapParticipant(const std::string& participant, EncodedFrameTap a
   if (found == endpoints_.end()) return;
   found->second->audioTap = std::move(audio);
   found->second->videoTap = std::move(video);
-  AttachVideoTaps();
+  if (video_) video_->TapCamera(participant, found->second->videoTap);
+  // What the tap keeps starts at a keyframe: ask now, past the PLI limit
+  // that paces the decoder's own requests.
+  if (found->second->videoTap) RequestCameraKeyframe(*found->second, true);
 }
 
 void RoomMedia::TapRoom(EncodedFrameTap audio, EncodedFrameTap video) {
@@ -259,23 +330,54 @@ void RoomMedia::TapRoom(EncodedFrameTap audio, EncodedFrameTap video) {
   audio_.SetFullMixWanted(static_cast<bool>(roomAudioTap_));
   roomVideoTap_ = std::move(video);
   if (roomVideoTap_) EnsureVideo();
-  AttachVideoTaps();
+  if (video_) video_->TapComposite(roomVideoTap_);
 }
 
 void RoomMedia::TapProgram(EncodedFrameTap audio, EncodedFrameTap video) {
   programAudioTap_ = std::move(audio);
   programVideoTap_ = std::move(video);
   if (programVideoTap_) EnsureVideo();
-  AttachVideoTaps();
+  if (video_) video_->TapRaw(programVideoTap_);
 }
 
-void RoomMedia::AttachVideoTaps() {
-  // Filled in with RoomVideo's taps.
+void RoomMedia::SendRtcp() {
+  // On the tick: NACKs wait at most 20 ms, well inside a round trip; the
+  // reports keep RFC 3550's randomized second.
+  const int64_t now = g_get_monotonic_time();
+  const int64_t wall = g_get_real_time();
+  for (auto& [id, endpoint] : endpoints_) {
+    if (!endpoint->rtcp || !endpoint->transport ||
+        endpoint->transport->GetState() != transport::WebRtcTransport::State::kConnected)
+      continue;
+    transport::RtcpSession& rtcp = *endpoint->rtcp;
+    if (rtcp.WriteDueNacks(rtcpWriter_, now, wall)) {
+      const std::span<const uint8_t> compound = rtcpWriter_.Finish();
+      endpoint->transport->SendRtcp(compound.data(), compound.size());
+    }
+    if (rtcp.WriteReportIfDue(rtcpWriter_, now, wall)) {
+      const std::span<const uint8_t> compound = rtcpWriter_.Finish();
+      endpoint->transport->SendRtcp(compound.data(), compound.size());
+    }
+    // A gap too wide to repair: the camera starts again from a keyframe.
+    while (rtcp.TakeKeyframeRequest()) RequestCameraKeyframe(*endpoint, false);
+  }
+}
+
+void RoomMedia::UpdateCameraBitrates() {
+  uint64_t cameras = 0;
+  for (const auto& [id, endpoint] : endpoints_) cameras += endpoint->answer.video.receive ? 1 : 0;
+  if (cameras == 0) return;
+  const uint64_t share = 2 * static_cast<uint64_t>(options_.media.videoBitrate) / cameras;
+  const uint64_t bitrate = std::clamp(share, kCameraMinBitrate, kCameraMaxBitrate);
+  for (auto& [id, endpoint] : endpoints_)
+    if (endpoint->rtcp && endpoint->answer.video.receive) endpoint->rtcp->SetRembBitrate(bitrate);
 }
 
 void RoomMedia::RequestCameraKeyframe(const std::string& participant) {
+  // Asked for by the room (a recording's file opening): rare, and it must
+  // not be lost to the limit on the decoder's own requests.
   if (const auto found = endpoints_.find(participant); found != endpoints_.end())
-    RequestCameraKeyframe(*found->second, false);
+    RequestCameraKeyframe(*found->second, true);
 }
 
 void RoomMedia::OnFullMix(std::span<const int16_t> samples) {
@@ -302,11 +404,14 @@ void RoomMedia::OnRtp(Endpoint& endpoint, uint8_t* data, size_t length) {
   const NegotiatedAudio& audio = endpoint.answer.audio;
   if (audio.receive && packet.PayloadType() == audio.payloadType) {
     endpoint.Count(MediaKind::Audio, true, length);
+    endpoint.rtcp->OnIncomingRtp(packet.Ssrc(), kAudioClockRate, packet.SequenceNumber(), packet.Timestamp(), false,
+                                 g_get_monotonic_time());
     if (endpoint.audioTap) {
       const std::span<const uint8_t> payload = packet.Payload();
       GRef<GstBuffer> frame = GRef<GstBuffer>::Adopt(gst_buffer_new_memdup(payload.data(), payload.size()));
-      const GstClockTime runningTime = RunningTime();
+      const GstClockTime runningTime = endpoint.audioTimeline.RunningTime(packet.Timestamp(), RunningTime());
       GST_BUFFER_PTS(frame.get()) = runningTime;
+      GST_BUFFER_DURATION(frame.get()) = 20 * GST_MSECOND;
       endpoint.audioTap(frame.get(), opusCaps_.get(), runningTime);
     }
     std::optional<uint8_t> level;
@@ -319,8 +424,11 @@ void RoomMedia::OnRtp(Endpoint& endpoint, uint8_t* data, size_t length) {
     return;
   }
   const NegotiatedVideo& video = endpoint.answer.video;
-  if (video.receive && packet.PayloadType() == video.payloadType) {
+  const int payloadType = packet.PayloadType();
+  if (video.receive && payloadType != 0 && (payloadType == video.vp8PayloadType || payloadType == video.h264PayloadType)) {
     endpoint.Count(MediaKind::Video, true, length);
+    endpoint.rtcp->OnIncomingRtp(packet.Ssrc(), kVideoClockRate, packet.SequenceNumber(), packet.Timestamp(), true,
+                                 g_get_monotonic_time());
     OnCameraPacket(endpoint, std::span<const uint8_t>(data, length), packet.Ssrc());
   }
 }
@@ -329,9 +437,12 @@ void RoomMedia::OnCameraPacket(Endpoint& endpoint, std::span<const uint8_t> pack
   if (!video_ || endpoint.cameraFailed) return;
   endpoint.cameraSsrc = ssrc;
   if (video_->PushCameraPacket(endpoint.Id(), packet)) return;
-  // The camera starts with its first packet.
+  // The camera starts with its first packet, in the codec it came in.
+  const int payloadType = transport::RtpPacketView(packet).PayloadType();
+  const VideoCodec codec =
+      payloadType == endpoint.answer.video.h264PayloadType ? VideoCodec::H264 : VideoCodec::VP8;
   try {
-    video_->AddCamera(endpoint.Id(), endpoint.answer.video.payloadType, endpoint.joinOrder);
+    video_->AddCamera(endpoint.Id(), payloadType, codec, endpoint.joinOrder);
   } catch (const std::exception& error) {
     GST_ERROR("fail camera [id:%s error:%s]", endpoint.Id().c_str(), error.what());
     endpoint.cameraFailed = true;
@@ -360,24 +471,38 @@ void RoomMedia::RequestCameraKeyframe(Endpoint& endpoint, bool force) {
 }
 
 void RoomMedia::OnRtcp(Endpoint& endpoint, uint8_t* data, size_t length) {
-  if (!video_ || !endpoint.answer.video.send || !rtcpReader_.Read(std::span<const uint8_t>(data, length))) return;
+  if (!rtcpReader_.Read(std::span<const uint8_t>(data, length))) return;
+  if (endpoint.rtcp) endpoint.rtcp->OnIncomingRtcp(rtcpReader_, g_get_monotonic_time());
+  if (!video_ || !endpoint.answer.video.send) return;
+  // The receiver's composite: VP8, or H.264 for one that cannot take VP8.
+  const VideoCodec codec = endpoint.answer.video.codec;
+  const uint32_t compositeSsrc = video_->Ssrc(codec);
+  transport::RtpHistory& history = codec == VideoCodec::H264 ? *h264History_ : *videoHistory_;
   bool keyframe = false;
-  for (const transport::RtcpPli& pli : rtcpReader_.Plis()) keyframe = keyframe || pli.mediaSsrc == videoSsrc_;
-  for (const transport::RtcpFir& fir : rtcpReader_.Firs()) keyframe = keyframe || fir.mediaSsrc == videoSsrc_;
+  for (const transport::RtcpPli& pli : rtcpReader_.Plis()) keyframe = keyframe || pli.mediaSsrc == compositeSsrc;
+  for (const transport::RtcpFir& fir : rtcpReader_.Firs()) keyframe = keyframe || fir.mediaSsrc == compositeSsrc;
+  const int64_t now = NowMs();
   if (keyframe) {
     ++videoCounters_.keyframeRequests;
-    video_->RequestKeyframe();
+    // One receiver asking again and again (a broken decoder, a hostile
+    // client) gets one keyframe per interval, and costs the others
+    // nothing more; the composite's own limit covers all of them together.
+    if (endpoint.lastKeyframeAskMs == 0 || now - endpoint.lastKeyframeAskMs >= options_.media.keyframeMinIntervalMs) {
+      endpoint.lastKeyframeAskMs = now;
+      video_->RequestKeyframe(codec);
+    } else {
+      ++videoCounters_.keyframeRequestsLimited;
+    }
   }
-  const int64_t now = NowMs();
   for (const transport::RtcpNack& nack : rtcpReader_.Nacks()) {
-    if (nack.mediaSsrc != videoSsrc_) continue;
+    if (nack.mediaSsrc != compositeSsrc) continue;
     for (const uint16_t sequence : nack.sequences) {
       // Sent again as it was (RFC 4585 retransmission, not RTX): the
       // receiver never had it, so its SRTP replay window takes it, and our
       // sending session allows the repeated sequence number.
-      if (const auto stored = videoHistory_->Find(sequence, static_cast<uint64_t>(now)); !stored) {
+      if (const auto stored = history.Find(sequence, static_cast<uint64_t>(now)); !stored) {
         ++videoCounters_.nackedMissing;
-      } else if (SendVideo(endpoint, *stored)) {
+      } else if (SendVideo(endpoint, *stored, true)) {
         ++videoCounters_.retransmitted;
       }
     }
@@ -387,28 +512,34 @@ void RoomMedia::OnRtcp(Endpoint& endpoint, uint8_t* data, size_t length) {
 void RoomMedia::OnConnected(Endpoint& endpoint) {
   // Whatever was sent before the connection was up went nowhere: a new
   // receiver starts decoding at a keyframe.
-  if (video_ && endpoint.answer.video.send) video_->RequestKeyframe();
+  if (video_ && endpoint.answer.video.send) video_->RequestKeyframe(endpoint.answer.video.codec);
 }
 
-void RoomMedia::OnCompositePacket(GstBuffer* buffer) {
+void RoomMedia::OnCompositePacket(GstBuffer* buffer) { FanOut(buffer, VideoCodec::VP8); }
+
+void RoomMedia::OnH264CompositePacket(GstBuffer* buffer) { FanOut(buffer, VideoCodec::H264); }
+
+void RoomMedia::FanOut(GstBuffer* buffer, VideoCodec codec) {
   GstMapInfo map;
   if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
   const std::span<const uint8_t> packet(map.data, map.size);
+  transport::RtpHistory& history = codec == VideoCodec::H264 ? *h264History_ : *videoHistory_;
   if (const transport::RtpPacketView view(packet); view)
-    videoHistory_->Store(view.SequenceNumber(), packet, static_cast<uint64_t>(NowMs()));
+    history.Store(view.SequenceNumber(), packet, static_cast<uint64_t>(NowMs()));
   for (auto& [id, endpoint] : endpoints_) {
-    if (SendVideo(*endpoint, packet)) ++videoCounters_.packetsSent;
+    if (endpoint->answer.video.codec == codec && SendVideo(*endpoint, packet, false)) ++videoCounters_.packetsSent;
   }
   gst_buffer_unmap(buffer, &map);
 }
 
-bool RoomMedia::SendVideo(Endpoint& endpoint, std::span<const uint8_t> packet) {
+bool RoomMedia::SendVideo(Endpoint& endpoint, std::span<const uint8_t> packet, bool retransmission) {
   const NegotiatedVideo& video = endpoint.answer.video;
   if (!video.send || !endpoint.transport ||
       endpoint.transport->GetState() != transport::WebRtcTransport::State::kConnected)
     return false;
-  // The receiver's copy, under the payload type it negotiated for VP8
-  // (SRTP then protects it per receiver, in the transport's own buffer).
+  // The receiver's copy, under the payload type it negotiated for the
+  // composite's codec (SRTP then protects it per receiver, in the
+  // transport's own buffer).
   videoScratch_.assign(packet.begin(), packet.end());
   {
     transport::RtpPacketWriter writer(videoScratch_);
@@ -417,6 +548,9 @@ bool RoomMedia::SendVideo(Endpoint& endpoint, std::span<const uint8_t> packet) {
   }
   if (!endpoint.transport->SendRtp(videoScratch_.data(), videoScratch_.size())) return false;
   endpoint.Count(MediaKind::Video, false, videoScratch_.size());
+  if (const transport::RtpPacketView sent(videoScratch_); sent)
+    endpoint.rtcp->OnOutgoingRtp(sent.Ssrc(), kVideoClockRate, sent.Timestamp(), sent.Payload().size(), retransmission,
+                                 g_get_monotonic_time());
   return true;
 }
 
@@ -448,7 +582,11 @@ void RoomMedia::OnAudioPacket(const std::string& participant, const AudioEngine:
     gst_rtp_buffer_unmap(&rtp);
     GstMapInfo map;
     if (gst_buffer_map(buffer.get(), &map, GST_MAP_READ)) {
-      if (endpoint.transport->SendRtp(map.data, map.size)) endpoint.Count(MediaKind::Audio, false, map.size);
+      if (endpoint.transport->SendRtp(map.data, map.size)) {
+        endpoint.Count(MediaKind::Audio, false, map.size);
+        endpoint.rtcp->OnOutgoingRtp(packet.ssrc, kAudioClockRate, packet.timestamp, packet.payload.size(), false,
+                                     g_get_monotonic_time());
+      }
       gst_buffer_unmap(buffer.get(), &map);
     }
   }
@@ -456,6 +594,7 @@ void RoomMedia::OnAudioPacket(const std::string& participant, const AudioEngine:
 
 void RoomMedia::OnTick() {
   audio_.Tick();
+  SendRtcp();
   // The active speaker from the levels the engine already has: RFC 6464's
   // or the ones it measured, as mean squares for SpeakerDetector.
   speakerLevels_.clear();

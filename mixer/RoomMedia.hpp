@@ -54,7 +54,8 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
     std::string name = "room";
     // The room's timeline: a running time is the system clock's time less
     // this (RunningTime()), for the audio the engine makes and the video
-    // pipeline alike, so recordings and broadcasts line both up.
+    // pipeline alike, so recordings and broadcasts line both up. 0: when
+    // the room is made.
     GstClockTime baseTime = 0;
   };
 
@@ -77,6 +78,7 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
     uint64_t retransmitted = 0;     // answering NACKs
     uint64_t nackedMissing = 0;     // asked for, no longer (or never) in the history
     uint64_t keyframeRequests = 0;  // PLIs and FIRs from receivers
+    uint64_t keyframeRequestsLimited = 0;  // of those, too soon after the same receiver's last
     uint64_t plisSent = 0;          // to senders, for their cameras
   };
 
@@ -159,6 +161,9 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
   void OnTick();
   // RoomVideo::Listener
   void OnCompositePacket(GstBuffer* packet) override;
+  void OnH264CompositePacket(GstBuffer* packet) override;
+  // One composite packet to every receiver of that codec.
+  void FanOut(GstBuffer* packet, VideoCodec codec);
   void OnCameraKeyframeWanted(const std::string& participant) override;
   void OnCameraFailed(const std::string& participant, const std::string& reason) override;
 
@@ -176,12 +181,14 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
   // the engine's jitter buffer, the composite's frames carry their
   // camera's arrival.
   GstClockTime MixRunningTime() const;
-  // Hands the video taps to the room's video (which may come later).
-  void AttachVideoTaps();
   void OnCameraPacket(Endpoint& endpoint, std::span<const uint8_t> packet, uint32_t ssrc);
   // Sends the composite packet `packet` (payload type RoomVideo::kPayloadType)
   // to `endpoint` under its own payload type; false when it does not go.
-  bool SendVideo(Endpoint& endpoint, std::span<const uint8_t> packet);
+  bool SendVideo(Endpoint& endpoint, std::span<const uint8_t> packet, bool retransmission);
+  // Each participant's due NACKs and reports (RtcpSession), on the tick.
+  void SendRtcp();
+  // The REMB every camera is sent: its share of the composite.
+  void UpdateCameraBitrates();
   // A PLI to the participant for their camera; `force` skips the rate limit.
   void RequestCameraKeyframe(Endpoint& endpoint, bool force);
 
@@ -193,13 +200,16 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
   std::shared_ptr<const transport::DtlsCertificate> certificate_;
   const Options options_;
   const uint32_t videoSsrc_;  // the composite's, for every receiver
+  const uint32_t h264Ssrc_;   // its H.264 encode's, for receivers that cannot take VP8
   AudioEngine audio_;
   std::map<std::string, std::unique_ptr<Endpoint>> endpoints_;
   // Made with the first participant whose answer has video; destroyed
   // first (see the destructor).
   std::unique_ptr<RoomVideo> video_;
   std::unique_ptr<transport::RtpHistory> videoHistory_;  // the composite as sent, for NACKs
+  std::unique_ptr<transport::RtpHistory> h264History_;
   GRef<GstClock> clock_;                                   // the system clock: the room's timeline
+  const GstClockTime baseTime_;                            // Options::baseTime, or when the room was made
   GRef<GstCaps> opusCaps_;                                 // of a participant's packets, for taps
   GRef<GstCaps> mixOpusCaps_;
   GRef<GstCaps> mixRawCaps_;

@@ -107,14 +107,21 @@ TEST(LocalAnswer, AnswersVp8BothWaysWithFeedbackAndTheCompositeSsrc) {
   EXPECT_STREQ(gst_sdp_media_get_media(video), "video");
   EXPECT_EQ(gst_sdp_media_get_port(video), 9u);
   EXPECT_STREQ(gst_sdp_media_get_proto(video), "UDP/TLS/RTP/SAVPF");
-  ASSERT_EQ(gst_sdp_media_formats_len(video), 1u) << "only VP8, not the offered H.264";
+  // VP8 first (the composite), and the offered H.264 too: a camera may
+  // come in either.
+  ASSERT_EQ(gst_sdp_media_formats_len(video), 2u);
   EXPECT_STREQ(gst_sdp_media_get_format(video, 0), "96");
+  EXPECT_EQ(answer.video.vp8PayloadType, 96);
+  EXPECT_NE(answer.video.h264PayloadType, 0);
   EXPECT_STREQ(gst_sdp_media_get_attribute_val(video, "mid"), "1");
   EXPECT_NE(gst_sdp_media_get_attribute_val(video, "sendrecv"), nullptr);
-  EXPECT_EQ(AttributeValues(video, "rtpmap"), std::vector<std::string>{"96 VP8/90000"});
-  EXPECT_EQ(AttributeValues(video, "rtcp-fb"), (std::vector<std::string>{"96 nack", "96 nack pli", "96 ccm fir"}))
-      << "not the offered goog-remb";
-  EXPECT_EQ(AttributeValues(video, "fmtp"), std::vector<std::string>{});
+  EXPECT_EQ(AttributeValues(video, "rtpmap").front(), "96 VP8/90000");
+  const std::vector<std::string> feedback = AttributeValues(video, "rtcp-fb");
+  EXPECT_EQ(std::vector<std::string>(feedback.begin(), feedback.begin() + 3),
+            (std::vector<std::string>{"96 nack", "96 nack pli", "96 ccm fir"}))
+      << "then goog-remb, as offered (the room sends cameras REMB)";
+  EXPECT_EQ(std::count(feedback.begin(), feedback.end(), "96 goog-remb"), 1);
+  EXPECT_EQ(AttributeValues(video, "fmtp"), std::vector<std::string>{"97 packetization-mode=1;profile-level-id=42e01f"});
   EXPECT_EQ(AttributeValues(video, "ssrc"), std::vector<std::string>{"1432778632 cname:plenum"});
   EXPECT_STREQ(gst_sdp_media_get_attribute_val(video, "msid"), "plenum video");
   // The same transport as the audio section (BUNDLE), written in full.
@@ -156,9 +163,13 @@ TEST(LocalAnswer, AnswersTheOffersVp8PayloadType) {
   EXPECT_EQ(answer.video.payloadType, 120);
   SdpPtr sdp = Parse(answer.sdp);
   const GstSDPMedia* video = gst_sdp_message_get_media(sdp.get(), 1);
-  ASSERT_EQ(gst_sdp_media_formats_len(video), 1u);
+  ASSERT_EQ(gst_sdp_media_formats_len(video), 2u) << "VP8 for the composite, then the H.264 a camera may send";
   EXPECT_STREQ(gst_sdp_media_get_format(video, 0), "120");
-  EXPECT_EQ(AttributeValues(video, "rtcp-fb"), (std::vector<std::string>{"120 nack", "120 nack pli", "120 ccm fir"}));
+  EXPECT_STREQ(gst_sdp_media_get_format(video, 1), "100");
+  EXPECT_EQ(answer.video.vp8PayloadType, 120);
+  EXPECT_EQ(answer.video.h264PayloadType, 100);
+  EXPECT_EQ(AttributeValues(video, "rtcp-fb"), (std::vector<std::string>{"120 nack", "120 nack pli", "120 ccm fir",
+                                                                          "100 nack", "100 nack pli", "100 ccm fir"}));
 }
 
 TEST(LocalAnswer, AnH264OnlyVideoSectionIsAnsweredWithH264) {
@@ -193,7 +204,7 @@ TEST(LocalAnswer, AnH264OnlyVideoSectionIsAnsweredWithH264) {
   EXPECT_EQ(AttributeValues(video, "rtpmap"), std::vector<std::string>{"97 H264/90000"});
   EXPECT_EQ(AttributeValues(video, "fmtp"),
             std::vector<std::string>{"97 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"});
-  EXPECT_EQ(AttributeValues(video, "rtcp-fb"), (std::vector<std::string>{"97 nack", "97 nack pli", "97 ccm fir"}));
+  EXPECT_EQ(AttributeValues(video, "rtcp-fb"), (std::vector<std::string>{"97 nack", "97 nack pli", "97 ccm fir", "97 goog-remb"}));
   EXPECT_EQ(AttributeValues(video, "ssrc"), std::vector<std::string>{"2578103244 cname:plenum"});
   EXPECT_STREQ(gst_sdp_media_get_attribute_val(video, "msid"), "plenum video");
   EXPECT_NE(gst_sdp_media_get_attribute_val(video, "fingerprint"), nullptr);
@@ -222,8 +233,9 @@ TEST(LocalAnswer, AnH264AnswerKeepsTheOfferedProfileOrNamesConstrainedBaseline) 
 }
 
 TEST(LocalAnswer, Vp8IsPreferredWhenBothAreOffered) {
-  // H.264 first in the offer's order, VP8 after it: still VP8, the
-  // composite's encode every room has.
+  // H.264 first in the offer's order, VP8 after it: the composite still
+  // goes in VP8, the encode every room has, listed first; H.264 stays
+  // answered for a camera that sends it.
   const LocalAnswer answer =
       Answer(Offer("sendrecv", "",
                    Video("sendrecv", "97 96",
@@ -234,8 +246,10 @@ TEST(LocalAnswer, Vp8IsPreferredWhenBothAreOffered) {
   EXPECT_EQ(answer.video.payloadType, 96);
   SdpPtr sdp = Parse(answer.sdp);
   const GstSDPMedia* video = gst_sdp_message_get_media(sdp.get(), 1);
-  EXPECT_EQ(AttributeValues(video, "rtpmap"), std::vector<std::string>{"96 VP8/90000"});
-  EXPECT_EQ(AttributeValues(video, "fmtp"), std::vector<std::string>{});
+  EXPECT_EQ(AttributeValues(video, "rtpmap"), (std::vector<std::string>{"96 VP8/90000", "97 H264/90000"}));
+  EXPECT_EQ(answer.video.h264PayloadType, 97);
+  EXPECT_EQ(AttributeValues(video, "fmtp"),
+            std::vector<std::string>{"97 packetization-mode=1;profile-level-id=42e01f"});
 }
 
 TEST(LocalAnswer, ASectionTheOfferRejectsStaysRejected) {

@@ -93,6 +93,7 @@ AudioPacketBuffer::Slot AudioPacketBuffer::Pop() {
     stats_.skipped += static_cast<uint64_t>(keepFrom - next_);
     next_ = keepFrom;
   }
+  ShrinkIfLastingExcess();
   Slot slot;
   slot.playing = true;
   slot.packet = Find(next_);
@@ -100,6 +101,30 @@ AudioPacketBuffer::Slot AudioPacketBuffer::Pop() {
   if (!slot.packet) ++stats_.missing;
   ++next_;
   return slot;
+}
+
+void AudioPacketBuffer::ShrinkIfLastingExcess() {
+  const int64_t depth = highest_ - next_ + 1;
+  windowMinDepth_ = windowTicks_ == 0 ? depth : std::min(windowMinDepth_, depth);
+  if (++windowTicks_ >= kShrinkWindowTicks) {
+    if (windowMinDepth_ > static_cast<int64_t>(targetDepth_)) shrinkWanted_ = true;
+    windowTicks_ = 0;
+  }
+  if (!shrinkWanted_ || depth <= static_cast<int64_t>(targetDepth_)) {
+    shrinkWanted_ = false;
+    shrinkWaited_ = 0;
+    return;
+  }
+  // A packet skipped in a pause is not heard; one skipped mid-word is a
+  // small click, so wait a while for a quiet one.
+  const Packet* packet = Find(next_);
+  const bool quiet = !packet || !packet->level || *packet->level >= kQuietLevel;
+  if (!quiet && ++shrinkWaited_ < kShrinkPatienceTicks) return;
+  ++next_;
+  ++stats_.skipped;
+  ++stats_.shrunk;
+  shrinkWanted_ = false;
+  shrinkWaited_ = 0;
 }
 
 size_t AudioPacketBuffer::RecentlyPlayed(size_t count, std::vector<const Packet*>& out) const {

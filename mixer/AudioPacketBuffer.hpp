@@ -8,7 +8,11 @@
 // per tick; a missing one is reported as missing (the caller conceals it or
 // recovers it from the next packet's in-band FEC). When more than
 // `maxDepth` wait, the oldest are skipped, so a burst never becomes lasting
-// delay; when nothing has come for `idleTicks`, playout stops and starts
+// delay; and when the depth has not come down to `targetDepth` at any tick
+// of a whole second, one packet is skipped (a quiet one, by its RFC 6464
+// level, when one comes within half a second), so that what a stall or a
+// burst left behind drains back to the target instead of staying as added
+// delay for the rest of the call; when nothing has come for `idleTicks`, playout stops and starts
 // again, buffered afresh, with the next packet (a talker's DTX pause or a
 // stall). Played packets stay in the ring until overwritten, so a decoder
 // started for a newly selected speaker can be warmed from what they just
@@ -46,6 +50,7 @@ class AudioPacketBuffer {
     uint64_t duplicates = 0;
     uint64_t missing = 0;     // ticks that found no packet while playing
     uint64_t skipped = 0;     // dropped to keep the depth bounded
+    uint64_t shrunk = 0;      // of those, dropped one at a time to drain a lasting excess
   };
 
   explicit AudioPacketBuffer(size_t targetDepth = 2, size_t maxDepth = 8, size_t idleTicks = 10);
@@ -67,7 +72,12 @@ class AudioPacketBuffer {
   Packet& SlotFor(int64_t sequence) { return ring_[static_cast<size_t>(sequence) % kSlots]; }
   const Packet* Find(int64_t sequence) const;
   void Reset();
+  // Skips one packet when the depth stayed over the target for a window.
+  void ShrinkIfLastingExcess();
 
+  static constexpr size_t kShrinkWindowTicks = 50;    // 1 s
+  static constexpr size_t kShrinkPatienceTicks = 25;  // 0.5 s
+  static constexpr uint8_t kQuietLevel = 40;          // -40 dBov or quieter
   size_t targetDepth_;
   size_t maxDepth_;
   size_t idleTicks_;
@@ -79,6 +89,12 @@ class AudioPacketBuffer {
   int64_t lowest_ = -1;    // oldest stored since the last reset, where playout starts
   int64_t next_ = 0;       // the sequence the next tick plays
   size_t idle_ = 0;        // ticks since the last packet arrived
+  // The smallest depth seen at a tick in the current window, and the ticks
+  // in it; a window over the target asks for one packet to be skipped.
+  int64_t windowMinDepth_ = 0;
+  size_t windowTicks_ = 0;
+  size_t shrinkWaited_ = 0;  // ticks a wanted skip has waited for a quiet packet
+  bool shrinkWanted_ = false;
   bool arrived_ = false;   // a packet arrived since the last tick
   Stats stats_;
 };

@@ -83,6 +83,39 @@ TEST(AudioPacketBuffer, ABurstIsTrimmedToTheTargetDepth) {
   EXPECT_EQ(buffer.GetStats().skipped, 9u);
 }
 
+TEST(AudioPacketBuffer, ALastingExcessDrainsBackToTheTargetDepth) {
+  // A stall left six packets waiting (under the limit of eight, so none is
+  // skipped at once); then one arrives per tick. Within a few seconds the
+  // buffer is back to its target of two, one packet skipped per second.
+  AudioPacketBuffer buffer(2, 8);
+  uint16_t sequence = 100;
+  for (int i = 0; i < 6; ++i) Push(buffer, sequence++);
+  const auto depth = [&](int played) { return int(sequence) - played; };
+  int played = Play(buffer);
+  ASSERT_EQ(played, 100);
+  EXPECT_EQ(depth(played), 6);
+  for (int tick = 0; tick < 5 * 50; ++tick) {
+    Push(buffer, sequence++);
+    const int now = Play(buffer);
+    ASSERT_GE(now, 0) << "tick " << tick;
+    played = now;
+  }
+  EXPECT_EQ(depth(played), 2) << "still " << depth(played) - 2 << " packets of added delay";
+  EXPECT_EQ(buffer.GetStats().shrunk, 4u);
+  EXPECT_EQ(buffer.GetStats().missing, 0u);
+}
+
+TEST(AudioPacketBuffer, ASteadyStreamAtTheTargetIsNeverShrunk) {
+  AudioPacketBuffer buffer(2, 8);
+  uint16_t sequence = 7;
+  Push(buffer, sequence++);
+  for (int tick = 0; tick < 10 * 50; ++tick) {
+    Push(buffer, sequence++);
+    ASSERT_GE(Play(buffer), 0);
+  }
+  EXPECT_EQ(buffer.GetStats().skipped, 0u);
+}
+
 TEST(AudioPacketBuffer, SequenceNumbersWrap) {
   AudioPacketBuffer buffer(2, 8);
   Push(buffer, 65534);

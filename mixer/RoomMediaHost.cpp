@@ -69,7 +69,7 @@ transport::IceSettings ToIceSettings(const IceOptions& options) {
   for (const std::string& url : options.turnServers) {
     const ParsedServer turn = ParseServer(url);
     if (turn.scheme == "turns")
-      throw std::invalid_argument("turns:// (TURN over TLS) is not supported by media-engine native: " + url);
+      throw std::invalid_argument("turns:// (TURN over TLS) is not supported by the media transport: " + url);
     ice.turnServers.push_back(
         transport::TurnServer{Resolve(turn.host), turn.port, turn.user, turn.password, turn.transport == "tcp"});
   }
@@ -313,8 +313,8 @@ std::optional<ParticipantCounts> RoomMediaHost::Counts(const std::string& partic
   if (found == traffic_.end()) return std::nullopt;
   const RoomMedia::Traffic& traffic = *found->second;
   const auto totals = [](const RoomMedia::Traffic::Stream& stream) {
-    return RtpCounter::Totals{stream.packets.load(std::memory_order_relaxed),
-                              stream.bytes.load(std::memory_order_relaxed)};
+    return ParticipantCounts::Totals{stream.packets.load(std::memory_order_relaxed),
+                                     stream.bytes.load(std::memory_order_relaxed)};
   };
   return ParticipantCounts{totals(traffic.audioIn), totals(traffic.videoIn), totals(traffic.audioOut),
                            totals(traffic.videoOut)};

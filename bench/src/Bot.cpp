@@ -1,9 +1,14 @@
 #include "Bot.hpp"
 
+#include "VoiceLoop.hpp"
+
 #include "common/IceRestriction.hpp"
 
 #include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
+#include <gst/audio/audio.h>
 #include <gst/rtp/gstrtpbuffer.h>
+#include <gst/rtp/gstrtphdrext.h>
 #include <gst/sdp/sdp.h>
 #include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
@@ -13,7 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
-#include <thread>
+#include <vector>
 
 namespace plenum::bench {
 
@@ -26,6 +31,15 @@ constexpr int kFrameSamples = 960; // 20 ms
 constexpr int kMarkerPeriodFrames = 50; // one burst a second
 constexpr int kMarkerBurstFrames = 5;   // 100 ms long
 constexpr double kMarkerAmplitude = 0.3;
+constexpr double kMarkerSpeechGain = 2.0; // +6 dB: the marker is the room's main voice
+constexpr unsigned kAudioLevelExtensionId = 1;
+constexpr const char* kAudioLevelUri = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+constexpr double kGoldenFraction = 0.6180339887498949;
+
+std::uint32_t Hash(const std::string& text)
+{
+	return static_cast<std::uint32_t>(std::hash<std::string>{}(text));
+}
 
 GstElement* ParseBin(const std::string& description, const std::string& name)
 {
@@ -59,9 +73,17 @@ std::vector<double> MatchDelays(const std::vector<MarkerLog::TimePoint>& emitted
 	return delays;
 }
 
-Bot::Bot(BotOptions options, MarkerLog& markers) : markers_(markers), options_(std::move(options))
+Bot::Bot(BotOptions options, MarkerLog& markers)
+	: markers_(markers), options_(std::move(options)),
+	  voice_(Hash(options_.name), Hash(options_.name + "/syllable"), SpeechNoise::kGain * kMarkerSpeechGain)
 {
-	noiseState_ = 0x9E3779B9u ^ static_cast<std::uint32_t>(std::hash<std::string>{}(options_.name));
+	// Talkers start far apart in the loop (golden-ratio steps in join
+	// order), so that no two say the same thing at the same time, and
+	// their syllables are not in step, as people's are not.
+	if (Replays()) {
+		const auto frames = double(VoiceLoop::Speech().Size());
+		loopOffset_ = std::uint64_t(std::fmod(double(options_.index) * kGoldenFraction, 1.0) * frames);
+	}
 	pipeline_ = gst_pipeline_new(("bot-" + options_.name).c_str());
 	gst_object_ref_sink(pipeline_);
 	webrtc_ = gst_element_factory_make("webrtcbin", ("webrtc-" + options_.name).c_str());
@@ -88,6 +110,10 @@ Bot::~Bot()
 	closing_ = true;
 	gst_element_set_state(pipeline_, GST_STATE_NULL);
 	g_signal_handlers_disconnect_by_data(webrtc_, this);
+	if (audioSink_) {
+		g_signal_handlers_disconnect_by_data(audioSink_, this);
+		gst_object_unref(audioSink_);
+	}
 	if (audioSrc_)
 		gst_object_unref(audioSrc_);
 	gst_object_unref(webrtc_);
@@ -109,14 +135,29 @@ void Bot::BuildSend()
 			throw std::runtime_error("cannot link a send branch");
 	};
 
-	GstElement* audio = ParseBin(
-		"appsrc name=asrc is-live=true do-timestamp=true format=time block=false max-bytes=192000"
-		" caps=audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved"
-		" ! opusenc bitrate=32000 frame-size=20 ! rtpopuspay pt=111"
+	// A replaying bot pushes Opus frames with their levels in a
+	// GstAudioLevelMeta; a live one has the level element put it there. The
+	// payloader's audio-level extension writes it into the packet.
+	const std::string source = Replays()
+		? "appsrc name=asrc is-live=true do-timestamp=true format=time block=false max-bytes=64000"
+		  " caps=audio/x-opus,rate=48000,channels=1,channel-mapping-family=0"
+		: std::string("appsrc name=asrc is-live=true do-timestamp=true format=time block=false max-bytes=192000"
+			      " caps=audio/x-raw,format=S16LE,rate=48000,channels=1,layout=interleaved") +
+			(options_.sendAudioLevel ? " ! level name=alevel audio-level-meta=true post-messages=false" : "") +
+			" ! opusenc bitrate=32000 frame-size=20";
+	GstElement* audio = ParseBin(source + " ! rtpopuspay name=apay pt=111"
 		" ! capsfilter caps=\"application/x-rtp,media=audio,encoding-name=OPUS,payload=111,clock-rate=48000,encoding-params=(string)2\"",
 		"audio-send-" + options_.name);
 	audioSrc_ = gst_bin_get_by_name(GST_BIN(audio), "asrc");
+	if (options_.sendAudioLevel)
+		AddAudioLevelExtension(audio);
 	link(audio);
+	// The offer is made from this pad's caps (CreateOffer waits for them).
+	audioSink_ = gst_element_get_static_pad(webrtc_, "sink_0");
+	if (!audioSink_)
+		throw std::runtime_error("webrtcbin has no audio sink pad");
+	g_signal_connect(audioSink_, "notify::caps", G_CALLBACK(&Bot::OnAudioCapsNotify), this);
+	OnAudioCapsNotify(G_OBJECT(audioSink_), nullptr, this); // in case they are there already
 
 	if (options_.sendVideo) {
 		char description[768];
@@ -145,8 +186,73 @@ void Bot::BuildSend()
 	}
 }
 
+// The payloader writes the extension into every packet and names it in its
+// caps, from which webrtcbin's offer gets its a=extmap.
+void Bot::AddAudioLevelExtension(GstElement* audioBin)
+{
+	// GStreamer 1.22's level element does not clamp: digital silence comes
+	// out as about 700 dB down, which the extension writes modulo 128 (59,
+	// a voice to a server). RFC 6464 says silence MUST be 127, as browsers
+	// send it.
+	GstElement* level = gst_bin_get_by_name(GST_BIN(audioBin), "alevel");
+	if (level) {
+		GstPad* pad = gst_element_get_static_pad(level, "src");
+		gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, &Bot::FixAudioLevel, nullptr, nullptr);
+		gst_object_unref(pad);
+		gst_object_unref(level);
+	}
+
+	GstElement* payloader = gst_bin_get_by_name(GST_BIN(audioBin), "apay");
+	GstRTPHeaderExtension* extension = gst_rtp_header_extension_create_from_uri(kAudioLevelUri);
+	const bool ok = payloader && extension;
+	if (ok) {
+		gst_rtp_header_extension_set_id(extension, kAudioLevelExtensionId);
+		g_signal_emit_by_name(payloader, "add-extension", extension);
+	}
+	if (extension)
+		gst_object_unref(extension);
+	if (payloader)
+		gst_object_unref(payloader);
+	if (!ok)
+		throw std::runtime_error("no RFC 6464 audio-level extension (rtphdrextclientaudiolevel)");
+}
+
+// webrtcbin offers what its sink pad's caps say: the send stream's SSRC and,
+// once the payloader has negotiated, the audio-level extension. Its "caps"
+// notify comes once it has stored them (a probe upstream would see them
+// too early).
+void Bot::OnAudioCapsNotify(GObject* pad, GParamSpec*, gpointer data)
+{
+	auto& self = *static_cast<Bot*>(data);
+	GstCaps* caps = gst_pad_get_current_caps(GST_PAD(pad));
+	const bool ready = caps && !gst_caps_is_empty(caps) &&
+		(!self.options_.sendAudioLevel ||
+			gst_structure_has_field(gst_caps_get_structure(caps, 0), ("extmap-" + std::to_string(kAudioLevelExtensionId)).c_str()));
+	if (caps)
+		gst_caps_unref(caps);
+	if (!ready)
+		return;
+	{
+		std::lock_guard lock(self.mutex_);
+		self.audioCapsReady_ = true;
+	}
+	self.changed_.notify_all();
+}
+
 void Bot::PushAudioFrame(std::uint64_t frameIndex, Clock::time_point now)
 {
+	// gst_app_src_push_buffer takes the buffer (the "push-buffer" signal,
+	// a lookup and a marshalled call per frame and bot, does not).
+	if (Replays()) {
+		const auto& loop = options_.audio == AudioSignal::kSilence ? VoiceLoop::Silence() : VoiceLoop::Speech();
+		const VoiceLoop::Frame& frame = loop.At(frameIndex + loopOffset_);
+		GstBuffer* encoded = gst_buffer_new_memdup(frame.opus.data(), frame.opus.size());
+		GST_BUFFER_DURATION(encoded) = 20 * GST_MSECOND;
+		if (options_.sendAudioLevel)
+			gst_buffer_add_audio_level_meta(encoded, frame.level, frame.level < 127);
+		gst_app_src_push_buffer(GST_APP_SRC(audioSrc_), encoded);
+		return;
+	}
 	GstBuffer* buffer = gst_buffer_new_allocate(nullptr, kFrameSamples * 2, nullptr);
 	GstMapInfo map;
 	gst_buffer_map(buffer, &map, GST_MAP_WRITE);
@@ -154,30 +260,23 @@ void Bot::PushAudioFrame(std::uint64_t frameIndex, Clock::time_point now)
 	const std::uint64_t first = frameIndex * kFrameSamples;
 	switch (options_.audio) {
 	case AudioSignal::kSilence:
+	case AudioSignal::kNoise: // replayed, above
 		std::fill(out, out + kFrameSamples, 0);
 		break;
 	case AudioSignal::kTone:
 		for (int i = 0; i < kFrameSamples; ++i)
 			out[i] = static_cast<std::int16_t>(3000.0 * std::sin(2.0 * M_PI * options_.toneHz * double(first + i) / kRate));
 		break;
-	case AudioSignal::kNoise:
-		// Low-passed noise under a 4 Hz syllable envelope: roughly speech's
-		// spectrum and rhythm, and little energy near the 3 kHz marker.
-		for (int i = 0; i < kFrameSamples; ++i) {
-			noiseState_ = noiseState_ * 1664525u + 1013904223u;
-			const double white = (double(noiseState_ >> 8) / double(1u << 24)) * 2.0 - 1.0;
-			noiseLow_ += 0.06 * (white - noiseLow_);
-			const double envelope = std::pow(std::sin(M_PI * 4.0 * double(first + i) / kRate), 2.0);
-			out[i] = static_cast<std::int16_t>(std::clamp(30000.0 * noiseLow_ * envelope, -32000.0, 32000.0));
-		}
-		break;
 	case AudioSignal::kMarker: {
+		// The marker talks all the time, louder than the others, so that a
+		// server that mixes only the loudest few (the native engine) keeps
+		// it selected; the burst rides on its voice.
+		voice_.Fill(out, kFrameSamples, first);
 		const bool marked = !options_.codedMarker || MarkedSecond(frameIndex / kMarkerPeriodFrames);
 		const bool burst = marked && (frameIndex % kMarkerPeriodFrames) < kMarkerBurstFrames;
-		for (int i = 0; i < kFrameSamples; ++i)
-			out[i] = burst ? static_cast<std::int16_t>(32767.0 * kMarkerAmplitude *
-						 std::sin(2.0 * M_PI * kMarkerHz * double(first + i) / kRate))
-				       : 0;
+		for (int i = 0; burst && i < kFrameSamples; ++i)
+			out[i] = static_cast<std::int16_t>(std::clamp(double(out[i]) + 32767.0 * kMarkerAmplitude *
+					std::sin(2.0 * M_PI * kMarkerHz * double(first + i) / kRate), -32767.0, 32767.0));
 		// A capture device hands over 20 ms when its last sample is in: the
 		// burst's first sample was "spoken" one frame before this push.
 		if (marked && frameIndex % kMarkerPeriodFrames == 0)
@@ -186,9 +285,22 @@ void Bot::PushAudioFrame(std::uint64_t frameIndex, Clock::time_point now)
 	}
 	}
 	gst_buffer_unmap(buffer, &map);
-	GstFlowReturn ret;
-	g_signal_emit_by_name(audioSrc_, "push-buffer", buffer, &ret);
-	gst_buffer_unref(buffer);
+	gst_app_src_push_buffer(GST_APP_SRC(audioSrc_), buffer);
+}
+
+// Silence as 127 (see AddAudioLevelExtension), and the V bit set on
+// anything louder, as a replayed frame has it (the level element leaves it
+// unset).
+GstPadProbeReturn Bot::FixAudioLevel(GstPad*, GstPadProbeInfo* info, gpointer)
+{
+	if (!gst_buffer_get_audio_level_meta(GST_PAD_PROBE_INFO_BUFFER(info)))
+		return GST_PAD_PROBE_OK;
+	GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+	GST_PAD_PROBE_INFO_DATA(info) = buffer;
+	GstAudioLevelMeta* meta = gst_buffer_get_audio_level_meta(buffer);
+	meta->level = std::min<guint8>(meta->level, 127);
+	meta->voice_activity = meta->level < 127;
+	return GST_PAD_PROBE_OK;
 }
 
 GstPadProbeReturn Bot::PaintMarker(GstPad*, GstPadProbeInfo* info, gpointer data)
@@ -235,7 +347,7 @@ void Bot::HandlePad(GstPad* pad)
 	const bool audio = encoding == "OPUS";
 	const bool video = encoding == "VP8";
 	std::string description = "fakesink sync=false async=false";
-	if (audio)
+	if (audio && options_.decodeAudio)
 		description = "rtpopusdepay ! opusdec plc=true ! audioconvert ! audioresample"
 			      " ! audio/x-raw,format=F32LE,rate=48000,channels=1,layout=interleaved"
 			      " ! appsink name=sink sync=false async=false emit-signals=true";
@@ -245,7 +357,7 @@ void Bot::HandlePad(GstPad* pad)
 	try {
 		GstElement* bin = ParseBin(description, std::string(audio ? "a" : "v") + "-recv-" + options_.name);
 		gst_bin_add(GST_BIN(pipeline_), bin);
-		if (audio || (video && options_.decodeVideo)) {
+		if ((audio && options_.decodeAudio) || (video && options_.decodeVideo)) {
 			GstElement* sink = gst_bin_get_by_name(GST_BIN(bin), "sink");
 			g_signal_connect(sink, "new-sample", G_CALLBACK(audio ? &Bot::OnAudioSample : &Bot::OnVideoSample), this);
 			gst_object_unref(sink);
@@ -275,7 +387,14 @@ GstPadProbeReturn Bot::CountRtp(GstPad* pad, GstPadProbeInfo* info, gpointer dat
 	}
 	auto count = [&](GstBuffer* buffer) {
 		if (audio) {
-			self.audioPackets_++;
+			// A bot that does not decode has its first audio with its first packet.
+			if (self.audioPackets_++ == 0 && !self.options_.decodeAudio) {
+				{
+					std::lock_guard lock(self.mutex_);
+					self.firstAudio_ = Clock::now();
+				}
+				self.changed_.notify_all();
+			}
 			return;
 		}
 		GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
@@ -380,21 +499,14 @@ GstFlowReturn Bot::OnVideoSample(GstElement* sink, gpointer data)
 
 void Bot::CreateOffer()
 {
-	// The offer carries the send streams' caps (a=ssrc, Opus channels) only
-	// once a buffer has gone through the payloader; Janus drops RTP from an
-	// SSRC its SDP did not announce. The pacer pushes every 20 ms.
-	GstPad* audioSink = gst_element_get_static_pad(webrtc_, "sink_0");
-	const auto deadline = Clock::now() + std::chrono::seconds(2);
-	while (audioSink && Clock::now() < deadline) {
-		GstCaps* caps = gst_pad_get_current_caps(audioSink);
-		if (caps) {
-			gst_caps_unref(caps);
-			break;
-		}
-		std::this_thread::sleep_for(std::chrono::milliseconds(5));
+	// The offer carries the send streams' caps (a=ssrc, Opus channels, the
+	// audio-level a=extmap) only once a buffer has gone through the
+	// payloader; Janus drops RTP from an SSRC its SDP did not announce. The
+	// pacer pushes every 20 ms. Bounded: without them the offer still goes.
+	{
+		std::unique_lock lock(mutex_);
+		changed_.wait_for(lock, std::chrono::seconds(5), [&] { return audioCapsReady_; });
 	}
-	if (audioSink)
-		gst_object_unref(audioSink);
 	GstPromise* promise = gst_promise_new_with_change_func(
 		[](GstPromise* p, gpointer data) { static_cast<Bot*>(data)->DescriptionCreated(p, "offer"); }, this, nullptr);
 	g_signal_emit_by_name(webrtc_, "create-offer", nullptr, promise);

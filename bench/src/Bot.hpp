@@ -1,6 +1,7 @@
 #pragma once
 
 #include "MarkerLog.hpp"
+#include "SpeechNoise.hpp"
 
 #include <gst/gst.h>
 
@@ -22,6 +23,7 @@ enum class AudioSignal { kTone, kNoise, kSilence, kMarker };
 
 struct BotOptions {
 	std::string name = "bot";
+	int index = 0; // join order: where in the voice loop this talker starts
 	AudioSignal audio = AudioSignal::kTone;
 	double toneHz = 440.0;
 	bool sendVideo = false;
@@ -29,6 +31,7 @@ struct BotOptions {
 	bool codedMarker = false;   // the marker fires only in MarkedSecond() seconds (MarkerLog.hpp)
 	bool receiveVideo = true;   // offer a video m-line at all (Janus: no)
 	bool decodeVideo = false;   // decode the composite (otherwise frames are counted at RTP level)
+	bool decodeAudio = true;    // decode the audio and time the marker in it (otherwise packets are only counted)
 	int width = 640;
 	int height = 360;
 	int framerate = 30;
@@ -37,13 +40,19 @@ struct BotOptions {
 	int tileRows = 1;
 	std::string iceAddress = "127.0.0.1";
 	int jitterLatencyMs = 50;
+	// RFC 6464 levels in every audio packet (a=extmap id 1), as Chromium and
+	// Firefox always send them.
+	bool sendAudioLevel = true;
 };
 
-// One load-generating WebRTC participant: a webrtcbin that sends Opus from an
-// appsrc fed by AudioPacer (tone, speech-like noise, silence or the marked
-// burst) and optionally VP8 from videotestsrc, and receives, decodes and times
-// what it is sent. Signaling-agnostic: local SDP and candidates go out through
-// the callbacks, remote ones come in through SetRemote / AddCandidate.
+// One load-generating WebRTC participant: a webrtcbin that sends Opus with
+// RFC 6464 levels (unless told otherwise) from an appsrc fed by AudioPacer,
+// and optionally VP8 from videotestsrc, and receives, decodes and times what
+// it is sent. Talkers and silent bots replay frames encoded once (VoiceLoop);
+// the marker (speech-like noise 6 dB louder with a marked burst on top) and
+// a tone are encoded live. Signaling-agnostic: local SDP and candidates go
+// out through the callbacks, remote ones come in through SetRemote /
+// AddCandidate.
 class Bot {
 public:
 	struct Counters {
@@ -89,14 +98,18 @@ private:
 	static void OnIceCandidate(GstElement*, guint mline, gchar* candidate, gpointer self);
 	static void OnGatheringNotify(GObject*, GParamSpec*, gpointer self);
 	static void OnConnectionNotify(GObject*, GParamSpec*, gpointer self);
+	static void OnAudioCapsNotify(GObject* pad, GParamSpec*, gpointer self);
 	static GstPadProbeReturn CountRtp(GstPad*, GstPadProbeInfo* info, gpointer self);
 	static GstPadProbeReturn PaintMarker(GstPad*, GstPadProbeInfo* info, gpointer self);
+	static GstPadProbeReturn FixAudioLevel(GstPad*, GstPadProbeInfo* info, gpointer);
 	static GstFlowReturn OnAudioSample(GstElement* sink, gpointer self);
 	static GstFlowReturn OnVideoSample(GstElement* sink, gpointer self);
 	void HandlePad(GstPad* pad);
 	void DescriptionCreated(GstPromise* promise, const char* type);
 	void Fail(const std::string& what);
 	void BuildSend();
+	void AddAudioLevelExtension(GstElement* audioBin);
+	bool Replays() const { return options_.audio == AudioSignal::kNoise || options_.audio == AudioSignal::kSilence; }
 
 	// Passed by argument.
 	MarkerLog& markers_;
@@ -106,6 +119,7 @@ private:
 	GstElement* pipeline_ = nullptr;
 	GstElement* webrtc_ = nullptr;
 	GstElement* audioSrc_ = nullptr;
+	GstPad* audioSink_ = nullptr; // webrtcbin's audio sink pad, whose caps the offer is made from
 
 	// Others.
 	std::atomic<bool> closing_{false};
@@ -121,6 +135,7 @@ private:
 	std::vector<Clock::time_point> audioOnsets_;
 	std::vector<Clock::time_point> videoOnsets_;
 	bool gatheringComplete_ = false;
+	bool audioCapsReady_ = false; // webrtcbin's audio pad has caps (with the extension, when levels are sent)
 	bool connected_ = false;
 	std::string error_;
 	// Streaming-thread state of the detectors.
@@ -129,8 +144,8 @@ private:
 	bool videoWhite_ = false;
 	bool markerWhite_ = false;
 	Clock::time_point markerStart_ = Clock::now();
-	std::uint32_t noiseState_ = 1;
-	double noiseLow_ = 0.0;
+	SpeechNoise voice_; // the marker's, encoded live
+	std::uint64_t loopOffset_ = 0; // where in the voice loop this bot starts
 };
 
 } // namespace plenum::bench

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -145,6 +146,56 @@ std::optional<ProcessUsage> ReadProcessUsage(pid_t pid)
 	return usage;
 }
 
+std::optional<CoreTimes> ReadCoreTimes(int core)
+{
+	if (core < 0)
+		return std::nullopt;
+	std::ifstream stat("/proc/stat");
+	const std::string name = "cpu" + std::to_string(core);
+	std::string line;
+	while (std::getline(stat, line)) {
+		std::istringstream fields(line);
+		std::string label;
+		fields >> label;
+		if (label != name)
+			continue;
+		// user nice system idle iowait irq softirq steal (guest time is in user).
+		unsigned long long value[8] = {};
+		for (auto& v : value)
+			fields >> v;
+		CoreTimes times;
+		for (auto v : value)
+			times.total += v;
+		times.busy = times.total - value[3] - value[4];
+		times.steal = value[7];
+		return times;
+	}
+	return std::nullopt;
+}
+
+std::map<pid_t, double> ReadRunqueueWaits(pid_t pid)
+{
+	std::map<pid_t, double> waits;
+	const std::filesystem::path tasks = "/proc/" + std::to_string(pid) + "/task";
+	std::error_code ec;
+	for (const auto& task : std::filesystem::directory_iterator(tasks, ec)) {
+		// Time on the CPU, time waiting on a run queue (both ns), timeslices.
+		std::ifstream schedstat(task.path() / "schedstat");
+		unsigned long long running = 0, waiting = 0;
+		if (schedstat >> running >> waiting)
+			waits[pid_t(std::stol(task.path().filename().string()))] = double(waiting) / 1e9;
+	}
+	return waits;
+}
+
+std::string ThreadName(pid_t pid, pid_t tid)
+{
+	std::ifstream comm("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/comm");
+	std::string name;
+	std::getline(comm, name);
+	return name;
+}
+
 std::uint16_t FreePort()
 {
 	const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -182,6 +233,17 @@ void PinToCore(int core)
 	cpu_set_t set;
 	CPU_ZERO(&set);
 	CPU_SET(core, &set);
+	::sched_setaffinity(0, sizeof set, &set);
+}
+
+void PinToCores(const std::vector<int>& cores)
+{
+	if (cores.empty())
+		return;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	for (int core : cores)
+		CPU_SET(core, &set);
 	::sched_setaffinity(0, sizeof set, &set);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -37,6 +38,23 @@ struct ProcessUsage {
 };
 std::optional<ProcessUsage> ReadProcessUsage(pid_t pid);
 
+// One core's time from /proc/stat, in clock ticks: busy (everything but
+// idle and iowait, whoever ran), stolen by the hypervisor, and the total.
+struct CoreTimes {
+	unsigned long long busy = 0;
+	unsigned long long steal = 0;
+	unsigned long long total = 0;
+};
+std::optional<CoreTimes> ReadCoreTimes(int core);
+
+// How long each thread of a process has waited on a run queue (runnable,
+// not running) since it started, in seconds, by thread id, from
+// /proc/PID/task/TID/schedstat. A thread that waits much was held off its
+// core by other threads, ours or anyone's.
+std::map<pid_t, double> ReadRunqueueWaits(pid_t pid);
+// A thread's name (/proc/PID/task/TID/comm), empty once it is gone.
+std::string ThreadName(pid_t pid, pid_t tid);
+
 // A TCP port that was free a moment ago on 127.0.0.1.
 std::uint16_t FreePort();
 
@@ -49,7 +67,9 @@ struct HostAddress {
 };
 std::optional<HostAddress> FirstHostAddress();
 
-// Pins the calling thread (and what it starts later) to `core`.
+// Pins the calling thread (and what it starts later) to `core`, or to
+// `cores` (none: any).
 void PinToCore(int core);
+void PinToCores(const std::vector<int>& cores);
 
 } // namespace plenum::bench

@@ -10,6 +10,7 @@
 #include "MarkerLog.hpp"
 #include "PlenumLink.hpp"
 #include "RtmpServer.hpp"
+#include "VoiceLoop.hpp"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -19,6 +20,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -51,13 +53,19 @@ struct Options {
 	bool audioBotsReceiveVideo = false; // audio-only rooms: offer a receive-only video m-line too
 	int cameras = 9;
 	int decoders = 4;
+	int audioDecoders = -1; // bots that decode their audio (the marker's timing, join time); -1: all
 	double silentShare = 0.5;
+	bool audioLevels = true; // bots send RFC 6464 levels, as browsers do
 	AudioSignal signal = AudioSignal::kNoise;
 	int serverCore = 0;
-	int botCore = 1;
+	std::vector<int> botCores{1}; // the bench process and its bots; empty: any
 	std::string json = "bench-results.jsonl";
 	std::string workDir = "/tmp/plenum-bench";
 	std::vector<std::string> serverArgs; // extra plenum options, e.g. --encoder-threads=1
+	// The engine plenum runs without --media-engine: webrtcbin while the
+	// binary offers a choice, native once it is the only one (read from
+	// its --help).
+	std::string defaultEngine = "webrtcbin";
 	bool requireRealtime = false; // exit 1 unless every size kept real time and gave a latency figure
 	// plenum only: "rtmp" or "hls" broadcasts the room through the window and
 	// times the marker in the broadcast; "none" is the same measurement
@@ -89,11 +97,19 @@ Options Parse(int argc, char** argv)
 		else if (key == "--receive-composite") o.audioBotsReceiveVideo = true;
 		else if (key == "--cameras") o.cameras = std::stoi(value);
 		else if (key == "--decoders") o.decoders = std::stoi(value);
+		else if (key == "--audio-decoders") o.audioDecoders = std::stoi(value);
 		else if (key == "--silent-share") o.silentShare = std::stod(value);
+		else if (key == "--no-audio-levels") o.audioLevels = false;
 		else if (key == "--signal") o.signal = value == "tone" ? AudioSignal::kTone : AudioSignal::kNoise;
 		else if (key == "--server-core") o.serverCore = std::stoi(value);
-		else if (key == "--bot-core") o.botCore = std::stoi(value);
-		else if (key == "--json") o.json = value;
+		else if (key == "--bot-core") {
+			o.botCores.clear();
+			std::stringstream list(value);
+			std::string item;
+			while (std::getline(list, item, ','))
+				if (std::stoi(item) >= 0)
+					o.botCores.push_back(std::stoi(item));
+		} else if (key == "--json") o.json = value;
 		else if (key == "--require-realtime") o.requireRealtime = true;
 		else if (key == "--server-arg") o.serverArgs.push_back(value);
 		else if (key == "--work-dir") o.workDir = value;
@@ -105,10 +121,16 @@ Options Parse(int argc, char** argv)
 		else if (key == "--help") {
 			std::cout << "plenum-bench --target=plenum|janus|loopback [--plenum-bin=PATH] [--janus-bin=PATH]\n"
 				     "  [--sizes=2,4,8] [--duration=60] [--warmup=3] [--video] [--receive-composite] [--cameras=9] [--decoders=4]\n"
-				     "  [--silent-share=0.5] [--signal=noise|tone] [--server-core=0] [--bot-core=1]\n"
+				     "  [--audio-decoders=-1]\n"
+				     "  [--silent-share=0.5] [--no-audio-levels] [--signal=noise|tone] [--server-core=0] [--bot-core=1 | --bot-core=1,2]\n"
 				     "  [--json=FILE] [--work-dir=DIR] [--require-realtime] [--server-arg=--encoder-threads=1 ...]\n"
 				     "  [--broadcast=none|rtmp|hls]   plenum: broadcast the room (RTMP to a local nginx, or HLS) and time\n"
-				     "                                the marker in it; none: the same run without (see README.md)\n";
+				     "                                the marker in it; none: the same run without (see README.md)\n"
+				     "  --silent-share: the share of bots other than the marker that send silence (0: everyone talks)\n"
+				     "  --no-audio-levels: bots send no RFC 6464 audio levels (browsers always do)\n"
+				     "  --audio-decoders=K: only K bots besides the marker decode their audio, spread over the join order\n"
+				     "                      (latency and join time are theirs; the others count packets); -1: all\n"
+				     "  --server-arg=--media-engine=native: plenum's own transport and audio engine\n";
 			std::exit(0);
 		} else
 			throw std::runtime_error("unknown option " + arg);
@@ -262,7 +284,7 @@ void StartBroadcast(Broadcast& broadcast, const Options& o, const std::string& t
 	broadcast.api = std::make_unique<BroadcastApi>("127.0.0.1", port, "bench");
 	std::string body = "{\"kind\":\"hls\"}";
 	if (o.broadcast == "rtmp") {
-		broadcast.rtmp = std::make_unique<RtmpServer>(o.workDir + "/" + tag + "-nginx", o.botCore);
+		broadcast.rtmp = std::make_unique<RtmpServer>(o.workDir + "/" + tag + "-nginx", o.botCores.empty() ? -1 : o.botCores.front());
 		body = "{\"kind\":\"rtmp\",\"url\":\"" + broadcast.rtmp->Url("bench") + "\"}";
 	}
 	const auto started = Clock::now();
@@ -322,6 +344,66 @@ Poco::JSON::Array::Ptr BroadcastDelays(Broadcast& broadcast, MarkerLog& markers,
 
 int Grid(int n) { return int(std::ceil(std::sqrt(double(n)))); }
 
+// The room engine a run measures: plenum's --media-engine (its default
+// unless told), Janus's AudioBridge, or none for the loopback pair.
+std::string EngineOf(const Options& o)
+{
+	if (o.target == "janus")
+		return "audiobridge";
+	if (o.target != "plenum")
+		return "none";
+	std::string engine = o.defaultEngine;
+	for (const auto& a : o.serverArgs)
+		if (a.rfind("--media-engine=", 0) == 0)
+			engine = a.substr(a.find('=') + 1);
+	return engine;
+}
+
+// Whether `plenum --help` lists --media-engine (webrtcbin, the default, or
+// native); a server without it has only its own transport.
+bool OffersEngineChoice(const std::string& plenumBin)
+{
+	const std::string command = "'" + plenumBin + "' --help 2>&1";
+	FILE* help = ::popen(command.c_str(), "r");
+	if (!help)
+		return true;
+	std::string text;
+	char chunk[4096];
+	while (std::size_t n = std::fread(chunk, 1, sizeof chunk, help))
+		text.append(chunk, n);
+	::pclose(help);
+	return text.find("--media-engine") != std::string::npos;
+}
+
+std::string ServerArgsText(const Options& o)
+{
+	std::string joined;
+	for (const auto& a : o.serverArgs)
+		joined += (joined.empty() ? "" : " ") + a;
+	return joined;
+}
+
+// The bots' cores' times together (their busy share is of all of them).
+std::optional<CoreTimes> ReadCoresTimes(const std::vector<int>& cores)
+{
+	std::optional<CoreTimes> sum;
+	for (int core : cores) {
+		const auto times = ReadCoreTimes(core);
+		if (!times)
+			return std::nullopt;
+		if (!sum)
+			sum = CoreTimes{};
+		sum->busy += times->busy;
+		sum->steal += times->steal;
+		sum->total += times->total;
+	}
+	return sum;
+}
+
+// After this many failed joins the room is not measured (each waits up to
+// 15 s, and an overloaded server fails them all).
+constexpr int kMaxJoinFailures = 3;
+
 // One measurement: a fresh server (or none for loopback), N bots, a steady window.
 Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 {
@@ -331,6 +413,7 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 	const bool janus = o.target == "janus";
 	const bool video = o.video && !janus;
 	result->set("target", o.target);
+	result->set("engine", EngineOf(o));
 	result->set("n", loopback ? 2 : n);
 	result->set("video", video);
 	result->set("cameras", video ? std::min(o.cameras, n) : 0);
@@ -344,7 +427,20 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 	std::unique_ptr<JanusLink> janusLink;
 	std::string iceAddress = "127.0.0.1";
 	std::uint16_t port = 0;
-	const std::string tag = o.target + (video ? "-video-" : "-audio-") + std::to_string(n);
+	// Each run's server logs and data apart: plenum-native-audio-8.log,
+	// plenum-webrtcbin-audio-32-encoder-threads-1.log, ...
+	std::string options;
+	for (const auto& a : o.serverArgs) {
+		if (a.rfind("--media-engine=", 0) == 0 || a.rfind("--media-threads=", 0) == 0)
+			continue;
+		for (char c : a)
+			if (std::isalnum(static_cast<unsigned char>(c)) || (c == '-' && !options.empty() && options.back() != '-'))
+				options += c;
+			else if (!options.empty() && options.back() != '-')
+				options += '-';
+	}
+	const std::string tag = o.target + (o.target == "plenum" ? "-" + EngineOf(o) : "") + (video ? "-video-" : "-audio-") +
+		std::to_string(n) + (o.broadcast.empty() ? "" : "-" + o.broadcast) + (options.empty() ? "" : "-" + options);
 	if (o.target == "plenum") {
 		std::vector<std::string> args{"--port=0", "--tls-port=off", "--bind=127.0.0.1", "--ice-local-address=127.0.0.1", "--video-width=640",
 			"--video-height=360", "--video-framerate=30", "--max-participants=" + std::to_string(n + 1),
@@ -353,10 +449,8 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 			// Its files in the work directory, not wherever the bench runs.
 			"--data-dir=" + o.workDir + "/" + tag + "-data", "--recordings-dir=" + o.workDir + "/" + tag + "-recordings"};
 		args.insert(args.end(), o.serverArgs.begin(), o.serverArgs.end());
-		std::string joined;
-		for (const auto& a : o.serverArgs)
-			joined += (joined.empty() ? "" : " ") + a;
-		result->set("serverArgs", joined);
+		result->set("serverArgs", ServerArgsText(o));
+		result->set("serverBin", o.plenumBin);
 		server = std::make_unique<ChildServer>(o.plenumBin, args,
 			o.workDir + "/" + tag + ".log", o.serverCore);
 		auto line = server->WaitForLine("plenum: listening on http://", 20s);
@@ -393,16 +487,34 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 	// silentShare of the others send silence; the first `cameras` send video.
 	const int count = loopback ? 2 : n;
 	const int silent = int(std::floor(o.silentShare * double(count - 1)));
+	// The marker talks too (speech with its burst on top).
+	result->set("talking", count - silent);
+	result->set("silent", silent);
+	result->set("silentShare", o.silentShare);
+	result->set("audioLevels", o.audioLevels);
 	const int columns = loopback ? 1 : Grid(count);
 	const int rows = loopback ? 1 : (count + columns - 1) / columns;
+	// Which bots decode their audio: all, or K spread evenly over the join
+	// order after the marker (bot 0, whose join is timed too).
+	const int receivers = count - 1;
+	const int stride = o.audioDecoders < 0 || o.audioDecoders >= receivers ? 1
+		: (receivers + std::max(1, o.audioDecoders) - 1) / std::max(1, o.audioDecoders);
+	auto decodesAudio = [&](int i) { return loopback || i == 0 || (o.audioDecoders != 0 && (i - 1) % stride == 0); };
+	int audioDecoding = 0;
+	for (int i = 0; i < count; ++i)
+		audioDecoding += decodesAudio(i) ? 1 : 0;
+	result->set("audioDecoders", audioDecoding);
 	std::vector<Participant> participants;
 	std::vector<double> joinMs, joinVideoMs;
+	int joined = 0;
 	int failures = 0;
 	std::string firstError;
 	try {
 		for (int i = 0; i < count && !gInterrupted; ++i) {
 			BotOptions b;
 			b.name = "bot" + std::to_string(i);
+			b.index = i;
+			b.decodeAudio = decodesAudio(i);
 			b.audio = i == 0 ? AudioSignal::kMarker : (i >= count - silent ? AudioSignal::kSilence : o.signal);
 			b.toneHz = 200.0 + 37.0 * i;
 			b.receiveVideo = !janus && (video || o.audioBotsReceiveVideo);
@@ -413,6 +525,7 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 			b.tileColumns = columns;
 			b.tileRows = rows;
 			b.iceAddress = iceAddress;
+			b.sendAudioLevel = o.audioLevels;
 			Participant p;
 			p.bot = std::make_unique<Bot>(b, markers);
 			pacer.Add(p.bot.get());
@@ -430,7 +543,7 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 			if (!b.WaitFirstMedia(video, 15s))
 				throw std::runtime_error("loopback pair got no media: " + a.Error() + b.Error());
 		} else {
-			for (int i = 0; i < count && !gInterrupted; ++i) {
+			for (int i = 0; i < count && !gInterrupted && failures < kMaxJoinFailures; ++i) {
 				Participant& p = participants[std::size_t(i)];
 				bool ok = false;
 				std::string error;
@@ -447,7 +560,9 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 					error = "no decoded audio within 15 s of join";
 				}
 				if (ok) {
-					joinMs.push_back(std::chrono::duration<double, std::milli>(*p.bot->FirstAudio() - *p.bot->JoinSent()).count());
+					++joined;
+					if (p.bot->Options().decodeAudio)
+						joinMs.push_back(std::chrono::duration<double, std::milli>(*p.bot->FirstAudio() - *p.bot->JoinSent()).count());
 				} else {
 					++failures;
 					if (firstError.empty())
@@ -485,12 +600,53 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 			before.push_back(p.bot->Snapshot());
 		const auto usage0 = pid ? ReadProcessUsage(pid) : std::nullopt;
 		const auto self0 = ReadProcessUsage(::getpid());
+		const auto serverCore0 = ReadCoreTimes(o.serverCore);
+		const auto botCore0 = ReadCoresTimes(o.botCores);
+		const auto serverWaits0 = pid ? ReadRunqueueWaits(pid) : std::map<pid_t, double>{};
+		const auto botWaits0 = ReadRunqueueWaits(::getpid());
 		completed = SleepInterruptible(std::chrono::seconds(o.duration));
 		const auto t1 = Clock::now();
 		const auto usage1 = pid ? ReadProcessUsage(pid) : std::nullopt;
 		const auto self1 = ReadProcessUsage(::getpid());
+		const auto serverCore1 = ReadCoreTimes(o.serverCore);
+		const auto botCore1 = ReadCoresTimes(o.botCores);
+		const auto serverWaits1 = pid ? ReadRunqueueWaits(pid) : std::map<pid_t, double>{};
+		const auto botWaits1 = ReadRunqueueWaits(::getpid());
+		result->set("botCores", int(o.botCores.size()));
 		if (self0 && self1)
 			SetNumber(*result, "botCpuPct", 100.0 * (self1->cpuSeconds - self0->cpuSeconds) / std::chrono::duration<double>(t1 - t0).count());
+		// How busy each core was over the window, whoever ran on it, and how
+		// much of it the hypervisor took: the server's and the bots' shares
+		// of it say whether anything else competed with them.
+		auto coreShare = [&](const char* key, const std::optional<CoreTimes>& a, const std::optional<CoreTimes>& b) {
+			if (!a || !b || b->total <= a->total)
+				return;
+			const double total = double(b->total - a->total);
+			SetNumber(*result, std::string(key) + "BusyPct", 100.0 * double(b->busy - a->busy) / total);
+			SetNumber(*result, std::string(key) + "StealPct", 100.0 * double(b->steal - a->steal) / total);
+		};
+		coreShare("serverCore", serverCore0, serverCore1);
+		coreShare("botCore", botCore0, botCore1);
+		// The longest any one thread waited for a CPU while runnable, in % of
+		// the window: a server's media thread that waits is late, whatever
+		// its own CPU use (a busy machine; or, for the bots, their own load).
+		auto maxWait = [&](const std::string& key, pid_t process, const std::map<pid_t, double>& a,
+				       const std::map<pid_t, double>& b) {
+			double most = -1.0;
+			pid_t thread = 0;
+			for (const auto& [tid, waited] : b)
+				if (const auto before = a.find(tid); before != a.end() && waited - before->second > most) {
+					most = waited - before->second;
+					thread = tid;
+				}
+			if (most < 0.0)
+				return;
+			SetNumber(*result, key + "WaitPct", 100.0 * most / std::chrono::duration<double>(t1 - t0).count());
+			result->set(key + "WaitName", ThreadName(process, thread));
+		};
+		if (pid)
+			maxWait("serverThread", pid, serverWaits0, serverWaits1);
+		maxWait("botThread", ::getpid(), botWaits0, botWaits1);
 		const double seconds = std::chrono::duration<double>(t1 - t0).count();
 		std::vector<double> audioRates, videoRates;
 		for (std::size_t i = 0; i < participants.size(); ++i) {
@@ -539,6 +695,10 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 		SetNumber(*result, "audioPpsMin", audioMin);
 		SetNumber(*result, "audioPpsMax", audioMax);
 		SetNumber(*result, "audioPpsMedian", Percentile(audioRates, 50));
+		// Per bot, in join order (bot0 first; the loopback's receiver only).
+		result->set("audioPpsByBot", ToArray(audioRates));
+		if (video)
+			result->set("videoFpsByBot", ToArray(videoRates));
 		bool realtime = audioMin >= 49.0 && audioMax <= 51.0;
 		if (video) {
 			const double videoMin = videoRates.empty() ? 0 : *std::min_element(videoRates.begin(), videoRates.end());
@@ -576,6 +736,7 @@ Poco::JSON::Object::Ptr RunOne(const Options& o, int n, AudioPacer& pacer)
 		SetNumber(*result, "joinVideoP95", Percentile(joinVideoMs, 95));
 	}
 	result->set("failures", failures);
+	result->set("joined", joined);
 	result->set("completed", completed);
 	if (!firstError.empty())
 		result->set("error", firstError);
@@ -611,12 +772,16 @@ int main(int argc, char** argv)
 	std::signal(SIGPIPE, SIG_IGN);
 	// Every thread of ours (pacer, GStreamer, signaling) inherits the bot
 	// core; servers pin themselves to the server core after fork.
-	PinToCore(o.botCore);
+	PinToCores(o.botCores);
 	gst_init(nullptr, nullptr);
+	VoiceLoop::Speech(); // encoded once, before any server starts
+	VoiceLoop::Silence();
 	if (o.target == "plenum" && o.plenumBin.empty()) {
 		std::cerr << "plenum-bench: --plenum-bin is required\n";
 		return 2;
 	}
+	if (o.target == "plenum")
+		o.defaultEngine = OffersEngineChoice(o.plenumBin) ? "webrtcbin" : "native";
 	std::ofstream out(o.json, std::ios::app);
 	int status = 0;
 	for (int n : o.sizes) {
@@ -624,14 +789,20 @@ int main(int argc, char** argv)
 			break;
 		Poco::JSON::Object::Ptr result;
 		try {
-			std::cerr << "plenum-bench: " << o.target << (o.video ? " video" : " audio") << " N=" << n << " ..." << std::endl;
+			std::cerr << "plenum-bench: " << o.target << " (" << EngineOf(o) << ")" << (o.video ? " video" : " audio") << " N=" << n
+				  << " ..." << std::endl;
 			AudioPacer pacer;
 			result = RunOne(o, n, pacer);
 		} catch (const std::exception& e) {
 			result = new Poco::JSON::Object;
 			result->set("target", o.target);
+			result->set("engine", EngineOf(o));
 			result->set("n", n);
 			result->set("video", o.video);
+			if (o.target == "plenum") {
+				result->set("serverArgs", ServerArgsText(o));
+				result->set("serverBin", o.plenumBin);
+			}
 			result->set("completed", false);
 			result->set("error", std::string(e.what()));
 		}
@@ -639,10 +810,12 @@ int main(int argc, char** argv)
 		out << "\n";
 		out.flush();
 		std::ostringstream summary;
-		summary << "plenum-bench: " << o.target << " N=" << n << " completed=" << result->optValue<bool>("completed", false)
+		summary << "plenum-bench: " << o.target << " (" << EngineOf(o) << ") N=" << n << " completed=" << result->optValue<bool>("completed", false)
 			<< " realtime=" << result->optValue<bool>("realtime", false)
 			<< " cpu/participant=" << result->optValue<double>("cpuPctPerParticipant", NAN)
 			<< "% audio pps min=" << result->optValue<double>("audioPpsMin", NAN)
+			<< " video fps min=" << result->optValue<double>("videoFpsMin", NAN)
+			<< " bot cpu=" << result->optValue<double>("botCpuPct", NAN) << "%"
 			<< " audio p50=" << result->optValue<double>("audioLatencyP50", NAN)
 			<< " ms join p50=" << result->optValue<double>("joinP50", NAN) << " ms"
 			<< (result->has("error") ? " error=" + result->getValue<std::string>("error") : "");

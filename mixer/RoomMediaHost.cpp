@@ -68,8 +68,14 @@ transport::IceSettings ToIceSettings(const IceOptions& options) {
   }
   for (const std::string& url : options.turnServers) {
     const ParsedServer turn = ParseServer(url);
-    if (turn.scheme == "turns")
-      throw std::invalid_argument("turns:// (TURN over TLS) is not supported by the media transport: " + url);
+    if (turn.scheme == "turns") {
+      // libnice relays over TLS, but our transport does not set that up
+      // yet: clients are still given the server, the server itself gathers
+      // without it (it seldom needs a relay of its own).
+      GST_WARNING("skip turns server for the server's own candidates (clients still get it) [url:%s]",
+                  (turn.scheme + "://" + turn.host + ":" + std::to_string(turn.port)).c_str());
+      continue;
+    }
     ice.turnServers.push_back(
         transport::TurnServer{Resolve(turn.host), turn.port, turn.user, turn.password, turn.transport == "tcp"});
   }

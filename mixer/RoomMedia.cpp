@@ -34,36 +34,6 @@ constexpr uint32_t kVideoClockRate = 90000;
 constexpr uint64_t kCameraMinBitrate = 300'000;
 constexpr uint64_t kCameraMaxBitrate = 2'500'000;
 
-// A stream's RTP timestamps as running times on the room's timeline,
-// anchored at a packet's arrival, as a jitter buffer would stamp them:
-// packets that arrive in bursts keep their own spacing. When the two part
-// by more than kResync (a pause, a new timestamp base, a sender's clock
-// running off) it anchors again at the packet's arrival.
-class RtpTimeline {
- public:
-  explicit RtpTimeline(uint32_t clockRate) : clockRate_(clockRate) {}
-
-  GstClockTime RunningTime(uint32_t rtpTimestamp, GstClockTime arrival) {
-    if (anchored_) {
-      const auto elapsed = static_cast<int32_t>(rtpTimestamp - anchorRtp_);
-      const GstClockTimeDiff offset = gst_util_uint64_scale_int(std::abs(elapsed), GST_SECOND, clockRate_);
-      const GstClockTimeDiff time = static_cast<GstClockTimeDiff>(anchorTime_) + (elapsed < 0 ? -offset : offset);
-      if (time >= 0 && std::abs(GST_CLOCK_DIFF(static_cast<GstClockTime>(time), arrival)) < kResync)
-        return static_cast<GstClockTime>(time);
-    }
-    anchored_ = true;
-    anchorRtp_ = rtpTimestamp;
-    anchorTime_ = arrival;
-    return arrival;
-  }
-
- private:
-  static constexpr GstClockTimeDiff kResync = 150 * GST_MSECOND;
-  const uint32_t clockRate_;
-  bool anchored_ = false;
-  uint32_t anchorRtp_ = 0;
-  GstClockTime anchorTime_ = 0;
-};
 
 }  // namespace
 
@@ -290,8 +260,21 @@ void RoomMedia::EndOfRemoteCandidates(const std::string& participant) {
 
 void RoomMedia::RemoveParticipant(const std::string& participant) {
   audio_.RemoveParticipant(participant);
-  if (video_) video_->RemoveParticipant(participant);
   const auto found = endpoints_.find(participant);
+  if (video_) {
+    if (found != endpoints_.end() && endpoints_.size() == 1) {
+      // The last one: the picture goes with them, its pipeline stopped as
+      // a whole (threads joined first) rather than taken apart tile by
+      // tile; a tile released while the compositor was still negotiating
+      // its first buffer crashed it (e2e-abuse, a join and leave within
+      // milliseconds). A later join makes it again, taps included.
+      video_.reset();
+      videoHistory_.reset();
+      h264History_.reset();
+    } else {
+      video_->RemoveParticipant(participant);
+    }
+  }
   if (found == endpoints_.end()) return;
   if (found->second->transport) found->second->transport->Close();
   endpoints_.erase(found);
@@ -308,10 +291,11 @@ GstClockTime RoomMedia::RunningTime() const {
   return now > baseTime_ ? now - baseTime_ : 0;
 }
 
-GstClockTime RoomMedia::MixRunningTime() const {
+GstClockTime RoomMedia::MixRunningTime() {
   const GstClockTime delay = options_.audio.jitterTargetPackets * 20 * GST_MSECOND;
   const GstClockTime now = RunningTime();
-  return now > delay ? now - delay : 0;
+  const auto ticks = static_cast<uint32_t>(audio_.GetCounters().ticks * AudioEngine::kFrameTicks);
+  return mixTimeline_.RunningTime(ticks, now > delay ? now - delay : 0);
 }
 
 void RoomMedia::TapParticipant(const std::string& participant, EncodedFrameTap audio, EncodedFrameTap video) {

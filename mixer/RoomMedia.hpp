@@ -24,6 +24,7 @@
 #include "mixer/SpeakerDetector.hpp"
 #include "mixer/MediaOptions.hpp"
 #include "mixer/RoomVideo.hpp"
+#include "mixer/RtpTimeline.hpp"
 #include "transport/DtlsCertificate.hpp"
 #include "transport/IceSettings.hpp"
 #include "transport/MediaWorker.hpp"
@@ -180,7 +181,7 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
   // The full mix's running time: it was made from packets that waited in
   // the engine's jitter buffer, the composite's frames carry their
   // camera's arrival.
-  GstClockTime MixRunningTime() const;
+  GstClockTime MixRunningTime();
   void OnCameraPacket(Endpoint& endpoint, std::span<const uint8_t> packet, uint32_t ssrc);
   // Sends the composite packet `packet` (payload type RoomVideo::kPayloadType)
   // to `endpoint` under its own payload type; false when it does not go.
@@ -213,6 +214,9 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
   GRef<GstCaps> opusCaps_;                                 // of a participant's packets, for taps
   GRef<GstCaps> mixOpusCaps_;
   GRef<GstCaps> mixRawCaps_;
+  // The full mix's running times, from the engine's ticks: a tick that
+  // runs a few ms late must not make its frame overlap the one before.
+  RtpTimeline mixTimeline_{48000};
   EncodedFrameTap roomAudioTap_;
   EncodedFrameTap programAudioTap_;
   EncodedFrameTap roomVideoTap_;     // handed to the video once it exists

@@ -3,9 +3,25 @@
 #include "mixer/AudioLevel.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace plenum::mixer {
+namespace {
+
+// How long a skipped packet's sound fades into the next one's: long
+// enough that the cut is no click, short enough that little is heard twice.
+constexpr size_t kSkipFadeSamples = 240;  // 5 ms
+
+// Fades `from` into `to` over the first kSkipFadeSamples of `to`.
+void FadeInto(std::span<const int16_t> from, std::span<int16_t> to) {
+  for (size_t i = 0; i < kSkipFadeSamples; ++i) {
+    const double weight = (static_cast<double>(i) + 0.5) / kSkipFadeSamples;
+    to[i] = static_cast<int16_t>(std::lround(from[i] * (1.0 - weight) + to[i] * weight));
+  }
+}
+
+}  // namespace
 
 AudioEngine::AudioEngine(Listener& listener, Options options)
     : listener_(listener), options_(std::move(options)), selector_(options_.selector) {
@@ -115,6 +131,15 @@ void AudioEngine::DecodeTick(Participant& participant) {
     ++counters_.decodersCreated;
   }
   const AudioPacketBuffer::Slot& slot = participant.slot;
+  // A packet skipped to win back delay still goes through the decoder:
+  // libopus predicts a frame's band energies from the frame before, and
+  // one it never saw made the next frame up to 4 dB too loud for 60 ms.
+  // What it decodes to follows on from what was played, so it is faded
+  // into this tick's frame, which then needs no click at the cut.
+  const bool skippedDecoded =
+      slot.skipped && opus_decode(participant.decoder.get(), slot.skipped->payload.data(),
+                                  static_cast<opus_int32>(slot.skipped->payload.size()), scratch_.data(),
+                                  kFrameSamples, 0) == static_cast<int>(kFrameSamples);
   int samples;
   if (slot.packet) {
     samples = opus_decode(participant.decoder.get(), slot.packet->payload.data(),
@@ -135,6 +160,7 @@ void AudioEngine::DecodeTick(Participant& participant) {
   if (samples < 0) std::fill(participant.pcm.begin(), participant.pcm.end(), 0);
   else if (static_cast<size_t>(samples) < kFrameSamples)
     std::fill(participant.pcm.begin() + samples, participant.pcm.end(), 0);
+  if (skippedDecoded) FadeInto(scratch_, participant.pcm);
   participant.decoded = true;
 }
 
@@ -153,6 +179,7 @@ void AudioEngine::Warm(Participant& participant) {
                     static_cast<opus_int32>(packet->payload.size()), scratch_.data(), kFrameSamples, 0) >= 0)
       ++counters_.warmups;
   }
+  participant.slot.skipped = nullptr;  // among what was just decoded
 }
 
 AudioEngine::Encoder& AudioEngine::Borrow() {

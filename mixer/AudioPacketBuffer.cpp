@@ -88,6 +88,7 @@ AudioPacketBuffer::Slot AudioPacketBuffer::Pop() {
     playing_ = true;
     next_ = lowest_;
   }
+  const int64_t due = next_;
   if (highest_ - next_ + 1 > static_cast<int64_t>(maxDepth_)) {
     const int64_t keepFrom = highest_ - static_cast<int64_t>(targetDepth_) + 1;
     stats_.skipped += static_cast<uint64_t>(keepFrom - next_);
@@ -98,6 +99,7 @@ AudioPacketBuffer::Slot AudioPacketBuffer::Pop() {
   slot.playing = true;
   slot.packet = Find(next_);
   slot.next = Find(next_ + 1);
+  if (next_ != due) slot.skipped = Find(next_ - 1);
   if (!slot.packet) ++stats_.missing;
   ++next_;
   return slot;

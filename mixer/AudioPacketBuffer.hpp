@@ -42,6 +42,10 @@ class AudioPacketBuffer {
     bool playing = false;          // false while (re)buffering: nothing to play, not even concealment
     const Packet* packet = nullptr;  // this tick's packet; null when it is missing
     const Packet* next = nullptr;    // the following one, if it is here (its FEC can rebuild a missing one)
+    // The one just before `packet` when it was skipped this tick rather
+    // than played: a decoder that has not seen it would take `packet` for
+    // the frame after the last one it decoded, and mispredict it.
+    const Packet* skipped = nullptr;
   };
 
   struct Stats {

@@ -105,6 +105,7 @@ class RoomMedia::Endpoint : public transport::WebRtcTransport::Listener {
   bool cameraFailed = false;  // its video is ignored from then on
   int64_t lastPliMs = 0;
   int64_t lastKeyframeAskMs = 0;  // the last PLI/FIR of theirs that reached the composite
+  bool keyframeDeferred = false;  // asked again too soon: passed on when their interval ends
   // Reports, NACKs and REMB towards them, once their transport exists.
   std::unique_ptr<transport::RtcpSession> rtcp;
 
@@ -138,6 +139,11 @@ RoomMedia::~RoomMedia() {
   // The video pipeline stops first, joining its threads: it calls back
   // into this room, and what its threads posted is dropped with it.
   video_.reset();
+  const VideoCounters& v = videoCounters_;
+  GST_INFO("room video: %" G_GUINT64_FORMAT " composite packets sent, %" G_GUINT64_FORMAT
+           " resent on NACK, %" G_GUINT64_FORMAT " NACKed but gone, %" G_GUINT64_FORMAT
+           " keyframe requests (%" G_GUINT64_FORMAT " too soon), %" G_GUINT64_FORMAT " PLIs to cameras",
+           v.packetsSent, v.retransmitted, v.nackedMissing, v.keyframeRequests, v.keyframeRequestsLimited, v.plisSent);
 }
 
 RoomMedia::Endpoint& RoomMedia::Add(const std::string& participant, const std::string& name) {
@@ -328,6 +334,7 @@ void RoomMedia::SendRtcp() {
   // On the tick: NACKs wait at most 20 ms, well inside a round trip; the
   // reports keep RFC 3550's randomized second.
   const int64_t now = g_get_monotonic_time();
+  const int64_t nowMs = now / 1000;
   const int64_t wall = g_get_real_time();
   for (auto& [id, endpoint] : endpoints_) {
     if (!endpoint->rtcp || !endpoint->transport ||
@@ -344,6 +351,13 @@ void RoomMedia::SendRtcp() {
     }
     // A gap too wide to repair: the camera starts again from a keyframe.
     while (rtcp.TakeKeyframeRequest()) RequestCameraKeyframe(*endpoint, false);
+    // Their request that came too soon, once their interval is over.
+    if (endpoint->keyframeDeferred && video_ &&
+        nowMs - endpoint->lastKeyframeAskMs >= options_.media.keyframeMinIntervalMs) {
+      endpoint->keyframeDeferred = false;
+      endpoint->lastKeyframeAskMs = nowMs;
+      video_->RequestKeyframe(endpoint->answer.video.codec);
+    }
   }
 }
 
@@ -471,11 +485,16 @@ void RoomMedia::OnRtcp(Endpoint& endpoint, uint8_t* data, size_t length) {
     // One receiver asking again and again (a broken decoder, a hostile
     // client) gets one keyframe per interval, and costs the others
     // nothing more; the composite's own limit covers all of them together.
+    // A request inside the interval is kept, not dropped: a receiver whose
+    // keyframe was itself lost asks once and then waits, and dropping its
+    // second request froze its picture until the next periodic keyframe.
     if (endpoint.lastKeyframeAskMs == 0 || now - endpoint.lastKeyframeAskMs >= options_.media.keyframeMinIntervalMs) {
       endpoint.lastKeyframeAskMs = now;
+      endpoint.keyframeDeferred = false;
       video_->RequestKeyframe(codec);
     } else {
       ++videoCounters_.keyframeRequestsLimited;
+      endpoint.keyframeDeferred = true;
     }
   }
   for (const transport::RtcpNack& nack : rtcpReader_.Nacks()) {

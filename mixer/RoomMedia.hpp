@@ -79,7 +79,7 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
     uint64_t retransmitted = 0;     // answering NACKs
     uint64_t nackedMissing = 0;     // asked for, no longer (or never) in the history
     uint64_t keyframeRequests = 0;  // PLIs and FIRs from receivers
-    uint64_t keyframeRequestsLimited = 0;  // of those, too soon after the same receiver's last
+    uint64_t keyframeRequestsLimited = 0;  // of those, too soon after the same receiver's last: deferred
     uint64_t plisSent = 0;          // to senders, for their cameras
   };
 

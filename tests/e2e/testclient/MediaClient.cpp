@@ -135,6 +135,18 @@ void MediaClient::BuildSendBranches() {
   else if (options_.receiveVideo)
     AddReceiveOnlyTransceiver(false);
   if (options_.syncMarks) AddSyncMarks(marked(audio, kAudioMarksName).get(), marked(video, kVideoMarksName).get());
+  if (options_.nack) EnableNack();
+}
+
+// Before the offer: it then offers nack (and RTX, which the answer may
+// leave out), and each receiving jitterbuffer asks for what it misses.
+void MediaClient::EnableNack() {
+  GArray* transceivers = nullptr;
+  g_signal_emit_by_name(webrtc_.get(), "get-transceivers", &transceivers);
+  if (!transceivers) throw std::runtime_error("webrtcbin has no transceivers to enable NACK on");
+  for (guint i = 0; i < transceivers->len; ++i)
+    g_object_set(g_array_index(transceivers, GstWebRTCRTPTransceiver*, i), "do-nack", TRUE, nullptr);
+  g_array_unref(transceivers);
 }
 
 // The payloader writes the extension (id 1) into every packet and names it

@@ -92,6 +92,7 @@ class MediaClient {
   void Teardown();
   void BuildSendBranches();
   void AddReceiveOnlyTransceiver(bool audio);
+  void EnableNack();
   void AddAudioLevelExtension(GstElement* audioBin);
   void OnDescriptionCreated(GstPromise* promise, SdpType type);
   void OnRemoteDescriptionSet(GstPromise* promise, SdpType type);

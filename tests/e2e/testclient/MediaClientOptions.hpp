@@ -48,6 +48,9 @@ struct MediaClientOptions {
 
   // Jitterbuffer latency of webrtcbin; low so that tests see media quickly.
   std::chrono::milliseconds latency{50};
+  // Ask for lost packets again (generic NACK, webrtcbin's do-nack), as
+  // browsers do; webrtcbin's own default is not to.
+  bool nack = false;
 
   // Whether to tell the peer when gathering has finished, with an empty
   // candidate, as browsers do.

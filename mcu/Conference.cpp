@@ -30,8 +30,7 @@ Conference::Conference(const ServerConfig& config, ControlThread& control, const
       archives_(archives),
       control_(control),
       tokens_(config.tokenSecret),
-      sharedMedia_(config.media.engine == mixer::MediaEngine::Native ? std::make_unique<mixer::SharedMedia>(config.media)
-                                                                       : nullptr),
+      sharedMedia_(std::make_unique<mixer::SharedMedia>(config.media)),
       watchdog_(control, std::chrono::seconds(config.controlStallSeconds)),
       joinSweep_(std::make_unique<ControlTimer>(control, std::chrono::seconds(1), [this] {
         CloseUnjoinedSessions();
@@ -114,7 +113,7 @@ void Conference::DoJoin(SessionId, Session& session, const JoinRequest& request)
     settings.id = request.room;
     settings.maxParticipants = config_.maxParticipants;
     it = rooms_
-             .emplace(request.room, std::make_unique<Room>(settings, false, config_.media, sharedMedia_.get(), recordingPolicy_,
+             .emplace(request.room, std::make_unique<Room>(settings, false, config_.media, *sharedMedia_, recordingPolicy_,
                                                            config_.broadcast, control_.context(), AsRoomListener()))
              .first;
   }
@@ -322,7 +321,7 @@ RoomInfo Conference::CreateRoom(const RoomSettings& settings) {
   ValidateRoomSettings(settings);
   return control_.Call<RoomInfo>([this, settings] {
     if (rooms_.contains(settings.id)) throw ProtocolError(ErrorCode::Conflict, "room '" + settings.id + "' exists");
-    auto room = std::make_unique<Room>(settings, true, config_.media, sharedMedia_.get(), recordingPolicy_, config_.broadcast,
+    auto room = std::make_unique<Room>(settings, true, config_.media, *sharedMedia_, recordingPolicy_, config_.broadcast,
                                        control_.context(), AsRoomListener());
     RoomInfo info = room->Info();
     rooms_.emplace(settings.id, std::move(room));

@@ -138,8 +138,7 @@ class Conference : private RoomListener {
 
   // Owned.
   TokenVerifier tokens_;
-  // The media threads and DTLS certificate of `media-engine = native`;
-  // outlives the rooms.
+  // The media threads and the DTLS certificate; outlives the rooms.
   std::unique_ptr<mixer::SharedMedia> sharedMedia_;
   ControlWatchdog watchdog_;
   std::atomic<SessionId> nextSession_{1};

@@ -6,11 +6,10 @@
 #include "mcu/Log.hpp"
 #include "mixer/IceCandidate.hpp"
 #include "mixer/RoomMediaHost.hpp"
-#include "mixer/RoomPipeline.hpp"
 
 namespace plenum::mcu {
 
-Room::Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media, mixer::SharedMedia* shared,
+Room::Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media, mixer::SharedMedia& shared,
            const RecordingPolicy& recording, const BroadcastPolicy& broadcast, GMainContext* control,
            Listener& listener)
     : media_(media),
@@ -57,14 +56,9 @@ const Room::Member* Room::Find(const std::string& participant) const {
 std::vector<ParticipantInfo> Room::Join(const ParticipantInfo& participant, std::shared_ptr<ParticipantChannel> channel,
                                         std::shared_ptr<ConnectionRecord> record) {
   try {
-    if (!pipeline_) {
-      auto& listener = static_cast<mixer::RoomEngine::Listener&>(*this);
-      if (sharedMedia_) {
-        pipeline_ = std::make_unique<mixer::RoomMediaHost>(settings_.id, media_, *sharedMedia_, control_, listener);
-      } else {
-        pipeline_ = std::make_unique<mixer::RoomPipeline>(settings_.id, media_, control_, listener);
-      }
-    }
+    if (!pipeline_)
+      pipeline_ = std::make_unique<mixer::RoomMediaHost>(settings_.id, media_, sharedMedia_, control_,
+                                                         static_cast<mixer::RoomEngine::Listener&>(*this));
     pipeline_->AddParticipant(participant.id, participant.name);
   } catch (const std::exception& error) {
     PLENUM_LOG_ERROR("fail join [room:%s participant:%s error:%s]", id().c_str(), participant.id.c_str(), error.what());
@@ -433,7 +427,7 @@ std::optional<ParticipantInfo> Room::Participant(const std::string& participant)
 MediaTotals Room::Totals(const std::string& participant) const {
   const auto counts = pipeline_ ? pipeline_->Counts(participant) : std::nullopt;
   if (!counts) return {};
-  const auto totals = [](const mixer::RtpCounter::Totals& t) { return StreamTotals{t.packets, t.bytes}; };
+  const auto totals = [](const mixer::ParticipantCounts::Totals& t) { return StreamTotals{t.packets, t.bytes}; };
   return MediaTotals{totals(counts->audioIn), totals(counts->videoIn), totals(counts->audioOut),
                      totals(counts->videoOut)};
 }

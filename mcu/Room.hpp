@@ -32,9 +32,9 @@ class Room : private mixer::RoomEngine::Listener,
   using Listener = RoomListener;
 
   // `persistent`: made through the REST API, so it outlives its last
-  // participant (its media does not). `shared`: the media threads, for
-  // `media-engine = native` (null otherwise).
-  Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media, mixer::SharedMedia* shared,
+  // participant (its media does not). `shared`: the media threads its
+  // media is placed on.
+  Room(RoomSettings settings, bool persistent, const mixer::MediaOptions& media, mixer::SharedMedia& shared,
        const RecordingPolicy& recording, const BroadcastPolicy& broadcast, GMainContext* control,
        Listener& listener);
   ~Room() override;
@@ -133,7 +133,7 @@ class Room : private mixer::RoomEngine::Listener,
 
   // Passed by argument.
   const mixer::MediaOptions& media_;
-  mixer::SharedMedia* sharedMedia_;
+  mixer::SharedMedia& sharedMedia_;
   const RecordingPolicy& recordingPolicy_;
   const BroadcastPolicy& broadcastPolicy_;
   GMainContext* control_;

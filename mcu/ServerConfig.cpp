@@ -110,12 +110,6 @@ ServerConfig ServerConfig::From(const Poco::Util::AbstractConfiguration& config,
   media.videoBitrate = IntIn(config, "video-bitrate", media.videoBitrate, 50'000, 20'000'000);
   media.audioBitrate = IntIn(config, "audio-bitrate", media.audioBitrate, 6'000, 510'000);
   media.encoderThreads = IntIn(config, "encoder-threads", media.encoderThreads, 1, 16);
-  const std::string engine = config.getString("media-engine", "webrtcbin");
-  if (engine == "native") {
-    media.engine = mixer::MediaEngine::Native;
-  } else if (engine != "webrtcbin") {
-    throw std::invalid_argument("media-engine is webrtcbin or native");
-  }
   media.mediaThreads = static_cast<size_t>(IntIn(config, "media-threads", 0, 0, 256));
   media.speakers = IntIn(config, "mixed-speakers", media.speakers, 1, 16);
 

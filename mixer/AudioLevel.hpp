@@ -5,7 +5,7 @@
 // The level is -dBov, 0 (loudest) .. 127 (-127 dBov or quieter, and digital
 // silence, which RFC 6464 §3 says MUST be 127). 0 dBov is the overload point
 // of the format: for 16-bit PCM a full-scale square wave, mean square 1.0
-// once samples are divided by 32768, as MixMinus::Output::ownLevel is.
+// once samples are divided by 32768.
 // RFC 6464 gives no rounding rule; we round to the nearest level, halves
 // towards the quieter one, which is what RFC 6465's reference code
 // (Math.round of -dB) and libwebrtc (-dB + 0.5, truncated) both do, so a

@@ -8,7 +8,6 @@
 
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
-#include <gst/webrtc/webrtc.h>
 
 #include <memory>
 #include <string>
@@ -129,10 +128,5 @@ struct SdpMessageDeleter {
   void operator()(GstSDPMessage* m) const { gst_sdp_message_free(m); }
 };
 using SdpMessagePtr = std::unique_ptr<GstSDPMessage, SdpMessageDeleter>;
-
-struct SessionDescriptionDeleter {
-  void operator()(GstWebRTCSessionDescription* d) const { gst_webrtc_session_description_free(d); }
-};
-using SessionDescriptionPtr = std::unique_ptr<GstWebRTCSessionDescription, SessionDescriptionDeleter>;
 
 }  // namespace plenum::mixer

@@ -17,16 +17,10 @@ struct IceOptions {
   unsigned portMax = 0;
 };
 
-// Which engine carries a room's media (issue 10): a webrtcbin per
-// participant (RoomPipeline), or the room's own transport and audio engine
-// on the media threads (RoomMediaHost).
-enum class MediaEngine { Webrtcbin, Native };
-
 struct MediaOptions {
   IceOptions ice;
-  MediaEngine engine = MediaEngine::Webrtcbin;
-  size_t mediaThreads = 0;  // native: 0 = one per core
-  int speakers = 3;         // native: the loudest speakers mixed (K)
+  size_t mediaThreads = 0;  // 0 = one per core
+  int speakers = 3;         // the loudest speakers decoded and mixed (K)
   // Jitter buffer depth on every incoming stream. Interactive talk wants
   // this small: loopback and LAN jitter is a few ms, and 50 ms absorbs
   // ordinary Wi-Fi bursts while staying well under the ~150 ms mouth-to-ear

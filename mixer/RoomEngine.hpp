@@ -2,12 +2,11 @@
 // offers and candidates go in, answers, candidates and events come out,
 // and recordings and broadcasts tap what the room hears and sees.
 //
-// Two engines implement it while issue 10 lands: RoomPipeline (a webrtcbin
-// per participant, the default until the other one does everything it
-// does) and RoomMediaHost (the room's own transport and audio engine on a
-// media worker; `media-engine = native`). Control thread only; the
-// Listener is called there too. The room above knows nothing of GStreamer
-// and this interface knows nothing of sockets or JSON.
+// RoomMediaHost implements it (the room's own transport and audio engine
+// on a media worker); the room above talks only to this, so it knows
+// nothing of GStreamer, workers or transports, and this interface knows
+// nothing of sockets or JSON. Control thread only; the Listener is called
+// there too.
 #pragma once
 
 #include <gst/gst.h>
@@ -15,17 +14,30 @@
 #include <optional>
 #include <string>
 
+#include <cstdint>
+
 #include "mixer/EncodedTap.hpp"
 #include "mixer/OfferInspector.hpp"
-#include "mixer/RtpCounter.hpp"
-#include "mixer/WebrtcReport.hpp"
 
 namespace plenum::mixer {
 
 // RTP packets and bytes to and from one participant so far (zeros for a
 // stream that never was).
 struct ParticipantCounts {
-  RtpCounter::Totals audioIn, videoIn, audioOut, videoOut;
+  struct Totals {
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+  };
+  Totals audioIn, videoIn, audioOut, videoOut;
+};
+
+// The candidate pair a connection runs over: kinds and protocols only,
+// never addresses (the remote one is the participant's).
+struct SelectedPair {
+  std::string localType;  // host, srflx, prflx, relay
+  std::string remoteType;
+  std::string protocol;       // udp, tcp
+  std::string relayProtocol;  // the local relay's, when it is one
 };
 
 class RoomEngine {
@@ -45,7 +57,7 @@ class RoomEngine {
     // The room's shared media failed: the room cannot go on.
     virtual void OnRoomMediaError(const std::string& reason) = 0;
     // A participant's connection, for its timeline, in webrtc's words
-    // (WebrtcReport.hpp); changes only.
+    // ("checking", "connected"; "connecting", "failed"); changes only.
     virtual void OnIceState(const std::string& participant, const std::string& state) = 0;
     virtual void OnPeerConnectionState(const std::string& participant, const std::string& state) = 0;
     virtual void OnSelectedPair(const std::string& participant, const SelectedPair& pair) = 0;

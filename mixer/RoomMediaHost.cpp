@@ -319,8 +319,8 @@ std::optional<ParticipantCounts> RoomMediaHost::Counts(const std::string& partic
   if (found == traffic_.end()) return std::nullopt;
   const RoomMedia::Traffic& traffic = *found->second;
   const auto totals = [](const RoomMedia::Traffic::Stream& stream) {
-    return RtpCounter::Totals{stream.packets.load(std::memory_order_relaxed),
-                              stream.bytes.load(std::memory_order_relaxed)};
+    return ParticipantCounts::Totals{stream.packets.load(std::memory_order_relaxed),
+                                     stream.bytes.load(std::memory_order_relaxed)};
   };
   return ParticipantCounts{totals(traffic.audioIn), totals(traffic.videoIn), totals(traffic.audioOut),
                            totals(traffic.videoOut)};

@@ -454,7 +454,7 @@ void RoomVideo::BuildNameTile(Participant& participant) {
   tile.size = size;
   tile.bin = GRef<GstElement>::Sink(gst_bin_new((kNameBinPrefix + id).c_str()));
   GstBin* bin = GST_BIN(tile.bin.get());
-  // As the webrtcbin path draws it (ParticipantEndpoint): the name in
+  // As the webrtcbin path drew it: the name in
   // white, centred, on black.
   GRef<GstElement> source = AddElement(bin, "videotestsrc", "name-source-" + id);
   g_object_set(source.get(), "pattern", 2 /* black */, "num-buffers", 1, nullptr);

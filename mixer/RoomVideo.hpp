@@ -34,7 +34,7 @@
 // frames (see EncodedFrameTap), and never again once the call that
 // replaced them has returned.
 //
-// The rules ParticipantEndpoint learnt for the same chain behind webrtcbin
+// The rules the webrtcbin path learnt for the same chain
 // hold here: frames are scaled to their tile before the compositor (which
 // only places them, and runs force-live), a camera's chain is whole and
 // started before it is linked to the compositor, a layout change holds

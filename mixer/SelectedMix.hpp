@@ -2,8 +2,8 @@
 //
 // Only the few selected speakers are decoded, so only they are mixed: each
 // of them hears the others (the sum minus their own frame) and everyone
-// else hears one full mix, encoded once for all of them. As in MixMinus,
-// sums are kept in 32 bits and clipped once, after the subtraction, so a
+// else hears one full mix, encoded once for all of them. Sums are kept in
+// 32 bits and clipped once, after the subtraction, so a
 // speaker whose own loud voice pushed the sum past full scale still hears
 // the others undistorted.
 #pragma once
@@ -13,13 +13,11 @@
 #include <span>
 #include <vector>
 
-#include "mixer/MixMinus.hpp"
-
 namespace plenum::mixer {
 
 class SelectedMix {
  public:
-  static constexpr size_t kFrameSamples = MixMinus::kFrameSamples;  // 20 ms, 48 kHz mono
+  static constexpr size_t kFrameSamples = 960;  // 20 ms, 48 kHz mono
 
   // Mixes one tick. `frames[i]` is selected speaker i's decoded frame; an
   // empty one (nothing decoded this tick) is silence, a short one is padded
@@ -35,6 +33,9 @@ class SelectedMix {
   // earlier tick are still there but stale.
   std::span<const int16_t> MinusOwn(size_t speaker) const;
   size_t SpeakerCount() const { return speakers_; }
+
+  // A 32-bit sum at 16 bits, saturated.
+  static int16_t ClipToSample(int32_t value);
 
  private:
   std::vector<int32_t> sum_ = std::vector<int32_t>(kFrameSamples);

@@ -6,7 +6,7 @@
 //
 // The black live source paces the compositor, so the room has a picture
 // (and receivers a stream) even before anyone sends video. Tiles arrive
-// already scaled (see ParticipantEndpoint); the compositor only places them.
+// already scaled (see RoomVideo); the compositor only places them.
 // VP8 is always encoded; the H.264 encode is added when the room's first
 // receiver that cannot take VP8 arrives, and stays until the room closes.
 #pragma once

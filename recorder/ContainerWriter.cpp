@@ -195,7 +195,7 @@ void ContainerWriter::Write(size_t index, GstBuffer* frame, GstCaps* caps, GstCl
   }
   track.started = true;
   // Sound must not overlap by much either (the mix's timeline is moved a
-  // little at times, see RoomAudio::MixDelay): the next frame starts in
+  // little at times when a recording re-anchors it): the next frame starts in
   // this one's second half at the earliest.
   const GstClockTime duration = GST_BUFFER_DURATION(frame);
   track.nextPts = pts + (track.kind == TrackKind::Audio && GST_CLOCK_TIME_IS_VALID(duration) && duration > 2 * kTimestampStep

@@ -9,7 +9,6 @@
 //   PLENUM_CHROMIUM             the browser (default /usr/bin/chromium)
 //   PLENUM_FIREFOX              the other browser (default /usr/bin/firefox-esr)
 //   PLENUM_TEST_TIMEOUT_SCALE   stretch every timeout by this factor
-//   PLENUM_MEDIA_ENGINE         the server's media-engine (issue 10), when set
 
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -129,7 +128,6 @@ export function startServer(args) {
     '--tls-port=0',
     `--data-dir=${dataDir}`,
     `--web-root=${WEB_ROOT}`,
-    ...(process.env.PLENUM_MEDIA_ENGINE ? [`--media-engine=${process.env.PLENUM_MEDIA_ENGINE}`] : []),
     ...args,
   ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GST_DEBUG_NO_COLOR: '1' } });
   const output = [];

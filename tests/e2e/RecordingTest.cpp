@@ -257,9 +257,9 @@ TEST_F(RecordingTest, RecordsTheRoomAsHeardAndSeenAndEachParticipantAsSent) {
   const Span heard = PacketSpan(roomFile, "a"), seen = PacketSpan(roomFile, "v");
   std::printf("the room's audio spans %.3f..%.3f s, its video %.3f..%.3f s\n", heard.first, heard.last, seen.first,
               seen.last);
-  // The mix is stamped back by how late it is made (RoomAudio::MixDelay,
-  // 50 to 150 ms measured), so at the stop its last packet sits that much
-  // before the last picture; whether sound and picture match inside the
+  // The mix is stamped back by how long its packets waited in the audio
+  // engine's jitter buffer (RoomMedia::MixRunningTime), so at the stop its
+  // last packet sits that much before the last picture; whether sound and picture match inside the
   // file is what EveryFileKeepsTheSpeakersSoundAndPictureTogether measures.
   EXPECT_NEAR(heard.last, seen.last, 0.25) << "audio and video of the room's file end apart";
   EXPECT_EQ(DecodeErrors(roomFile), "");
@@ -304,9 +304,9 @@ TEST_F(RecordingTest, RecordsTheRoomAsHeardAndSeenAndEachParticipantAsSent) {
 // 3 kHz burst and a white picture, once a second) speaks in a room: in its
 // own files and in the room's, its picture marks stay within 100 ms of its
 // sound marks, and steady (no drift). The mix takes its inputs as they
-// come and the composite at their running time; RoomAudio::MixDelay puts
-// the speaker's sound back on the composite's timeline (without it the
-// room's file had the picture 49 to 142 ms ahead). Records
+// come and the composite at their running time; RoomMedia::MixRunningTime
+// puts the speaker's sound back on the composite's timeline (by the
+// engine's jitter buffer, two frames). Records
 // PLENUM_SYNC_SECONDS (default 30) after the call is up.
 TEST_F(RecordingTest, EveryFileKeepsTheSpeakersSoundAndPictureTogether) {
   const char* asked = std::getenv("PLENUM_SYNC_SECONDS");

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "mixer/AnswerCodecs.hpp"
+#include "mixer/LocalAnswer.hpp"
 #include "mixer/GRef.hpp"
 #include "mixer/OfferInspector.hpp"
 
@@ -132,13 +132,17 @@ SdpMessagePtr ParseSdp(const std::string& text) {
   return SdpMessagePtr(message);
 }
 
-TEST_F(OfferInspectorTest, AnswerGainsTheDecodableCodecsItLacked) {
+TEST_F(OfferInspectorTest, TheAnswerTakesEveryDecodableCodecButNotRtx) {
   const std::string offerText = Offer("111", kOpus, "96 97 102", kVideo);
   const OfferSummary summary = InspectOffer(offerText);
-  // What webrtcbin answers when only the VP8 payloader is linked.
-  SdpMessagePtr answer = ParseSdp(Offer("111", kOpus, "96", "a=rtpmap:96 VP8/90000\r\na=rtcp-fb:96 nack pli\r\n"));
   SdpMessagePtr offer = ParseSdp(offerText);
-  AddReceivableCodecs(answer.get(), offer.get(), summary);
+  const transport::LocalTransport local{"ufrag", "password-password-pw",
+                                        "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:"
+                                        "01:23:45:67:89",
+                                        transport::DtlsRole::kClient};
+  const LocalAnswer built = BuildLocalAnswer(*offer, summary, local, 1, 2, "plenum");
+  SdpMessagePtr answer = ParseSdp(built.sdp);
+  ASSERT_TRUE(answer);
   const GstSDPMedia* video = gst_sdp_message_get_media(answer.get(), 1);
   ASSERT_EQ(gst_sdp_media_formats_len(video), 2u);
   EXPECT_STREQ(gst_sdp_media_get_format(video, 0), "96");

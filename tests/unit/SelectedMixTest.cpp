@@ -78,9 +78,9 @@ TEST(SelectedMix, SampleBySample) {
   for (size_t i = 0; i < kFrame; ++i) {
     const int32_t sum = a[i] + b[i] + c[i];
     SCOPED_TRACE(testing::Message() << "sample " << i);
-    EXPECT_EQ(mix.FullMix()[i], MixMinus::ClipToSample(sum));
-    EXPECT_EQ(mix.MinusOwn(0)[i], MixMinus::ClipToSample(b[i] + c[i]));
-    EXPECT_EQ(mix.MinusOwn(1)[i], MixMinus::ClipToSample(a[i] + c[i]));
+    EXPECT_EQ(mix.FullMix()[i], SelectedMix::ClipToSample(sum));
+    EXPECT_EQ(mix.MinusOwn(0)[i], SelectedMix::ClipToSample(b[i] + c[i]));
+    EXPECT_EQ(mix.MinusOwn(1)[i], SelectedMix::ClipToSample(a[i] + c[i]));
     EXPECT_EQ(mix.MinusOwn(2)[i], a[i] + b[i]);  // the loud one hears the others unclipped
   }
 }

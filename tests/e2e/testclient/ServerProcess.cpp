@@ -36,7 +36,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extraArgs, std::chrono::mi
                              std::vector<std::string> wrapper)
     : dataDir_("plenum-test-data"), rest_(kHost, 0) {
   // The test defaults, each unless EXTRA gives that option itself.
-  std::vector<std::pair<std::string, std::string>> defaults{
+  const std::vector<std::pair<std::string, std::string>> defaults{
       {"port", "0"},
       {"tls-port", "0"},
       {"data-dir", dataDir_.Path()},
@@ -46,10 +46,6 @@ ServerProcess::ServerProcess(std::vector<std::string> extraArgs, std::chrono::mi
       {"video-width", "640"},
       {"video-height", "360"},
   };
-  // The whole suite runs against either room engine (issue 10): CI runs
-  // it once more with PLENUM_MEDIA_ENGINE=native.
-  if (const char* engine = std::getenv("PLENUM_MEDIA_ENGINE"); engine && *engine)
-    defaults.push_back({"media-engine", engine});
   auto given = [&](const std::string& name) -> std::optional<std::string> {
     const std::string prefix = "--" + name + "=";
     for (const std::string& arg : extraArgs)

@@ -369,12 +369,12 @@ TEST_F(ImpairmentTest, ALossyParticipantKeepsTheRoomAndCostsTheOthersNothing) {
   // but a resend that comes later than L's 200 ms jitter buffer waits (a
   // round trip here is 120 ms on average, up to 240) or is lost again
   // stops L's VP8 decoding until a keyframe, which L's PLI asks for and
-  // the room's encoder makes at most once per 500 ms. Measured with the
-  // native engine, NACKs on: 13.8 to 17.2 frames a second of 30 in 7 runs
-  // (40 to 48 packets resent a run, 12 to 21 of L's keyframe requests
-  // deferred to the end of its interval); webrtcbin's engine, which does
-  // not resend: 12.6 to 26.9 in 35 runs, 64 % of A's and B's rate on
-  // average. 25 % (7.5 frames a second) keeps a wide margin under both,
+  // the room's encoder makes at most once per 500 ms. Measured: 13.8 to
+  // 17.2 frames a second of 30 in 7 runs (40 to 48 packets resent a run,
+  // 12 to 21 of L's keyframe requests deferred to the end of its
+  // interval); the webrtcbin engine this server had before, which did not
+  // resend, gave 12.6 to 26.9 in 35 runs. 25 % (7.5 frames a second)
+  // keeps a wide margin under both,
   // and is still well above what a server that left L to its periodic
   // keyframes (every 2 s) would give.
   const double cleanFps = std::min(lossy[A].framesPerSecond, lossy[B].framesPerSecond);

@@ -270,7 +270,6 @@ class CompositeDecoder {
     changed_.notify_all();
   }
 
-  LaunchedPipeline pipeline_;
   GstElement* source_ = nullptr;
   std::mutex mutex_;
   std::condition_variable changed_;
@@ -279,6 +278,12 @@ class CompositeDecoder {
   uint64_t packets_ = 0;
   std::vector<uint32_t> ssrcs_;
   std::vector<uint8_t> payloadTypes_;
+  // Last, so it is destroyed first: its destructor stops the pipeline
+  // (joining the appsink's thread, which runs OnFrame) while what OnFrame
+  // writes still exists. Declared first, it outlived them: a frame still
+  // being decoded at the end of a test was moved into a destroyed last_,
+  // freeing its pixels a second time ("double free or corruption").
+  LaunchedPipeline pipeline_;
 };
 
 // The room's timeline: its clock and base time.

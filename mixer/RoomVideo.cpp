@@ -173,7 +173,6 @@ RoomVideo::RoomVideo(Listener& listener, transport::MediaWorker& worker, const M
 }
 
 RoomVideo::~RoomVideo() {
-  alive_.reset();  // packets and events posted for us from now on are dropped
   keyframeTimer_.reset();
   compositeTap_.reset();
   rawTap_.reset();
@@ -184,6 +183,12 @@ RoomVideo::~RoomVideo() {
   // Joins every streaming thread: no callback or probe of ours runs after
   // this, and whatever they posted finds the tokens gone.
   gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+  // Packets posted for us are dropped from now on. Only now: OnNewSample
+  // copies alive_ on the compositor's thread, and resetting it while that
+  // thread may still run is a data race on the shared_ptr (the control
+  // block freed under the copy, then freed again by it). What was posted
+  // meanwhile runs on this worker only after we have returned.
+  alive_.reset();
   participants_.clear();
   composite_.reset();
   GST_INFO("destroy room-video [room:%s]", name_.c_str());

@@ -52,8 +52,8 @@ struct ServerConfig {
   static ServerConfig From(const Poco::Util::AbstractConfiguration& config, const std::string& defaultWebRoot);
 };
 
-// A "stun://host:port" or "turn://user:pass@host:port" URL as webrtcbin
-// takes it, turned into the RTCPeerConnection form browsers take.
+// A "stun://host:port" or "turn://user:pass@host:port" URL as the options
+// take it, turned into the RTCPeerConnection form browsers take.
 IceServer ToClientIceServer(const std::string& url);
 
 }  // namespace plenum::mcu

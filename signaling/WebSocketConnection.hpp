@@ -32,7 +32,7 @@ class WebSocketConnection {
   // Consecutive bad requests after which the client is disconnected (1008).
   static constexpr int kMaxConsecutiveErrors = 10;
   // Every message costs the control thread work (an offer, a candidate
-  // handed to webrtcbin); a browser sends a few dozen in a whole session.
+  // handed to the ICE agent); a browser sends a few dozen in a whole session.
   // Beyond a burst of kMessageBurst, kMessagesPerSecond are allowed; a
   // client that floods faster is disconnected (1008).
   static constexpr double kMessageBurst = 200;

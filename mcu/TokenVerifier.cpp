@@ -1,12 +1,16 @@
 #include "mcu/TokenVerifier.hpp"
 
-#include <Poco/JWT/JWTException.h>
 #include <Poco/JWT/Signer.h>
 #include <Poco/JWT/Token.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "mcu/ErrorCode.hpp"
+#include "mcu/SecretCompare.hpp"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string_view>
 
 namespace plenum::mcu {
 
@@ -20,6 +24,24 @@ std::optional<double> NumericDate(const Poco::JSON::Object& claims, const std::s
   const Poco::Dynamic::Var value = claims.get(name);
   if (!value.isNumeric() || value.isString()) Refuse("the token's " + name + " claim is not a number");
   return value.convert<double>();
+}
+
+// The base64url (no padding) HMAC-SHA256 of "header.payload" under
+// `secret`: the signature segment an HS256 token made with it carries.
+std::string Hs256Signature(const std::string& secret, const std::string& signingInput) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int macLength = 0;
+  if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+            reinterpret_cast<const unsigned char*>(signingInput.data()), signingInput.size(), mac, &macLength)) {
+    throw std::runtime_error("HMAC-SHA256 failed");
+  }
+  std::string text(4 * ((macLength + 2) / 3) + 1, '\0');
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(text.data()), mac, static_cast<int>(macLength));
+  text.resize(static_cast<size_t>(written));
+  while (!text.empty() && text.back() == '=') text.pop_back();
+  std::replace(text.begin(), text.end(), '+', '-');
+  std::replace(text.begin(), text.end(), '/', '_');
+  return text;
 }
 
 }  // namespace
@@ -36,14 +58,22 @@ std::optional<std::string> TokenVerifier::Verify(const std::optional<std::string
   }
   Poco::JWT::Token parsed;
   try {
-    Poco::JWT::Signer signer(secret_);
-    signer.addAlgorithm(Poco::JWT::Signer::ALGO_HS256);
-    if (!signer.tryVerify(*token, parsed)) Refuse("the token's signature is invalid");
-  } catch (const Poco::Exception&) {
+    parsed = Poco::JWT::Token(*token);  // parses header and payload, checks nothing
+  } catch (const std::exception&) {  // Poco's parse and cast errors
     Refuse("the token is not a valid JWT");
   }
-  // Signed with our secret, but still said to be HS256 and nothing else.
+  // HS256 and nothing else: not `none`, not another HMAC, not a public-key
+  // algorithm whose "key" would be our secret.
   if (parsed.getAlgorithm() != Poco::JWT::Signer::ALGO_HS256) Refuse("the token is not signed with HS256");
+  // The signature is checked here rather than by Poco::JWT::Signer, whose
+  // HMAC check is a vector `==` (poco 1.11 to today): it returns at the
+  // first wrong byte, so its timing would tell a forger how much of a
+  // guessed signature is right.
+  const size_t signatureStart = token->rfind('.');
+  if (!SecretsEqual(std::string_view(*token).substr(signatureStart + 1),
+                    Hs256Signature(secret_, token->substr(0, signatureStart)))) {
+    Refuse("the token's signature is invalid");
+  }
   const Poco::JSON::Object& claims = parsed.payload();
   const std::optional<double> expires = NumericDate(claims, "exp");
   if (!expires || !claims.has("room")) Refuse("the token lacks the room or exp claim");

@@ -1,5 +1,6 @@
 // Room tokens (PROTOCOL.md section 4): HS256 JWTs with `room`, `exp` and
-// an optional `name` claim, checked with Poco::JWT.
+// an optional `name` claim; Poco::JWT parses them, the HMAC is checked
+// here, in constant time (see TokenVerifier.cpp).
 #pragma once
 
 #include <chrono>

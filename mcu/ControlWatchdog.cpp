@@ -34,10 +34,14 @@ ControlWatchdog::~ControlWatchdog() {
   thread_.join();
 }
 
-milliseconds ControlWatchdog::Stalled() const {
+milliseconds ControlWatchdog::Waiting() const {
   std::lock_guard<std::mutex> lock(beat_->mutex);
   if (!beat_->pending) return milliseconds(0);
-  const auto waited = duration_cast<milliseconds>(Clock::now() - beat_->postedAt);
+  return duration_cast<milliseconds>(Clock::now() - beat_->postedAt);
+}
+
+milliseconds ControlWatchdog::Stalled() const {
+  const milliseconds waited = Waiting();
   return waited > stallLimit_ ? waited : milliseconds(0);
 }
 

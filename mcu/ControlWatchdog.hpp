@@ -31,6 +31,10 @@ class ControlWatchdog {
   // How long the pending heartbeat has waited, once that is over the
   // limit; zero while the control thread answers. Any thread.
   std::chrono::milliseconds Stalled() const;
+  // How long the pending heartbeat has waited so far, however short; zero
+  // when none is pending (systemd's watchdog asks more often than the
+  // limit). Any thread.
+  std::chrono::milliseconds Waiting() const;
 
  private:
   // Shared with the heartbeats in flight, which may outlive the watchdog.

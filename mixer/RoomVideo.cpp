@@ -116,7 +116,8 @@ struct RoomVideo::CameraRoute {
 };
 
 RoomVideo::RoomVideo(Listener& listener, transport::MediaWorker& worker, const MediaOptions& options, uint32_t ssrc,
-                     const std::string& name, GstClock* clock, GstClockTime baseTime, uint32_t h264Ssrc)
+                     const std::string& name, GstClock* clock, GstClockTime baseTime, uint32_t h264Ssrc,
+                     CompositeFrameCounters* frames)
     : listener_(listener),
       worker_(worker),
       options_(options),
@@ -137,7 +138,7 @@ RoomVideo::RoomVideo(Listener& listener, transport::MediaWorker& worker, const M
     gst_element_set_base_time(pipeline_.get(), baseTime);
   }
   GstBin* bin = GST_BIN(pipeline_.get());
-  composite_ = std::make_unique<VideoComposite>(bin, options_);
+  composite_ = std::make_unique<VideoComposite>(bin, options_, frames);
 
   // One payloader for every receiver: each gets the same packets, under
   // the payload type it negotiated (RoomMedia rewrites a copy).

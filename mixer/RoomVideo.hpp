@@ -56,6 +56,7 @@
 #include "mixer/EncodedTap.hpp"
 #include "mixer/GRef.hpp"
 #include "mixer/GridLayout.hpp"
+#include "mixer/MediaMetrics.hpp"
 #include "mixer/MediaOptions.hpp"
 #include "mixer/OfferInspector.hpp"
 #include "transport/MediaWorker.hpp"
@@ -102,11 +103,12 @@ class RoomVideo {
   // is the VP8 stream's; `h264Ssrc` the H.264 stream's (0: one is drawn,
   // different from `ssrc`). With a `clock`, the pipeline runs on it with
   // `baseTime` and no start time; without one, on a clock and base time of
-  // its own choosing. Throws std::runtime_error when the pipeline cannot be
-  // built or started.
+  // its own choosing. The composite's frames are counted into `frames`
+  // (null: nowhere outside). Throws std::runtime_error when the pipeline
+  // cannot be built or started.
   RoomVideo(Listener& listener, transport::MediaWorker& worker, const MediaOptions& options, uint32_t ssrc,
             const std::string& name, GstClock* clock = nullptr, GstClockTime baseTime = GST_CLOCK_TIME_NONE,
-            uint32_t h264Ssrc = 0);
+            uint32_t h264Ssrc = 0, CompositeFrameCounters* frames = nullptr);
   ~RoomVideo();
 
   RoomVideo(const RoomVideo&) = delete;

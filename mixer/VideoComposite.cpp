@@ -3,6 +3,7 @@
 #include <gst/base/gstaggregator.h>
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "mixer/Elements.hpp"
@@ -27,7 +28,8 @@ void VideoComposite::SetLatencyHeadroom(GstElement* queue) {
   g_object_set(queue, "max-size-buffers", 0u, "max-size-bytes", 0u, "max-size-time", kLatencyHeadroom, nullptr);
 }
 
-VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options) : pipeline_(pipeline), options_(options) {
+VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options, CompositeFrameCounters* frames)
+    : pipeline_(pipeline), options_(options), frames_(frames ? *frames : ownFrames_) {
   GRef<GstElement> background = AddElement(pipeline, "videotestsrc", "composite-background");
   g_object_set(background.get(), "is-live", TRUE, "pattern", 2 /* black */, nullptr);
   GRef<GstElement> backgroundCaps = AddElement(pipeline, "capsfilter", "composite-background-caps");
@@ -64,7 +66,7 @@ VideoComposite::VideoComposite(GstBin* pipeline, const MediaOptions& options) : 
   g_object_set(vp8.get(), "deadline", G_GINT64_CONSTANT(1), "cpu-used", 8, "lag-in-frames", 0, "target-bitrate",
                options.videoBitrate, "keyframe-max-dist", options.keyframeIntervalSeconds * options.videoFramerate,
                "threads", options.encoderThreads, nullptr);
-  vp8_ = MakeEncode(vp8.get(), "composite-tee");
+  vp8_ = MakeEncode(vp8.get(), "composite-tee", frames_.vp8Encoded);
 
   GRef<GstElement> backgroundQueue = AddElement(pipeline, "queue", "composite-background-queue");
   SetLatencyHeadroom(backgroundQueue.get());
@@ -95,7 +97,9 @@ GRef<GstPad> VideoComposite::RawPad() const {
 
 // `encoder` is the element the tee follows; its src pad gets the probes
 // that keep receivers from reaching the encoder.
-VideoComposite::Encode VideoComposite::MakeEncode(GstElement* encoder, const std::string& teeName) {
+VideoComposite::Encode VideoComposite::MakeEncode(GstElement* encoder, const std::string& teeName,
+                                                  std::atomic<uint64_t>& encoded) {
+  CountFrames(encoder, encoded);
   Encode encode;
   encode.tee = AddElement(pipeline_, "tee", teeName);
   g_object_set(encode.tee.get(), "allow-not-linked", TRUE, nullptr);
@@ -127,6 +131,45 @@ VideoComposite::Encode VideoComposite::MakeEncode(GstElement* encoder, const std
   return encode;
 }
 
+namespace {
+
+// What the frame-counting probe of one encode keeps: its one streaming
+// thread alone reads and writes `lastPts`.
+struct FrameCount {
+  std::atomic<uint64_t>* encoded;
+  std::atomic<uint64_t>* dropped;
+  GstClockTime frameDuration;
+  GstClockTime lastPts = GST_CLOCK_TIME_NONE;
+};
+
+}  // namespace
+
+void VideoComposite::CountFrames(GstElement* encoder, std::atomic<uint64_t>& encoded) {
+  // The composite is made on the clock at a fixed rate (the compositor's
+  // output caps), so its frames' timestamps step by one frame duration; a
+  // wider step at the encoder's output is frames that were scheduled and
+  // never encoded, wherever they went (compositor QoS, the H.264 branch's
+  // leaky queue, the encoder itself).
+  auto* count = new FrameCount{&encoded, &frames_.dropped,
+                               gst_util_uint64_scale_int(GST_SECOND, 1, std::max(options_.videoFramerate, 1))};
+  GRef<GstPad> encoderSrc = GRef<GstPad>::Adopt(gst_element_get_static_pad(encoder, "src"));
+  gst_pad_add_probe(
+      encoderSrc.get(), GST_PAD_PROBE_TYPE_BUFFER,
+      +[](GstPad*, GstPadProbeInfo* info, gpointer data) -> GstPadProbeReturn {
+        auto& count = *static_cast<FrameCount*>(data);
+        count.encoded->fetch_add(1, std::memory_order_relaxed);
+        const GstClockTime pts = GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info));
+        if (!GST_CLOCK_TIME_IS_VALID(pts)) return GST_PAD_PROBE_OK;
+        if (GST_CLOCK_TIME_IS_VALID(count.lastPts)) {
+          if (const uint64_t missing = CompositeFrameCounters::MissingBetween(count.lastPts, pts, count.frameDuration))
+            count.dropped->fetch_add(missing, std::memory_order_relaxed);
+        }
+        count.lastPts = pts;
+        return GST_PAD_PROBE_OK;
+      },
+      count, [](gpointer data) { delete static_cast<FrameCount*>(data); });
+}
+
 void VideoComposite::AddH264Encode() {
   // Never let x264 hold up the composite (and with it every VP8 receiver):
   // a frame it has no time for is dropped here.
@@ -150,7 +193,7 @@ void VideoComposite::AddH264Encode() {
   LinkOrThrow(encoder.get(), profile.get());
   // The probes go on the capsfilter's src pad: it passes keyframe requests
   // up to x264enc and the encoder's queries down to it.
-  h264_ = std::make_unique<Encode>(MakeEncode(profile.get(), "composite-h264-tee"));
+  h264_ = std::make_unique<Encode>(MakeEncode(profile.get(), "composite-h264-tee", frames_.h264Encoded));
 
   // Start the branch, last element first, before the raw tee feeds it.
   for (GstElement* element : {h264_->tee.get(), profile.get(), encoder.get(), queue.get()}) {

@@ -21,6 +21,7 @@
 #include "mixer/GRef.hpp"
 #include "mixer/GridLayout.hpp"
 #include "mixer/KeyframeLimiter.hpp"
+#include "mixer/MediaMetrics.hpp"
 #include "mixer/MediaOptions.hpp"
 #include "mixer/OfferInspector.hpp"
 
@@ -28,7 +29,9 @@ namespace plenum::mixer {
 
 class VideoComposite {
  public:
-  VideoComposite(GstBin* pipeline, const MediaOptions& options);
+  // Frames encoded and dropped are counted into `frames` (null: counters
+  // of its own), from the encoders' streaming threads.
+  VideoComposite(GstBin* pipeline, const MediaOptions& options, CompositeFrameCounters* frames = nullptr);
   ~VideoComposite();
   VideoComposite(const VideoComposite&) = delete;
   VideoComposite& operator=(const VideoComposite&) = delete;
@@ -68,13 +71,18 @@ class VideoComposite {
     std::shared_ptr<KeyframeLimiter> limiter;
   };
 
-  Encode MakeEncode(GstElement* encoder, const std::string& teeName);
+  // `encoded`: where its frames are counted.
+  Encode MakeEncode(GstElement* encoder, const std::string& teeName, std::atomic<uint64_t>& encoded);
+  // Counts each frame leaving `encoder`, and the frames missing before it.
+  void CountFrames(GstElement* encoder, std::atomic<uint64_t>& encoded);
   void AddH264Encode();
   Encode* EncodeOf(VideoCodec codec) { return codec == VideoCodec::H264 ? h264_.get() : &vp8_; }
   static GstPadProbeReturn OnUpstreamEvent(GstPad* pad, GstPadProbeInfo* info, gpointer data);
 
   GstBin* pipeline_;
   MediaOptions options_;
+  CompositeFrameCounters ownFrames_;
+  CompositeFrameCounters& frames_;
   GRef<GstElement> compositor_;
   GRef<GstElement> rawTee_;
   Encode vp8_;

@@ -47,6 +47,7 @@ gboolean PeriodicTimer::Dispatch(GSource* source, GSourceFunc, gpointer self) {
   while (timer.next_ <= now) {
     const int64_t lateness = now - timer.next_;
     if (lateness > timer.stats_.maxLatenessUs) timer.stats_.maxLatenessUs = lateness;
+    timer.stats_.lastLatenessUs = lateness;
     if (lateness > period) ++timer.stats_.lateTicks;
     ++timer.stats_.ticks;
     timer.next_ += period;

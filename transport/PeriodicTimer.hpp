@@ -30,6 +30,7 @@ class PeriodicTimer {
     uint64_t lateTicks = 0;     // run after their deadline had passed by more than a period
     uint64_t skippedTicks = 0;  // dropped after a long stall
     int64_t maxLatenessUs = 0;  // of a tick's start past its deadline
+    int64_t lastLatenessUs = 0;  // of the tick running now (or the last one)
   };
   const Stats& GetStats() const { return stats_; }
 

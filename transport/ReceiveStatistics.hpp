@@ -79,6 +79,7 @@ class ReceiveStatistics {
   std::optional<RtcpReportBlock> TakeReportBlock(int64_t nowUs);
 
   uint32_t Ssrc() const { return ssrc_; }
+  uint32_t ClockRate() const { return clockRate_; }
   // Extended: cycles << 16 | the newest sequence number.
   uint32_t ExtendedHighestSequence() const { return static_cast<uint32_t>(newest_); }
   uint64_t PacketsExpected() const;

@@ -232,6 +232,8 @@ bool RtcpSession::WriteReportIfDue(RtcpWriter& writer, int64_t nowUs, int64_t wa
       blocks[blockCount++] = *block;
     }
   }
+  lastBlocks_ = blocks;
+  lastBlockCount_ = blockCount;
 
   // An SR for each SSRC that sent since the last report, the blocks in the
   // first; else an RR.

@@ -36,6 +36,7 @@
 // SSRC.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -142,6 +143,11 @@ class RtcpSession {
   const ReceiveStatistics* Incoming(uint32_t ssrc) const;
   const SendStatistics* Outgoing(uint32_t ssrc) const;
   const Counters& GetCounters() const { return counters_; }
+  // The report blocks of the last regular report written (what we told
+  // the participant of the streams it sends us), for metrics.
+  std::span<const RtcpReportBlock> LastReportBlocks() const {
+    return std::span(lastBlocks_.data(), lastBlockCount_);
+  }
 
  private:
   struct IncomingStream {
@@ -184,6 +190,8 @@ class RtcpSession {
   uint64_t rembBitrate_ = 0;
   std::optional<int64_t> roundTripUs_;
   Counters counters_;
+  std::array<RtcpReportBlock, kMaxIncomingSsrcs> lastBlocks_{};
+  size_t lastBlockCount_ = 0;
 };
 
 }  // namespace plenum::transport

@@ -48,6 +48,7 @@ class SendStatistics {
   std::optional<uint32_t> RtpTimeAt(int64_t timeUs) const;
 
   uint32_t Ssrc() const { return ssrc_; }
+  uint32_t ClockRate() const { return clockRate_; }
   uint64_t PacketsSent() const { return packets_; }
   uint64_t PayloadOctetsSent() const { return octets_; }
 

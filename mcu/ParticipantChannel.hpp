@@ -42,6 +42,8 @@ class ParticipantChannel {
   virtual void SendRecording(bool active) = 0;
   // The room went live, off air, or its live outputs changed.
   virtual void SendRoomLive(const RoomLive& live) = 0;
+  // The participant's own connection, as it asked (get-connection).
+  virtual void SendConnection(const ParticipantReport& report) = 0;
   virtual void SendError(ErrorCode code, const std::string& message) = 0;
   // The server ends the session: flush what is queued, then close.
   virtual void Close() = 0;

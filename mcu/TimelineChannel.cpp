@@ -20,7 +20,7 @@ void TimelineChannel::SendCandidate(const IceCandidate& candidate) {
 }
 
 void TimelineChannel::SendError(ErrorCode code, const std::string& message) {
-  record_->Step("error", {{"code", std::string(ToString(code))}});
+  record_->ErrorSent(code);
   inner_->SendError(code, message);
 }
 

@@ -31,6 +31,7 @@ class TimelineChannel : public ParticipantChannel {
   void SendSpeaker(const std::string& participant) override { inner_->SendSpeaker(participant); }
   void SendRecording(bool active) override { inner_->SendRecording(active); }
   void SendRoomLive(const RoomLive& live) override { inner_->SendRoomLive(live); }
+  void SendConnection(const ParticipantReport& report) override { inner_->SendConnection(report); }
   void SendError(ErrorCode code, const std::string& message) override;
   void Close() override { inner_->Close(); }
 

@@ -60,6 +60,8 @@ class RoomEngine {
     // ("checking", "connected"; "connecting", "failed"); changes only.
     virtual void OnIceState(const std::string& participant, const std::string& state) = 0;
     virtual void OnPeerConnectionState(const std::string& participant, const std::string& state) = 0;
+    // DTLS's ("connecting", "connected", "failed", "closed"); changes only.
+    virtual void OnDtlsState(const std::string&, const std::string&) {}
     virtual void OnSelectedPair(const std::string& participant, const SelectedPair& pair) = 0;
     // The first RTP packet of a kind from the participant (`incoming`), or
     // to it once its connection is up.

@@ -6,6 +6,8 @@
 
 #include <sstream>
 
+#include "signaling/RestCodec.hpp"
+
 namespace plenum::signaling {
 namespace {
 
@@ -100,6 +102,7 @@ mcu::ClientRequest ParseClientMessage(const std::string& text) {
     if (!mute.audio && !mute.video) Bad("a mute names 'audio', 'video' or both");
     return mute;
   }
+  if (type == "get-connection") return mcu::ConnectionRequest{};
   Bad("unknown message type '" + type + "'");
 }
 
@@ -182,6 +185,12 @@ std::string EncodeRoomLive(const mcu::RoomLive& live) {
   for (const auto& kind : live.kinds) kinds.add(kind);
   object.set("kinds", kinds);
   if (!live.watch.empty()) object.set("watch", live.watch);
+  return Stringify(object);
+}
+
+std::string EncodeConnection(const mcu::ParticipantReport& report) {
+  Object object = ParticipantReportToJson(report);
+  object.set("type", "connection");
   return Stringify(object);
 }
 

@@ -24,6 +24,10 @@ std::string EncodeParticipantMuted(const mcu::ParticipantInfo& participant);
 std::string EncodeRecording(bool active);
 // room-live (Plenum's extension): {"live", "kinds", "watch"?}.
 std::string EncodeRoomLive(const mcu::RoomLive& live);
+// connection (Plenum's extension, the answer to get-connection): the
+// participant's own report, the object GET /api/v1/rooms/{room}/participants/{id}
+// returns, with "type" added.
+std::string EncodeConnection(const mcu::ParticipantReport& report);
 std::string EncodeError(mcu::ErrorCode code, const std::string& message);
 
 }  // namespace plenum::signaling

@@ -54,6 +54,7 @@ void SocketChannel::SendSpeaker(const std::string& participant) { Enqueue(Encode
 void SocketChannel::SendRecording(bool active) { Enqueue(EncodeRecording(active)); }
 
 void SocketChannel::SendRoomLive(const mcu::RoomLive& live) { Enqueue(EncodeRoomLive(live)); }
+void SocketChannel::SendConnection(const mcu::ParticipantReport& report) { Enqueue(EncodeConnection(report)); }
 void SocketChannel::SendError(mcu::ErrorCode code, const std::string& message) { Enqueue(EncodeError(code, message)); }
 
 void SocketChannel::Close() {

@@ -44,6 +44,7 @@ class SocketChannel : public mcu::ParticipantChannel {
   void SendSpeaker(const std::string& participant) override;
   void SendRecording(bool active) override;
   void SendRoomLive(const mcu::RoomLive& live) override;
+  void SendConnection(const mcu::ParticipantReport& report) override;
   void SendError(mcu::ErrorCode code, const std::string& message) override;
   void Close() override;
 

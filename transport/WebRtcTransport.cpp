@@ -106,8 +106,11 @@ void WebRtcTransport::OnIceStateChanged(IceTransport&, IceTransport::State state
     case IceTransport::State::kCompleted:
       // DTLS starts on the first working pair; later ICE changes (the
       // nomination, a new pair) change nothing for it.
-      if (dtls_->GetState() == DtlsTransport::State::kNew)
+      if (dtls_->GetState() == DtlsTransport::State::kNew) {
+        // Before Start(), which may already fail.
+        ReportDtlsState(DtlsTransport::State::kConnecting);
         dtls_->Start(role_, remote_.fingerprintAlgorithm, remote_.fingerprint);
+      }
       break;
     case IceTransport::State::kFailed:
       SetState(State::kFailed, state_ == State::kConnected ? "ICE consent lost" : "ICE failed");
@@ -153,7 +156,14 @@ void WebRtcTransport::OnDtlsSendPacket(DtlsTransport&, const uint8_t* data, size
   ice_->Send(data, length);
 }
 
+void WebRtcTransport::ReportDtlsState(DtlsTransport::State state) {
+  if (state == dtlsReported_) return;
+  dtlsReported_ = state;
+  listener_.OnTransportDtlsState(*this, state);
+}
+
 void WebRtcTransport::OnDtlsConnected(DtlsTransport&, const SrtpKeys& keys) {
+  ReportDtlsState(DtlsTransport::State::kConnected);
   try {
     srtpIn_ = std::make_unique<SrtpSession>(SrtpSession::Direction::kInbound, keys.profile,
                                             keys.remoteMasterKeyAndSalt);
@@ -169,9 +179,13 @@ void WebRtcTransport::OnDtlsConnected(DtlsTransport&, const SrtpKeys& keys) {
 }
 
 void WebRtcTransport::OnDtlsFailed(DtlsTransport&, const std::string& reason) {
+  ReportDtlsState(DtlsTransport::State::kFailed);
   SetState(State::kFailed, "DTLS: " + reason);
 }
 
-void WebRtcTransport::OnDtlsClosed(DtlsTransport&) { SetState(State::kClosed, "DTLS closed by the peer"); }
+void WebRtcTransport::OnDtlsClosed(DtlsTransport&) {
+  ReportDtlsState(DtlsTransport::State::kClosed);
+  SetState(State::kClosed, "DTLS closed by the peer");
+}
 
 }  // namespace plenum::transport

@@ -45,6 +45,9 @@ class WebRtcTransport : private IceTransport::Listener, private DtlsTransport::L
     // Every change of the ICE agent's own state, for a connection's
     // timeline (the transport's state above already follows from it).
     virtual void OnTransportIceState(WebRtcTransport&, IceTransport::State) {}
+    // Every change of DTLS's state (connecting once ICE has a pair, then
+    // connected, failed or closed), for the same timeline.
+    virtual void OnTransportDtlsState(WebRtcTransport&, DtlsTransport::State) {}
     // Decrypted packets, valid during the call and changeable in place.
     virtual void OnTransportRtp(WebRtcTransport& transport, uint8_t* data, size_t length) = 0;
     virtual void OnTransportRtcp(WebRtcTransport& transport, uint8_t* data, size_t length) = 0;
@@ -93,6 +96,8 @@ class WebRtcTransport : private IceTransport::Listener, private DtlsTransport::L
   void OnDtlsClosed(DtlsTransport&) override;
 
   void SetState(State state, const std::string& reason = "");
+  // Tells the listener of DTLS's state, once per change.
+  void ReportDtlsState(DtlsTransport::State state);
   bool Send(bool rtcp, const uint8_t* data, size_t length);
 
   // Passed by argument.
@@ -107,6 +112,7 @@ class WebRtcTransport : private IceTransport::Listener, private DtlsTransport::L
 
   // Others.
   State state_ = State::kNew;
+  DtlsTransport::State dtlsReported_ = DtlsTransport::State::kNew;
   bool started_ = false;
   DtlsRole role_ = DtlsRole::kClient;
   RemoteTransport remote_;

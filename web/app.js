@@ -2,6 +2,8 @@
 // section 1), sends the camera and microphone, and plays what the server sends
 // back: one composite video and one audio mix of everybody else.
 
+import { ConnectionPanel } from './connection-panel.js';
+
 const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_NAME_LENGTH = 64;
 
@@ -15,6 +17,9 @@ const CLOSE_EXPLANATIONS = {
 
 // Broadcast kinds of a `room-live` message, as people know them.
 const BROADCAST_KINDS = { rtmp: 'RTMP', srt: 'SRT', hls: 'HLS' };
+
+// A call still connecting after this long opens the Connection panel.
+const SLOW_CONNECT_MS = 10_000;
 
 // Errors after which the call cannot go on even though the socket stays open.
 const FATAL_ERRORS = new Set(['room-closed', 'unsupported-media']);
@@ -55,6 +60,20 @@ const plenum = { pc: null, ws: null, participantId: null, participants: [] };
 window.plenum = plenum;
 
 let session = null;
+
+// The Connection panel asks the live session (get-connection, getStats).
+const connectionPanel = new ConnectionPanel({
+  toggle: $('connection-toggle'),
+  panel: $('connection-panel'),
+  summary: $('connection-summary'),
+  steps: $('connection-steps'),
+  rates: $('connection-rates'),
+  browser: $('connection-browser'),
+  updated: $('connection-updated'),
+}, () => session && {
+  requestReport: () => session.joined && session.send({ type: 'get-connection' }),
+  pc: session.pc,
+});
 
 // --- Page state --------------------------------------------------------------
 
@@ -304,6 +323,7 @@ class Session {
     this.inbox = Promise.resolve();
     // Server candidates that arrive before its answer cannot be added yet.
     this.pendingCandidates = [];
+    this.slowConnectTimer = null;
   }
 
   start() {
@@ -313,6 +333,7 @@ class Session {
     ui.localPreview.hidden = !this.localTrack('video');
     resetMicButton(this.localTrack('audio'));
     resetCamButton(this.localTrack('video'));
+    connectionPanel.reset();
 
     this.ws = new WebSocket(signalingUrl());
     plenum.ws = this.ws;
@@ -364,6 +385,7 @@ class Session {
       case 'speaker': return this.onSpeaker(message.participant);
       case 'recording': return setRecording(Boolean(message.active));
       case 'room-live': return setLive(message);
+      case 'connection': return connectionPanel.onReport(message);
       case 'error': return this.onServerError(message);
       default: return undefined; // The server may add messages; they are not for us.
     }
@@ -397,6 +419,10 @@ class Session {
 
     setState('connecting');
     renderStatus('Connecting media…', 'pending');
+    // Still not connected after a while: show where it stands.
+    this.slowConnectTimer = setTimeout(() => {
+      if (!this.ended && this.pc?.connectionState !== 'connected') connectionPanel.open({ scroll: true });
+    }, SLOW_CONNECT_MS);
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     // The offer goes without candidates: they are all trickled, once each.
@@ -459,6 +485,7 @@ class Session {
         renderStatus(`Connection failed (ICE ${iceConnectionState})`, 'bad');
         showBanner('The media connection failed: no network path to the server works. '
           + 'Leave and join again, or ask the admin to check the server\'s ICE settings.');
+        connectionPanel.open({ scroll: true });
         break;
       case 'closed':
         break;
@@ -521,6 +548,11 @@ class Session {
   end(state) {
     if (this.ended) return;
     this.ended = true;
+    clearTimeout(this.slowConnectTimer);
+    // What the panel last showed stays; a call that failed opens it.
+    connectionPanel.onEnded(state === 'failed'
+      ? `The call ended: ${ui.bannerText.textContent || 'failed'}` : 'You left the call.');
+    if (state === 'failed') connectionPanel.open({ scroll: true });
     this.pc?.close();
     this.ws.close(1000);
     for (const track of this.localStream.getTracks()) track.stop();

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <functional>
 #include <iostream>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 namespace plenum::test {
@@ -270,6 +272,86 @@ TEST_F(ParticipantTimelineTest, RecordsErrorsMutesAndARoomClosed) {
   const int left = after.Find("left", {"reason=room-closed"});
   EXPECT_EQ(left, static_cast<int>(after.size()) - 1) << closed.Describe();
   EXPECT_EQ(after.Find("error", {"code=room-closed"}), left - 1) << closed.Describe();
+}
+
+// get-connection (Plenum's extension): a joined client reads its own
+// connection over its own socket, the object the REST route gives, with
+// no API key; before it joins, not-joined.
+TEST_F(ParticipantTimelineTest, AParticipantReadsItsOwnConnectionOverItsSocket) {
+  const std::string room = UniqueRoom("own");
+  auto early = Connect();
+  early->SendRaw(R"({"type":"get-connection"})");
+  ASSERT_TRUE(ReceivesError(*early, "not-joined", 5s)) << Context();
+  EXPECT_FALSE(early->WaitFor("connection", 200ms)) << "a report for a socket that has not joined";
+
+  auto alice = Participant(ParticipantOptions("alice", 440, 0xFFFF0000));
+  auto bob = Participant(ParticipantOptions("bob", 660, 0xFF0000FF));
+  ASSERT_TRUE(AllConnect({alice.get(), bob.get()}, room, 20s)) << Context();
+  ASSERT_TRUE(alice->Received().WaitForMoreAudio(3 * ReceivedMedia::kSampleRate, 15s)) << alice->Describe(true);
+
+  // Asked every 200 ms, as a page would, until the first packet out is in.
+  WsClient& socket = alice->Signaling();
+  std::optional<WsClient::Message> report;
+  std::string text;
+  const auto deadline = std::chrono::steady_clock::now() + Scaled(10s);
+  do {
+    socket.SendRaw(R"({"type":"get-connection"})");
+    report = socket.WaitFor("connection", 5s);
+    ASSERT_TRUE(report) << "no connection message; got " << ::testing::PrintToString(socket.History()) << Context();
+    std::ostringstream out;
+    report->stringify(out);
+    text = out.str();
+    if (text.find(R"("first-media-out")") != std::string::npos) break;
+    std::this_thread::sleep_for(200ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  std::cout << text << "\n";
+  HttpResult asText;
+  asText.status = 200;
+  asText.body = text;
+  EXPECT_EQ(report->optValue<std::string>("id", ""), alice->Id()) << text;
+  EXPECT_NE(report->optValue<std::string>("id", ""), bob->Id()) << text;
+  EXPECT_EQ(report->optValue<std::string>("name", ""), "alice") << text;
+  EXPECT_EQ(report->optValue<std::string>("room", ""), room) << text;
+  EXPECT_EQ(report->optValue<std::string>("state", ""), "connected") << text;
+  EXPECT_EQ(text.find(ServerProcess::kHost), std::string::npos) << "an address in the report: " << text;
+
+  // The steps in order, DTLS's states between ICE's and the peer connection's.
+  const Timeline timeline(asText);
+  const int joined = timeline.Find("joined");
+  const int offer = timeline.Find("offer");
+  const int answer = timeline.Find("answer");
+  const int iceUp = timeline.FindIceUp();
+  const int dtlsConnecting = timeline.Find("dtls-state", {"state=connecting"});
+  const int dtlsUp = timeline.Find("dtls-state", {"state=connected"});
+  const int peerUp = timeline.Find("peer-connection-state", {"state=connected"});
+  EXPECT_EQ(timeline.Find("socket-opened"), 0) << text;
+  EXPECT_GT(joined, 0) << text;
+  EXPECT_GT(offer, joined) << text;
+  EXPECT_GT(answer, offer) << text;
+  EXPECT_GT(iceUp, answer) << text;
+  EXPECT_GT(dtlsConnecting, iceUp) << text;
+  EXPECT_GT(dtlsUp, dtlsConnecting) << text;
+  EXPECT_GT(peerUp, dtlsUp) << text;
+  EXPECT_GT(timeline.Find("first-media-out", {"kind=audio"}), peerUp) << text;
+  EXPECT_GE(timeline.Find("selected-pair", {"localType=host", "protocol=udp"}), 0) << text;
+  EXPECT_NEAR(Rate(asText, "audioIn", "packetsPerSecond"), 50, 12) << text;
+
+  // The same connection as the REST route tells it (which may have more
+  // by now): the same participant, the same steps first.
+  const HttpResult rest = Server().Get(ParticipantPath(room, alice->Id()));
+  ASSERT_EQ(rest.status, 200) << rest.Describe();
+  EXPECT_EQ(rest.Json()->optValue<std::string>("id", ""), alice->Id()) << rest.Describe();
+  const Timeline restTimeline(rest);
+  ASSERT_GE(restTimeline.size(), timeline.size()) << rest.Describe();
+  for (std::size_t i = 0; i < timeline.size(); ++i) {
+    const int index = static_cast<int>(i);
+    EXPECT_EQ(restTimeline.At(index)->optValue<std::string>("step", ""),
+              timeline.At(index)->optValue<std::string>("step", ""))
+        << i << "\n" << rest.body << "\n" << text;
+    EXPECT_EQ(restTimeline.At(index)->optValue<std::string>("at", ""),
+              timeline.At(index)->optValue<std::string>("at", ""))
+        << i;
+  }
 }
 
 }  // namespace

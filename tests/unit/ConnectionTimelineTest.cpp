@@ -8,6 +8,7 @@
 #include <chrono>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "mcu/ConnectionRecord.hpp"
@@ -210,6 +211,28 @@ TEST(ConnectionRecord, FromSocketToLeft) {
   ASSERT_EQ(report.timeline[7].details.size(), 1u);
   EXPECT_EQ(report.timeline[7].details[0].name, "renegotiation");
   EXPECT_EQ(std::get<std::string>(report.timeline.back().details[0].value), "socket-closed");
+}
+
+TEST(ConnectionRecord, DtlsStatesAreStepsOfTheirOwnChangesOnly) {
+  mcu::ConnectionRecord record(kStart);
+  record.Joined("r", {"a1", "alice", kStart + 1s});
+  record.IceState("connected");
+  record.DtlsState("connecting");
+  record.DtlsState("connecting");  // no change, no entry
+  record.DtlsState("failed");
+  record.PeerConnectionState("failed");
+  const mcu::ParticipantReport report = record.Report({"a1", "alice", kStart + 1s}, {});
+  EXPECT_EQ(report.state, "failed");
+  std::vector<std::pair<std::string, std::string>> steps;
+  for (const auto& entry : report.timeline) {
+    steps.emplace_back(entry.step, entry.details.empty() ? "" : std::get<std::string>(entry.details[0].value));
+  }
+  EXPECT_EQ(steps, (std::vector<std::pair<std::string, std::string>>{{"socket-opened", ""},
+                                                                     {"joined", "r"},
+                                                                     {"ice-state", "connected"},
+                                                                     {"dtls-state", "connecting"},
+                                                                     {"dtls-state", "failed"},
+                                                                     {"peer-connection-state", "failed"}}));
 }
 
 TEST(ParticipantReportJson, CarriesTheRoomsParticipantFieldsTimelineAndRates) {

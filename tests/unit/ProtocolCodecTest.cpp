@@ -3,7 +3,11 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <chrono>
+#include <sstream>
+
 #include "signaling/ProtocolCodec.hpp"
+#include "signaling/RestCodec.hpp"
 
 namespace plenum::signaling {
 namespace {
@@ -54,6 +58,16 @@ TEST(ParseClientMessage, MuteNamesWhatChangesAndKeepsTheRest) {
   const auto audioOnly = std::get<mcu::MuteRequest>(ParseClientMessage(R"({"type":"mute","audio":false})"));
   EXPECT_EQ(audioOnly.audio, std::optional<bool>(false));
   EXPECT_FALSE(audioOnly.video.has_value());
+}
+
+TEST(ParseClientMessage, GetConnectionAsksForOnesOwnConnection) {
+  EXPECT_TRUE(std::holds_alternative<mcu::ConnectionRequest>(ParseClientMessage(R"({"type":"get-connection"})")));
+  // Fields it does not use are ignored, as for every message; in
+  // particular it names nobody: there is no way to ask for another's.
+  EXPECT_TRUE(std::holds_alternative<mcu::ConnectionRequest>(
+      ParseClientMessage(R"({"type":"get-connection","participant":"someone-else"})")));
+  EXPECT_EQ(ErrorOf(R"({"type":"get_connection"})"), ErrorCode::BadRequest);
+  EXPECT_EQ(ErrorOf(R"({"type":"connection"})"), ErrorCode::BadRequest) << "the server's message, not a request";
 }
 
 TEST(ParseClientMessage, BadInputIsBadRequest) {
@@ -109,6 +123,45 @@ TEST(Encode, RoomLiveSaysWhichOutputsAreLiveAndWhereToWatch) {
 TEST(Encode, SpeakerNullWhenNobody) {
   EXPECT_TRUE(Parse(EncodeSpeaker(""))->isNull("participant"));
   EXPECT_EQ(Parse(EncodeSpeaker("p1"))->getValue<std::string>("participant"), "p1");
+}
+
+TEST(Encode, ConnectionIsTheParticipantReportWithAType) {
+  using namespace std::chrono_literals;
+  mcu::ParticipantReport report;
+  report.room = "r";
+  const mcu::TimePoint joinedAt = mcu::TimePoint{} + 1'800'000'000s;
+  report.participant = {"a1", "alice", joinedAt, true, false};
+  report.state = "failed";
+  mcu::ConnectionTimeline timeline;
+  timeline.Record(joinedAt - 20ms, "socket-opened");
+  timeline.Record(joinedAt, "joined", {{"room", std::string("r")}, {"participant", std::string("a1")}});
+  timeline.Record(joinedAt + 5s, "ice-state", {{"state", std::string("failed")}});
+  timeline.Count(joinedAt + 1s, "remote-candidate", {{"type", std::string("host")}});
+  report.timeline = timeline.entries();
+  report.rates.videoOut = {30, 512.04};
+
+  const std::string text = EncodeConnection(report);
+  const auto json = Parse(text);
+  EXPECT_EQ(json->getValue<std::string>("type"), "connection");
+  // Everything else exactly as the REST route has it.
+  std::ostringstream rest;
+  ParticipantReportToJson(report).stringify(rest);
+  auto restJson = Parse(rest.str());
+  restJson->set("type", "connection");
+  std::ostringstream expected;
+  restJson->stringify(expected);
+  EXPECT_EQ(text, expected.str());
+
+  EXPECT_EQ(json->getValue<std::string>("id"), "a1");
+  EXPECT_EQ(json->getValue<std::string>("room"), "r");
+  EXPECT_EQ(json->getValue<std::string>("state"), "failed");
+  EXPECT_TRUE(json->getValue<bool>("audioMuted"));
+  const auto steps = json->getArray("timeline");
+  ASSERT_EQ(steps->size(), 4u);
+  EXPECT_EQ(steps->getObject(0)->getValue<std::string>("step"), "socket-opened");
+  EXPECT_EQ(steps->getObject(2)->getValue<std::string>("state"), "failed");
+  EXPECT_EQ(steps->getObject(3)->getValue<int>("count"), 1);
+  EXPECT_DOUBLE_EQ(json->getObject("rates")->getObject("videoOut")->getValue<double>("kbps"), 512.0);
 }
 
 TEST(Encode, ErrorAndEscaping) {

@@ -15,6 +15,9 @@ struct IceOptions {
   std::string publicIp;                     // 1:1 NAT: also advertise host candidates with this address
   unsigned portMin = 0;                     // 0 = any
   unsigned portMax = 0;
+  // Also passive ICE-TCP candidates (RFC 6544) on the same ports, for
+  // browsers whose network blocks UDP; they pick UDP whenever it works.
+  bool tcp = true;
 };
 
 struct MediaOptions {

@@ -76,6 +76,23 @@ TEST(Config, DefaultsAndOverrides) {
   EXPECT_EQ(config.clientIceServers[1].credential, "p");
 }
 
+// What joined.iceServers carries: RFC 7064/7065 URLs with their default
+// ports, the TURN transport kept; and ICE-TCP on unless turned off.
+TEST(Config, IceServersForClientsAndIceTcp) {
+  EXPECT_EQ(mcu::ToClientIceServer("stun://stun.example.org").url, "stun:stun.example.org:3478");
+  EXPECT_EQ(mcu::ToClientIceServer("turns://u:p@turn.example.org").url, "turns:turn.example.org:5349");
+  const mcu::IceServer tcp = mcu::ToClientIceServer("turn://user:pa55@192.0.2.7:3479?transport=tcp");
+  EXPECT_EQ(tcp.url, "turn:192.0.2.7:3479?transport=tcp");
+  EXPECT_EQ(tcp.username, "user");
+  EXPECT_EQ(tcp.credential, "pa55");
+  EXPECT_EQ(mcu::ToClientIceServer("turn://u:p@[2001:db8::1]:3478").url, "turn:[2001:db8::1]:3478");
+
+  Poco::AutoPtr<Poco::Util::MapConfiguration> map(new Poco::Util::MapConfiguration);
+  EXPECT_TRUE(mcu::ServerConfig::From(*map, "/web").media.ice.tcp);
+  map->setString("ice-tcp", "false");
+  EXPECT_FALSE(mcu::ServerConfig::From(*map, "/web").media.ice.tcp);
+}
+
 TEST(Config, RejectsUnusableValues) {
   for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
            {"port", "70000"}, {"max-participants", "0"}, {"ice-port-min", "5000"}, {"stun-server", "http://x"}}) {

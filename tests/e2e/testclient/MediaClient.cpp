@@ -58,9 +58,11 @@ MediaClient::MediaClient(MediaClientOptions options, Listener& listener)
     g_object_set(webrtc_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency",
                  static_cast<guint>(options_.latency.count()), nullptr);
     gst_bin_add(GST_BIN(pipeline_.get()), webrtc_.get());
-    // Host candidates on our one address, over UDP, and no UPnP.
-    if (!common::RestrictIce(webrtc_.get(), {{options_.iceAddress}, true}).empty())
+    // Host candidates on our one address, over UDP unless told otherwise,
+    // and no UPnP.
+    if (!common::RestrictIce(webrtc_.get(), {{options_.iceAddress}, !options_.iceTcp}).empty())
       throw std::runtime_error("NiceAgent refused local address '" + options_.iceAddress + "'");
+    ApplyIceOptions();
     // Sender reports map RTP time to when media was captured, as browsers'
     // do, rather than to when it was sent (rtpbin's default), so that a
     // receiver lines this client's audio and video up as it would a
@@ -90,6 +92,26 @@ MediaClient::MediaClient(MediaClientOptions options, Listener& listener)
 }
 
 MediaClient::~MediaClient() { Teardown(); }
+
+void MediaClient::ApplyIceOptions() {
+  if (!options_.iceUdp) {
+    // webrtcbin's "ice-agent" (GstWebRTCNice) passes these to its NiceAgent.
+    GObject* rawIce = nullptr;
+    g_object_get(webrtc_.get(), "ice-agent", &rawIce, nullptr);  // transfer full
+    GRefPtr<GObject> ice = AdoptGRef(rawIce);
+    if (!ice || !g_object_class_find_property(G_OBJECT_GET_CLASS(ice.get()), "ice-udp"))
+      throw std::runtime_error("webrtcbin's ICE agent cannot turn UDP off");
+    g_object_set(ice.get(), "ice-udp", FALSE, "ice-tcp", TRUE, nullptr);
+  }
+  if (!options_.stunServer.empty()) g_object_set(webrtc_.get(), "stun-server", options_.stunServer.c_str(), nullptr);
+  for (const std::string& url : options_.turnServers) {
+    gboolean added = FALSE;
+    g_signal_emit_by_name(webrtc_.get(), "add-turn-server", url.c_str(), &added);
+    if (!added) throw std::runtime_error("webrtcbin refused TURN server '" + url + "'");
+  }
+  if (options_.relayOnly)
+    g_object_set(webrtc_.get(), "ice-transport-policy", GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY, nullptr);
+}
 
 void MediaClient::Teardown() {
   closing_ = true;

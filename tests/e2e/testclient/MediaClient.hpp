@@ -90,6 +90,9 @@ class MediaClient {
  private:
   void OnPadAdded(GstPad* pad);
   void Teardown();
+  // MediaClientOptions' transports, ICE servers and relay policy, before
+  // the first description (gathering starts there).
+  void ApplyIceOptions();
   void BuildSendBranches();
   void AddReceiveOnlyTransceiver(bool audio);
   void EnableNack();

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace plenum::test {
 
@@ -45,6 +46,23 @@ struct MediaClientOptions {
   // The only local address ICE may gather on. The test machines' other
   // interfaces are not to be used: all media stays on loopback.
   std::string iceAddress = "127.0.0.1";
+  // Transports for host candidates: UDP, and ICE-TCP (RFC 6544; webrtcbin
+  // gathers active ones, which connect to a peer's passive candidates).
+  // UDP off and TCP on is a client behind a firewall that blocks UDP.
+  bool iceUdp = true;
+  bool iceTcp = false;
+
+  // ICE servers as webrtcbin takes them: "stun://host:port",
+  // "turn://user:pass@host:port" (empty: none).
+  std::string stunServer;
+  std::vector<std::string> turnServers;
+  // Use what the server hands out in `joined.iceServers` instead, as a
+  // browser does (RoomParticipant turns them into the two above).
+  bool iceServersFromJoined = false;
+  // Gather and use relay candidates only (webrtcbin's ice-transport-policy
+  // "relay", libnice's force-relay): a client whose network lets nothing
+  // through but its TURN server.
+  bool relayOnly = false;
 
   // Jitterbuffer latency of webrtcbin; low so that tests see media quickly.
   std::chrono::milliseconds latency{50};

@@ -1,11 +1,48 @@
 #include "testclient/RoomParticipant.hpp"
 
 #include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+
+#include <glib.h>
 
 #include <algorithm>
 #include <sstream>
 
 namespace plenum::test {
+namespace {
+
+// joined.iceServers (RTCIceServer objects: urls, username, credential)
+// as webrtcbin takes them: "stun://host:port", "turn://user:pass@host:port".
+void TakeIceServers(const Poco::JSON::Array::Ptr& servers, MediaClientOptions& options) {
+  options.stunServer.clear();
+  options.turnServers.clear();
+  if (!servers) return;
+  auto escaped = [](const std::string& text) {
+    gchar* raw = g_uri_escape_string(text.c_str(), nullptr, FALSE);
+    std::string out = raw ? raw : "";
+    g_free(raw);
+    return out;
+  };
+  for (std::size_t i = 0; i < servers->size(); ++i) {
+    const auto server = servers->getObject(static_cast<unsigned>(i));
+    const auto urls = server ? server->getArray("urls") : nullptr;
+    if (!urls) continue;
+    for (std::size_t j = 0; j < urls->size(); ++j) {
+      const std::string url = urls->getElement<std::string>(static_cast<unsigned>(j));
+      const auto colon = url.find(':');
+      const std::string scheme = url.substr(0, colon);
+      const std::string rest = colon == std::string::npos ? "" : url.substr(colon + 1);
+      if (scheme == "stun") {
+        options.stunServer = "stun://" + rest;
+      } else if (scheme == "turn" || scheme == "turns") {
+        options.turnServers.push_back(scheme + "://" + escaped(server->optValue<std::string>("username", "")) + ":" +
+                                      escaped(server->optValue<std::string>("credential", "")) + "@" + rest);
+      }
+    }
+  }
+}
+
+}  // namespace
 
 RoomParticipant::RoomParticipant(const std::string& host, std::uint16_t port, MediaClientOptions options)
     : options_(std::move(options)), ws_(std::make_unique<WsClient>(host, port)) {}
@@ -35,7 +72,10 @@ std::optional<WsClient::Message> RoomParticipant::Join(const std::string& room, 
     std::ostringstream text;
     reply->stringify(text);
     lastJoinReply_ = text.str();
-    if (reply->getValue<std::string>("type") == "joined") id_ = reply->optValue<std::string>("participant", "");
+    if (reply->getValue<std::string>("type") == "joined") {
+      id_ = reply->optValue<std::string>("participant", "");
+      if (options_.iceServersFromJoined) TakeIceServers(reply->getArray("iceServers"), options_);
+    }
   } else {
     lastJoinReply_ = "(none)";
   }

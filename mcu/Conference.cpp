@@ -12,6 +12,7 @@
 #include "mcu/ControlThread.hpp"
 #include "mcu/ErrorCode.hpp"
 #include "mcu/Log.hpp"
+#include "mcu/MediaMetricsText.hpp"
 #include "mcu/Room.hpp"
 #include "mcu/ServerConfig.hpp"
 #include "mcu/TimelineChannel.hpp"
@@ -46,12 +47,13 @@ Conference::Conference(const ServerConfig& config, ControlThread& control, const
 
 Conference::~Conference() { Shutdown(); }
 
-SessionId Conference::OpenSession(std::shared_ptr<ParticipantChannel> channel) {
+SessionId Conference::OpenSession(std::shared_ptr<ParticipantChannel> channel, SessionOrigin origin) {
   const SessionId id = nextSession_++;
-  control_.Post([this, id, channel = std::move(channel), opened = std::chrono::steady_clock::now(),
+  control_.Post([this, id, channel = std::move(channel), origin = std::move(origin),
+                 opened = std::chrono::steady_clock::now(),
                  openedAt = std::chrono::system_clock::now()] {
-    auto record = std::make_shared<ConnectionRecord>(openedAt);
-    sessions_[id] = Session{std::make_shared<TimelineChannel>(channel, record), record, {}, {}, opened, false};
+    auto record = std::make_shared<ConnectionRecord>(openedAt, &counters_);
+    sessions_[id] = Session{std::make_shared<TimelineChannel>(channel, record), record, {}, {}, opened, false, origin};
   });
   return id;
 }
@@ -80,11 +82,20 @@ void Conference::Handle(SessionId id, ClientRequest request) {
         room.Candidate(session.participant, *candidate);
       } else if (const auto* mute = std::get_if<MuteRequest>(&request)) {
         room.Mute(session.participant, *mute);
+      } else if (std::holds_alternative<ConnectionRequest>(request)) {
+        // Its own connection only: the socket's participant, nobody else's.
+        const auto report = room.Report(session.participant);
+        if (!report) throw ProtocolError(ErrorCode::NotJoined, "join a room first");
+        session.channel->SendConnection(*report);
       }
     } catch (const ProtocolError& error) {
+      if (const auto* join = std::get_if<JoinRequest>(&request))
+        LogRefusedJoin(join->room, error.code(), error.what(), session.origin);
       session.channel->SendError(error.code(), error.what());
     } catch (const std::exception& error) {
       PLENUM_LOG_ERROR("fail request [session:%" PRIu64 " error:%s]", id, error.what());
+      if (const auto* join = std::get_if<JoinRequest>(&request))
+        LogRefusedJoin(join->room, ErrorCode::Internal, "the server could not handle the request", session.origin);
       session.channel->SendError(ErrorCode::Internal, "the server could not handle the request");
     }
   });
@@ -125,7 +136,7 @@ void Conference::DoJoin(SessionId, Session& session, const JoinRequest& request)
 
   // A socket that left and joins again is a new connection.
   if (session.record->joined()) {
-    session.record = std::make_shared<ConnectionRecord>(std::chrono::system_clock::now());
+    session.record = std::make_shared<ConnectionRecord>(std::chrono::system_clock::now(), &counters_);
     session.channel->Attach(session.record);
   }
   const ParticipantInfo participant{NewParticipantId(), name, std::chrono::system_clock::now()};
@@ -137,6 +148,7 @@ void Conference::DoJoin(SessionId, Session& session, const JoinRequest& request)
     throw;
   }
   session.record->Joined(request.room, participant);
+  LogJoin(request.room, participant, session.origin);
   session.participant = participant.id;
   session.room = request.room;
   session.everJoined = true;
@@ -154,6 +166,7 @@ void Conference::DoLeave(Session& session, const std::string& reason, const std:
     it->second->Leave(session.participant);
   }
   session.record->Left(reason, last, message);
+  LogLeave(room, last, reason);
   KeepEnded(session.record);
   session.participant.clear();
   session.room.clear();
@@ -262,8 +275,10 @@ void Conference::CloseRoom(const std::string& roomId, ErrorCode code, const std:
     if (session.room != roomId || session.participant.empty()) continue;
     session.channel->SendError(code, message);
     session.channel->Close();
-    session.record->Left(reason, it->second->Participant(session.participant).value_or(session.record->participant()),
-                         message);
+    const ParticipantInfo last =
+        it->second->Participant(session.participant).value_or(session.record->participant());
+    session.record->Left(reason, last, message);
+    LogLeave(roomId, last, reason);
     KeepEnded(session.record);
     session.participant.clear();
     session.room.clear();
@@ -287,8 +302,7 @@ std::string Conference::NewParticipantId() {
 }
 
 void Conference::OnParticipantFailed(Room& room, const std::string& participant, const std::string& reason) {
-  PLENUM_LOG_WARNING("drop participant [room:%s participant:%s reason:%s]", room.id().c_str(), participant.c_str(),
-                     reason.c_str());
+  LogConnectionFailure(room.id(), participant, "media", reason);
   Session* session = SessionOfParticipant(participant);
   if (!session) return;
   session->channel->SendError(ErrorCode::Internal, "your media failed: " + reason);
@@ -396,16 +410,31 @@ Room& Conference::RoomOrThrow(const std::string& room) {
 }
 
 ServerStats Conference::Stats() {
-  return control_.Call<ServerStats>([this] {
-    ServerStats stats;
-    stats.rooms = rooms_.size();
-    stats.sessions = sessions_.size();
-    for (const auto& [id, room] : rooms_) {
-      stats.participants += room->size();
-      if (room->hasPipeline()) ++stats.activeRooms;
-    }
-    return stats;
-  });
+  // A scrape that waits longer is of no use: Prometheus gives up at 10 s.
+  constexpr auto kStatsTimeout = std::chrono::seconds(2);
+  return control_.Call<ServerStats>(
+      [this] {
+        ServerStats stats;
+        stats.rooms = rooms_.size();
+        stats.sessions = sessions_.size();
+        for (const auto& [id, room] : rooms_) {
+          stats.participants += room->size();
+          if (room->hasPipeline()) ++stats.activeRooms;
+          // As the API shows them: the running recording, or the last if it failed.
+          const RoomInfo info = room->Info();
+          if (info.recording) ++stats.recordings[info.recording->state];
+          for (const BroadcastInfo& broadcast : info.broadcasts)
+            ++stats.broadcasts[{broadcast.kind, broadcast.state}];
+        }
+        return stats;
+      },
+      kStatsTimeout);
+}
+
+std::string Conference::MediaMetricsText() {
+  // Only loads of the media threads' counters: no control-thread call, so
+  // a stalled control thread still has its media scraped.
+  return mcu::MediaMetricsText(sharedMedia_->Metrics());
 }
 
 void Conference::Shutdown() {

@@ -18,6 +18,8 @@
 #include "mcu/ParticipantChannel.hpp"
 #include "mcu/RecordingPolicy.hpp"
 #include "mcu/RoomListener.hpp"
+#include "mcu/SessionLog.hpp"
+#include "mcu/ServerCounters.hpp"
 #include "mcu/TokenVerifier.hpp"
 #include "mixer/RoomMediaHost.hpp"
 
@@ -49,7 +51,8 @@ class Conference : private RoomListener {
 
   // Client sessions (one per WebSocket). Fire and forget: outcomes and
   // errors go back through the channel.
-  SessionId OpenSession(std::shared_ptr<ParticipantChannel> channel);
+  // `origin`: where the socket came from, for the join and failure log lines.
+  SessionId OpenSession(std::shared_ptr<ParticipantChannel> channel, SessionOrigin origin = {});
   void Handle(SessionId session, ClientRequest request);
   void CloseSession(SessionId session);
 
@@ -74,10 +77,20 @@ class Conference : private RoomListener {
   // The room's HLS directory while it has an HLS broadcast, else empty
   // (no room: empty too).
   std::string HlsDirectory(const std::string& room);
+  // Throws ControlTimeout after 2 s.
   ServerStats Stats();
+  // Joins, leaves, errors sent, time to first media: any thread, never
+  // blocks (the signaling edge counts the errors it sends itself).
+  ServerCounters& Counters() { return counters_; }
+  // The media families of /metrics (Prometheus text: HELP, TYPE, samples),
+  // server-wide totals without room or participant labels.
+  std::string MediaMetricsText();
   // How long the control thread has been stuck, once that is over
   // control-stall-seconds; zero while it answers. Never blocks.
   std::chrono::milliseconds ControlStalled() const { return watchdog_.Stalled(); }
+  // How long the control thread has kept the watchdog's heartbeat waiting
+  // (zero while none waits): for systemd's watchdog. Never blocks.
+  std::chrono::milliseconds ControlWaiting() const { return watchdog_.Waiting(); }
 
   // Never blocks; any thread.
   const ArchiveKeyInfo& ArchiveKey() const { return archiveKey_; }
@@ -101,6 +114,7 @@ class Conference : private RoomListener {
     std::string room;
     std::chrono::steady_clock::time_point opened;
     bool everJoined = false;
+    SessionOrigin origin;
   };
 
   // Control thread only.
@@ -137,6 +151,7 @@ class Conference : private RoomListener {
   ControlThread& control_;
 
   // Owned.
+  ServerCounters counters_;  // before the records that count into it
   TokenVerifier tokens_;
   // The media threads and the DTLS certificate; outlives the rooms.
   std::unique_ptr<mixer::SharedMedia> sharedMedia_;

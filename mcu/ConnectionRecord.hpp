@@ -10,15 +10,20 @@
 #include <string>
 
 #include "mcu/ConnectionTimeline.hpp"
+#include "mcu/ErrorCode.hpp"
 #include "mcu/Messages.hpp"
 #include "mcu/RateMeter.hpp"
 
 namespace plenum::mcu {
 
+class ServerCounters;
+
 class ConnectionRecord {
  public:
-  // Records socket-opened at `socketOpened`.
-  explicit ConnectionRecord(TimePoint socketOpened);
+  // Records socket-opened at `socketOpened`. `counters` (may be null; it
+  // outlives the record) counts the join, the leave, errors sent and the
+  // time to first media for /metrics.
+  explicit ConnectionRecord(TimePoint socketOpened, ServerCounters* counters = nullptr);
   ConnectionRecord(const ConnectionRecord&) = delete;
   ConnectionRecord& operator=(const ConnectionRecord&) = delete;
 
@@ -27,9 +32,15 @@ class ConnectionRecord {
   void Offer();
   void Step(std::string step, ConnectionTimeline::Details details = {});
   void Count(std::string step, ConnectionTimeline::Details details = {});
+  // The first packet of `kind` (audio, video) received from the client
+  // (incoming) or sent to it: first-media-in / first-media-out.
+  void FirstMedia(bool incoming, const std::string& kind);
+  // An error the client is told of (counted even after the end).
+  void ErrorSent(ErrorCode code);
   // The transport's states (webrtc's words), recorded when they change.
   void IceState(const std::string& state);
   void PeerConnectionState(const std::string& state);
+  void DtlsState(const std::string& state);
   // The end: why (leave, socket-closed, room-closed, failed,
   // server-shutdown), in words if there are any, and the participant as
   // it was then. Nothing is recorded after it.
@@ -48,15 +59,20 @@ class ConnectionRecord {
   ParticipantReport Report(const ParticipantInfo& participant, const MediaRates& rates) const;
 
  private:
+  ServerCounters* counters_;
   ConnectionTimeline timeline_;
   RateMeter rates_;
   std::string room_;
   ParticipantInfo participant_;
   std::string iceState_;
   std::string peerState_;
+  std::string dtlsState_;
   int offers_ = 0;
   bool joined_ = false;
   bool left_ = false;
+  std::chrono::steady_clock::time_point joinedAt_;  // for the time to first media
+  bool firstMediaIn_ = false;                       // counted once per direction
+  bool firstMediaOut_ = false;
   std::chrono::steady_clock::time_point leftAt_;
 };
 

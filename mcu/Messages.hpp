@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -37,7 +38,12 @@ struct MuteRequest {
   std::optional<bool> video;
 };
 
-using ClientRequest = std::variant<JoinRequest, OfferRequest, CandidateRequest, LeaveRequest, MuteRequest>;
+// The client asks for its own connection's report (ParticipantReport):
+// Plenum's extension of PROTOCOL.md (README, get-connection).
+struct ConnectionRequest {};
+
+using ClientRequest =
+    std::variant<JoinRequest, OfferRequest, CandidateRequest, LeaveRequest, MuteRequest, ConnectionRequest>;
 
 struct IceCandidate {
   std::string candidate;  // empty: end of candidates
@@ -129,6 +135,8 @@ struct ServerStats {
   size_t activeRooms = 0;  // with a running pipeline
   size_t participants = 0;
   size_t sessions = 0;
+  std::map<std::string, size_t> recordings;                        // by state
+  std::map<std::pair<std::string, std::string>, size_t> broadcasts;  // by kind and state
 };
 
 }  // namespace plenum::mcu

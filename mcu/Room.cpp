@@ -4,6 +4,7 @@
 
 #include "mcu/ErrorCode.hpp"
 #include "mcu/Log.hpp"
+#include "mcu/SessionLog.hpp"
 #include "mixer/IceCandidate.hpp"
 #include "mixer/RoomMediaHost.hpp"
 
@@ -61,7 +62,8 @@ std::vector<ParticipantInfo> Room::Join(const ParticipantInfo& participant, std:
                                                          static_cast<mixer::RoomEngine::Listener&>(*this));
     pipeline_->AddParticipant(participant.id, participant.name);
   } catch (const std::exception& error) {
-    PLENUM_LOG_ERROR("fail join [room:%s participant:%s error:%s]", id().c_str(), participant.id.c_str(), error.what());
+    PLENUM_LOG_ERROR_IN(id(), participant.id, "fail join [room:%s participant:%s error:%s]", id().c_str(),
+                        participant.id.c_str(), error.what());
     if (roster_.empty()) pipeline_.reset();
     throw ProtocolError(ErrorCode::Internal, "the room's media could not start");
   }
@@ -82,7 +84,8 @@ std::vector<ParticipantInfo> Room::Join(const ParticipantInfo& participant, std:
     member.channel->SendParticipantJoined(participant);
   }
   roster_.push_back(Member{participant, std::move(channel), std::move(record)});
-  PLENUM_LOG_INFO("join room [room:%s participant:%s size:%zu]", id().c_str(), participant.id.c_str(), roster_.size());
+  // The join's own line, with where it came from, is the conference's.
+  PLENUM_LOG_DEBUG_IN(id(), participant.id, "room size [room:%s size:%zu]", id().c_str(), roster_.size());
   return others;
 }
 
@@ -93,7 +96,7 @@ void Room::Leave(const std::string& participant) {
   if (pipeline_) pipeline_->RemoveParticipant(participant);  // detaches its taps
   if (recording_) recording_->RemoveParticipant(participant);
   for (const Member& member : roster_) member.channel->SendParticipantLeft(participant);
-  PLENUM_LOG_INFO("leave room [room:%s participant:%s size:%zu]", id().c_str(), participant.c_str(), roster_.size());
+  PLENUM_LOG_DEBUG_IN(id(), participant, "room size [room:%s size:%zu]", id().c_str(), roster_.size());
   if (roster_.empty()) {
     // The recording and the broadcasts end with the room's media.
     EndRecording();
@@ -324,8 +327,8 @@ void Room::Mute(const std::string& participant, const MuteRequest& request) {
     if (!wanted || *wanted == state) return;
     state = *wanted;
     changed = true;
-    PLENUM_LOG_INFO("%s [room:%s participant:%s media:%s]", state ? "mute" : "unmute", id().c_str(),
-                    participant.c_str(), media);
+    PLENUM_LOG_INFO_IN(id(), participant, "%s [room:%s participant:%s media:%s]", state ? "mute" : "unmute",
+                       id().c_str(), participant.c_str(), media);
     if (recording_) recording_->Mute(participant, media, state);
     member->record->Step(state ? "mute" : "unmute", {{"media", std::string(media)}});
   };
@@ -371,8 +374,8 @@ void Room::OnCandidate(const std::string& participant, unsigned mlineIndex, cons
 }
 
 void Room::OnNegotiationFailed(const std::string& participant, bool badOffer, const std::string& reason) {
-  PLENUM_LOG_WARNING("fail negotiation [room:%s participant:%s reason:%s]", id().c_str(), participant.c_str(),
-                     reason.c_str());
+  PLENUM_LOG_WARNING_IN(id(), participant, "fail negotiation [room:%s participant:%s reason:%s]", id().c_str(),
+                        participant.c_str(), reason.c_str());
   if (Member* member = Find(participant)) {
     member->channel->SendError(badOffer ? ErrorCode::BadRequest : ErrorCode::Internal,
                                badOffer ? "the offer was refused: " + reason : "could not answer: " + reason);
@@ -395,12 +398,26 @@ void Room::OnRoomMediaError(const std::string& reason) {
   poster_.Post([this, reason] { listener_.OnRoomFailed(*this, reason); });
 }
 
+void Room::LogIfFailed(const std::string& participant, const char* step, const std::string& state) {
+  Member* member = Find(participant);
+  if (!member || state != "failed" || member->failureLogged) return;
+  member->failureLogged = true;
+  LogConnectionFailure(id(), participant, step, state);
+}
+
 void Room::OnIceState(const std::string& participant, const std::string& state) {
+  LogIfFailed(participant, "ice", state);
   if (Member* member = Find(participant)) member->record->IceState(state);
 }
 
 void Room::OnPeerConnectionState(const std::string& participant, const std::string& state) {
+  LogIfFailed(participant, "connection", state);
   if (Member* member = Find(participant)) member->record->PeerConnectionState(state);
+}
+
+void Room::OnDtlsState(const std::string& participant, const std::string& state) {
+  LogIfFailed(participant, "dtls", state);
+  if (Member* member = Find(participant)) member->record->DtlsState(state);
 }
 
 void Room::OnSelectedPair(const std::string& participant, const mixer::SelectedPair& pair) {
@@ -414,8 +431,7 @@ void Room::OnSelectedPair(const std::string& participant, const mixer::SelectedP
 
 void Room::OnFirstMedia(const std::string& participant, mixer::MediaKind kind, bool incoming) {
   if (Member* member = Find(participant)) {
-    member->record->Step(incoming ? "first-media-in" : "first-media-out",
-                         {{"kind", std::string(kind == mixer::MediaKind::Audio ? "audio" : "video")}});
+    member->record->FirstMedia(incoming, kind == mixer::MediaKind::Audio ? "audio" : "video");
   }
 }
 

@@ -98,9 +98,13 @@ class Room : private mixer::RoomEngine::Listener,
     ParticipantInfo info;
     std::shared_ptr<ParticipantChannel> channel;
     std::shared_ptr<ConnectionRecord> record;
+    bool failureLogged = false;  // its connection's one failure line
   };
   Member* Find(const std::string& participant);
   const Member* Find(const std::string& participant) const;
+  // The failure line, once per participant, when a transport `state` at
+  // `step` (ice, dtls, connection) is "failed".
+  void LogIfFailed(const std::string& participant, const char* step, const std::string& state);
   MediaTotals Totals(const std::string& participant) const;
   RecordingInfo DescribeRecording(const recorder::RoomRecording& recording) const;
   void TapParticipant(const ParticipantInfo& participant);
@@ -128,6 +132,7 @@ class Room : private mixer::RoomEngine::Listener,
   void OnRoomMediaError(const std::string& reason) override;
   void OnIceState(const std::string& participant, const std::string& state) override;
   void OnPeerConnectionState(const std::string& participant, const std::string& state) override;
+  void OnDtlsState(const std::string& participant, const std::string& state) override;
   void OnSelectedPair(const std::string& participant, const mixer::SelectedPair& pair) override;
   void OnFirstMedia(const std::string& participant, mixer::MediaKind kind, bool incoming) override;
 

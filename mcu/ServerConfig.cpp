@@ -42,7 +42,13 @@ IceServer ToClientIceServer(const std::string& url) {
     throw std::invalid_argument("ICE server URLs are stun://, turn:// or turns://: " + url);
   }
   IceServer server;
-  server.url = scheme + ":" + uri.getHost() + ":" + std::to_string(uri.getPort());
+  // RFC 7064/7065 URIs: the default ports are 3478 and, over TLS, 5349
+  // (Poco knows neither scheme, so it says 0); an IPv6 host in brackets;
+  // "?transport=tcp" kept, since it changes how the client reaches it.
+  const std::string host = uri.getHost();
+  const unsigned port = uri.getPort() != 0 ? uri.getPort() : (scheme == "turns" ? 5349 : 3478);
+  server.url = scheme + ":" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+               std::to_string(port) + (uri.getRawQuery().empty() ? "" : "?" + uri.getRawQuery());
   const std::string userInfo = uri.getUserInfo();
   if (const auto colon = userInfo.find(':'); colon != std::string::npos) {
     server.username = userInfo.substr(0, colon);
@@ -91,6 +97,8 @@ ServerConfig ServerConfig::From(const Poco::Util::AbstractConfiguration& config,
   out.controlStallSeconds = IntIn(config, "control-stall-seconds", out.controlStallSeconds, 1, 600);
   out.apiKey = config.getString("api-key", "");
   out.tokenSecret = config.getString("token-secret", "");
+  out.log.level = ParseLogLevel(config.getString("log-level", "info"));
+  out.log.target = ParseLogTarget(config.getString("log-target", "auto"));
 
   mixer::MediaOptions& media = out.media;
   mixer::IceOptions& ice = media.ice;
@@ -103,6 +111,7 @@ ServerConfig ServerConfig::From(const Poco::Util::AbstractConfiguration& config,
   if ((ice.portMin == 0) != (ice.portMax == 0) || ice.portMin > ice.portMax) {
     throw std::invalid_argument("ice-port-min and ice-port-max are set together, min <= max");
   }
+  ice.tcp = config.getBool("ice-tcp", ice.tcp);
   media.jitterLatencyMs = static_cast<unsigned>(IntIn(config, "jitter-latency-ms", media.jitterLatencyMs, 0, 2000));
   media.videoWidth = IntIn(config, "video-width", media.videoWidth, 64, 3840) & ~1;
   media.videoHeight = IntIn(config, "video-height", media.videoHeight, 64, 2160) & ~1;

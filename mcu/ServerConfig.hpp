@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "mcu/BroadcastPolicy.hpp"
+#include "mcu/Log.hpp"
 #include "mcu/ParticipantChannel.hpp"
 #include "mixer/MediaOptions.hpp"
 
@@ -47,6 +48,7 @@ struct ServerConfig {
   BroadcastPolicy broadcast;  // hlsDir is <data-dir>/hls
   // What clients are told in joined.iceServers.
   std::vector<IceServer> clientIceServers;
+  LogSettings log;  // log-level, log-target
 
   // Throws std::invalid_argument naming the option when a value is unusable.
   static ServerConfig From(const Poco::Util::AbstractConfiguration& config, const std::string& defaultWebRoot);

@@ -10,6 +10,7 @@
 #include <gst/rtp/rtp.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -69,6 +70,9 @@ class RoomMedia::Endpoint : public transport::WebRtcTransport::Listener {
   void OnTransportIceState(transport::WebRtcTransport&, transport::IceTransport::State state) override {
     room_.listener_.OnIceState(id_, state);
   }
+  void OnTransportDtlsState(transport::WebRtcTransport&, transport::DtlsTransport::State state) override {
+    room_.listener_.OnDtlsState(id_, state);
+  }
   void OnTransportRtp(transport::WebRtcTransport&, uint8_t* data, size_t length) override {
     room_.OnRtp(*this, data, length);
   }
@@ -79,6 +83,7 @@ class RoomMedia::Endpoint : public transport::WebRtcTransport::Listener {
   const std::string& Id() const { return id_; }
   // Counts a packet, and tells the timeline about the first of its kind.
   void Count(MediaKind kind, bool incoming, size_t length) {
+    room_.counters_.CountPacket(incoming ? MediaMetrics::kIn : MediaMetrics::kOut, kind, length);
     if (traffic) {
       Traffic::Stream& stream = kind == MediaKind::Audio ? (incoming ? traffic->audioIn : traffic->audioOut)
                                                          : (incoming ? traffic->videoIn : traffic->videoOut);
@@ -108,6 +113,9 @@ class RoomMedia::Endpoint : public transport::WebRtcTransport::Listener {
   bool keyframeDeferred = false;  // asked again too soon: passed on when their interval ends
   // Reports, NACKs and REMB towards them, once their transport exists.
   std::unique_ptr<transport::RtcpSession> rtcp;
+  // Their streams' loss as our reports give it, ours as theirs do.
+  CumulativeLoss lossIn;
+  CumulativeLoss lossOut;
 
  private:
   RoomMedia& room_;
@@ -122,6 +130,9 @@ RoomMedia::RoomMedia(Listener& listener, transport::MediaWorker& worker,
       worker_(worker),
       certificate_(std::move(certificate)),
       options_(std::move(options)),
+      ownMetrics_(options_.metrics ? nullptr : std::make_unique<MediaMetrics>(1)),
+      metrics_(options_.metrics ? *options_.metrics : *ownMetrics_),
+      counters_(metrics_.Worker(options_.metrics ? options_.workerIndex : 0)),
       videoSsrc_(g_random_int()),
       h264Ssrc_(videoSsrc_ + 1 + g_random_int_range(0, 1 << 30)),
       audio_(*this, options_.audio),
@@ -214,7 +225,8 @@ RoomVideo& RoomMedia::EnsureVideo() {
   if (video_) return *video_;
   try {
     video_ = std::make_unique<RoomVideo>(static_cast<RoomVideo::Listener&>(*this), worker_, options_.media,
-                                         videoSsrc_, options_.name, clock_.get(), baseTime_, h264Ssrc_);
+                                         videoSsrc_, options_.name, clock_.get(), baseTime_, h264Ssrc_,
+                                         &metrics_.Composite());
   } catch (const std::exception& error) {
     GST_ERROR("fail room-video [room:%s error:%s]", options_.name.c_str(), error.what());
     throw;
@@ -348,6 +360,7 @@ void RoomMedia::SendRtcp() {
     if (rtcp.WriteReportIfDue(rtcpWriter_, now, wall)) {
       const std::span<const uint8_t> compound = rtcpWriter_.Finish();
       endpoint->transport->SendRtcp(compound.data(), compound.size());
+      CountOurReport(*endpoint);
     }
     // A gap too wide to repair: the camera starts again from a keyframe.
     while (rtcp.TakeKeyframeRequest()) RequestCameraKeyframe(*endpoint, false);
@@ -470,7 +483,10 @@ void RoomMedia::RequestCameraKeyframe(Endpoint& endpoint, bool force) {
 
 void RoomMedia::OnRtcp(Endpoint& endpoint, uint8_t* data, size_t length) {
   if (!rtcpReader_.Read(std::span<const uint8_t>(data, length))) return;
-  if (endpoint.rtcp) endpoint.rtcp->OnIncomingRtcp(rtcpReader_, g_get_monotonic_time());
+  if (endpoint.rtcp) {
+    endpoint.rtcp->OnIncomingRtcp(rtcpReader_, g_get_monotonic_time());
+    CountTheirReport(endpoint);
+  }
   if (!video_ || !endpoint.answer.video.send) return;
   // The receiver's composite: VP8, or H.264 for one that cannot take VP8.
   const VideoCodec codec = endpoint.answer.video.codec;
@@ -492,8 +508,10 @@ void RoomMedia::OnRtcp(Endpoint& endpoint, uint8_t* data, size_t length) {
       endpoint.lastKeyframeAskMs = now;
       endpoint.keyframeDeferred = false;
       video_->RequestKeyframe(codec);
+      counters_.keyframeRequestsSent.Add(1);
     } else {
       ++videoCounters_.keyframeRequestsLimited;
+      counters_.keyframeRequestsDeferred.Add(1);
       endpoint.keyframeDeferred = true;
     }
   }
@@ -507,8 +525,40 @@ void RoomMedia::OnRtcp(Endpoint& endpoint, uint8_t* data, size_t length) {
         ++videoCounters_.nackedMissing;
       } else if (SendVideo(endpoint, *stored, true)) {
         ++videoCounters_.retransmitted;
+        counters_.videoRetransmitted.Add(1);
       }
     }
+  }
+}
+
+void RoomMedia::CountOurReport(Endpoint& endpoint) {
+  for (const transport::RtcpReportBlock& block : endpoint.rtcp->LastReportBlocks()) {
+    counters_.packetsLost[MediaMetrics::kIn].Add(
+        endpoint.lossIn.Increase(block.ssrc, block.cumulativeLost, block.highestSequence));
+    if (const transport::ReceiveStatistics* stream = endpoint.rtcp->Incoming(block.ssrc); stream && stream->ClockRate())
+      metrics_.Jitter(MediaMetrics::kIn).Observe(static_cast<double>(block.jitter) / stream->ClockRate());
+  }
+}
+
+void RoomMedia::CountTheirReport(Endpoint& endpoint) {
+  // A client with several SSRCs of its own (webrtcbin: one SR each) may
+  // report the same stream of ours more than once in one compound: its
+  // jitter is observed once.
+  std::array<uint32_t, 8> seen{};
+  size_t seenCount = 0;
+  for (const transport::RtcpReceivedBlock& received : rtcpReader_.ReportBlocks()) {
+    const transport::RtcpReportBlock& block = received.block;
+    // Only blocks about what we sent them: a client reports whatever it
+    // likes, and SSRCs we never used would be its own invention.
+    const transport::SendStatistics* stream = endpoint.rtcp->Outgoing(block.ssrc);
+    GST_LOG("read report-block [id:%s ssrc:%u ours:%d lost:%d highest:%u jitter:%u]", endpoint.Id().c_str(),
+            block.ssrc, stream != nullptr, block.cumulativeLost, block.highestSequence, block.jitter);
+    if (!stream || !stream->ClockRate()) continue;
+    if (std::find(seen.begin(), seen.begin() + seenCount, block.ssrc) != seen.begin() + seenCount) continue;
+    if (seenCount < seen.size()) seen[seenCount++] = block.ssrc;
+    counters_.packetsLost[MediaMetrics::kOut].Add(
+        endpoint.lossOut.Increase(block.ssrc, block.cumulativeLost, block.highestSequence));
+    metrics_.Jitter(MediaMetrics::kOut).Observe(static_cast<double>(block.jitter) / stream->ClockRate());
   }
 }
 
@@ -596,6 +646,7 @@ void RoomMedia::OnAudioPacket(const std::string& participant, const AudioEngine:
 }
 
 void RoomMedia::OnTick() {
+  metrics_.TickLateness().Observe(static_cast<double>(tick_.GetStats().lastLatenessUs) / 1e6);
   audio_.Tick();
   SendRtcp();
   // The active speaker from the levels the engine already has: RFC 6464's

@@ -19,9 +19,11 @@
 #pragma once
 
 #include "mixer/AudioEngine.hpp"
+#include "mixer/CumulativeLoss.hpp"
 #include "mixer/EncodedTap.hpp"
 #include "mixer/LocalAnswer.hpp"
 #include "mixer/SpeakerDetector.hpp"
+#include "mixer/MediaMetrics.hpp"
 #include "mixer/MediaOptions.hpp"
 #include "mixer/RoomVideo.hpp"
 #include "mixer/RtpTimeline.hpp"
@@ -58,6 +60,11 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
     // pipeline alike, so recordings and broadcasts line both up. 0: when
     // the room is made.
     GstClockTime baseTime = 0;
+    // Where the room's media is counted for /metrics (the server's, which
+    // outlives the room), and which of its WorkerCounters belongs to the
+    // worker the room runs on; null: counted in the room's own.
+    MediaMetrics* metrics = nullptr;
+    size_t workerIndex = 0;
   };
 
   // What flows to and from one participant: counted on the worker, read
@@ -99,6 +106,7 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
     // and the first packet of each kind from them (`incoming`) and to them.
     virtual void OnIceState(const std::string&, transport::IceTransport::State) {}
     virtual void OnSelectedPair(const std::string&, const transport::IceTransport::SelectedPair&) {}
+    virtual void OnDtlsState(const std::string&, transport::DtlsTransport::State) {}
     virtual void OnFirstMedia(const std::string&, MediaKind, bool /*incoming*/) {}
     // The room's video pipeline failed: the room cannot go on.
     virtual void OnVideoFailed(const std::string&) {}
@@ -183,6 +191,11 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
   // camera's arrival.
   GstClockTime MixRunningTime();
   void OnCameraPacket(Endpoint& endpoint, std::span<const uint8_t> packet, uint32_t ssrc);
+  // Loss and jitter for /metrics: of what the participant sends us, from
+  // the report we have just written them; of what we send them, from the
+  // report blocks they sent about our streams.
+  void CountOurReport(Endpoint& endpoint);
+  void CountTheirReport(Endpoint& endpoint);
   // Sends the composite packet `packet` (payload type RoomVideo::kPayloadType)
   // to `endpoint` under its own payload type; false when it does not go.
   bool SendVideo(Endpoint& endpoint, std::span<const uint8_t> packet, bool retransmission);
@@ -200,6 +213,9 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
   // Owned.
   std::shared_ptr<const transport::DtlsCertificate> certificate_;
   const Options options_;
+  std::unique_ptr<MediaMetrics> ownMetrics_;  // when Options::metrics is null
+  MediaMetrics& metrics_;
+  MediaMetrics::WorkerCounters& counters_;  // this worker's, written on it alone
   const uint32_t videoSsrc_;  // the composite's, for every receiver
   const uint32_t h264Ssrc_;   // its H.264 encode's, for receivers that cannot take VP8
   AudioEngine audio_;

@@ -82,6 +82,7 @@ transport::IceSettings ToIceSettings(const IceOptions& options) {
   ice.localAddresses = options.localAddresses;
   ice.portMin = options.portMin;
   ice.portMax = options.portMax;
+  ice.tcp = options.tcp;
   return ice;
 }
 
@@ -92,6 +93,17 @@ const char* IceStateName(transport::IceTransport::State state) {
     case transport::IceTransport::State::kCompleted: return "completed";
     case transport::IceTransport::State::kFailed: return "failed";
     default: return nullptr;  // new and gathering: webrtc says "new" for both, before checking
+  }
+}
+
+// RTCDtlsTransportState's words.
+const char* DtlsStateName(transport::DtlsTransport::State state) {
+  switch (state) {
+    case transport::DtlsTransport::State::kConnecting: return "connecting";
+    case transport::DtlsTransport::State::kConnected: return "connected";
+    case transport::DtlsTransport::State::kFailed: return "failed";
+    case transport::DtlsTransport::State::kClosed: return "closed";
+    default: return nullptr;
   }
 }
 
@@ -109,6 +121,7 @@ const char* PeerConnectionStateName(transport::WebRtcTransport::State state) {
 
 SharedMedia::SharedMedia(const MediaOptions& options)
     : workers_(options.mediaThreads),
+      metrics_(workers_.Size()),
       certificate_(transport::DtlsCertificate::Generate()),
       ice_(ToIceSettings(options.ice)) {}
 
@@ -151,6 +164,11 @@ class RoomMediaHost::Relay final : public RoomMedia::Listener {
     const char* name = IceStateName(state);
     if (!name) return;
     Post([participant, text = std::string(name)](Upward& listener) { listener.OnIceState(participant, text); });
+  }
+  void OnDtlsState(const std::string& participant, transport::DtlsTransport::State state) override {
+    const char* name = DtlsStateName(state);
+    if (!name) return;
+    Post([participant, text = std::string(name)](Upward& listener) { listener.OnDtlsState(participant, text); });
   }
   void OnSelectedPair(const std::string& participant, const transport::IceTransport::SelectedPair& pair) override {
     SelectedPair selected{pair.localType, pair.remoteType, pair.protocol, ""};
@@ -199,6 +217,8 @@ RoomMediaHost::RoomMediaHost(const std::string& roomId, const MediaOptions& opti
   roomOptions.audio.bitrate = options.audioBitrate;
   roomOptions.name = roomId;
   roomOptions.baseTime = baseTime_;
+  roomOptions.metrics = &shared.Metrics();
+  roomOptions.workerIndex = workerIndex_;
   std::string failure;
   worker_.Invoke([&] {
     try {

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "mixer/ControlContext.hpp"
+#include "mixer/MediaMetrics.hpp"
 #include "mixer/MediaOptions.hpp"
 #include "mixer/RoomEngine.hpp"
 #include "mixer/RoomMedia.hpp"
@@ -45,9 +46,13 @@ class SharedMedia {
   transport::MediaWorkerPool& Workers() { return workers_; }
   const std::shared_ptr<const transport::DtlsCertificate>& Certificate() const { return certificate_; }
   const transport::IceSettings& Ice() const { return ice_; }
+  // Every room's media counts, for /metrics: read from any thread.
+  MediaMetrics& Metrics() { return metrics_; }
+  const MediaMetrics& Metrics() const { return metrics_; }
 
  private:
   transport::MediaWorkerPool workers_;
+  MediaMetrics metrics_;  // one WorkerCounters per worker of workers_
   std::shared_ptr<const transport::DtlsCertificate> certificate_;
   transport::IceSettings ice_;
 };

@@ -31,6 +31,7 @@ packages+=(
   libnice-dev libpoco-dev libssl-dev
   libsrtp2-dev libopus-dev  # transport/ (SRTP) and the audio engine (Opus) use them directly
   libjson-glib-dev  # the archives' JSON (recorder/ never sees Poco)
+  libsystemd-dev  # logs to journald with structured fields, sd_notify readiness and watchdog
   gstreamer1.0-tools  # gst-inspect-1.0, for an administrator looking into media
   ca-certificates  # npm's downloads (web/'s hls.js, the browser tests' packages)
 )
@@ -53,6 +54,9 @@ if ((with_tests)); then
     clang libclang-rt-14-dev  # the fuzz targets: libFuzzer and the sanitizers' runtimes
     ffmpeg     # ffprobe and ffmpeg check what recordings and broadcasts wrote (also the SRT listener)
     nginx-light libnginx-mod-rtmp  # the RTMP server broadcasts go to (e2e-broadcast starts its own)
+    coturn     # the TURN server of e2e-nat (it starts its own turnserver) and packaging/coturn's example
+    systemd    # e2e-journal runs its own systemd-journald and reads it back with journalctl
+    prometheus # its promtool checks the /metrics scrape (e2e-metrics); the service itself is not used
   )
 fi
 
@@ -77,4 +81,12 @@ DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-insta
 # own service (a default site on port 80) is not wanted on this machine.
 if [[ " ${missing[*]} " == *" nginx-light "* ]] && [[ -d /run/systemd/system ]]; then
   "${as_root[@]}" systemctl disable --now nginx >/dev/null 2>&1 || true
+fi
+# Likewise coturn's (a TURN server on every address, port 3478).
+if [[ " ${missing[*]} " == *" coturn "* ]] && [[ -d /run/systemd/system ]]; then
+  "${as_root[@]}" systemctl disable --now coturn >/dev/null 2>&1 || true
+fi
+# Likewise prometheus: the tests need only its promtool, not a server on 9090.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && [[ -d /run/systemd/system ]]; then
+  "${as_root[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi

@@ -6,14 +6,20 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
 #include "mcu/Conference.hpp"
 #include "mcu/Log.hpp"
+#include "mcu/SecretCompare.hpp"
 #include "mcu/ServerConfig.hpp"
+#include "mcu/SessionLog.hpp"
+#include "signaling/ProcessMetrics.hpp"
 #include "signaling/RestCodec.hpp"
+#include "signaling/ServerMetrics.hpp"
 
 namespace plenum::signaling {
 namespace {
@@ -47,8 +53,10 @@ void SendJson(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, con
   SendJson(response, status, out.str());
 }
 
-void SendError(HTTPServerResponse& response, HTTPResponse::HTTPStatus status, mcu::ErrorCode code,
-               const std::string& message) {
+// Every error body goes through here, so plenum_errors_total counts it.
+void SendError(mcu::ServerCounters& errors, HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
+               mcu::ErrorCode code, const std::string& message) {
+  errors.ErrorSent(code);
   SendJson(response, status, ErrorBody(code, message));
 }
 
@@ -92,6 +100,18 @@ std::string ReadBody(HTTPServerRequest& request) {
   return body;
 }
 
+// Why a request's Authorization header does not carry the API key, or
+// null when it does (or the server has no key). The key itself is compared
+// in constant time; the scheme is not secret.
+const char* ApiKeyRefusal(const std::string& authorization, const std::string& apiKey) {
+  if (apiKey.empty()) return nullptr;
+  if (authorization.empty()) return "no Authorization header";
+  static const std::string kScheme = "Bearer ";
+  if (authorization.compare(0, kScheme.size(), kScheme) != 0) return "not a Bearer credential";
+  if (!mcu::SecretsEqual(std::string_view(authorization).substr(kScheme.size()), apiKey)) return "wrong API key";
+  return nullptr;
+}
+
 std::vector<std::string> PathSegments(const std::string& uri) {
   std::vector<std::string> segments;
   Poco::URI(uri).getPathSegments(segments);
@@ -101,9 +121,22 @@ std::vector<std::string> PathSegments(const std::string& uri) {
 }  // namespace
 
 void RestApi::handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) {
-  if (!config_.apiKey.empty() && request.get("Authorization", "") != "Bearer " + config_.apiKey) {
+  mcu::ServerCounters& errors = conference_.Counters();
+  if (const char* refusal = ApiKeyRefusal(request.get("Authorization", ""), config_.apiKey)) {
+    // One line per refusal, in the shape of the join and failure lines
+    // (mcu/SessionLog.hpp): who asked for what, and why not. The path is
+    // the request line's up to its query; the credential is never shown.
+    const std::string& uri = request.getURI();
+    PLENUM_LOG_WARNING("%s", mcu::EventLine("failure", {{"step", "api"},
+                                                        {"reason", "unauthorized"},
+                                                        {"address", request.clientAddress().host().toString()},
+                                                        {"method", request.getMethod()},
+                                                        {"path", uri.substr(0, uri.find('?'))},
+                                                        {"message", refusal}})
+                                 .c_str());
     response.set("WWW-Authenticate", "Bearer");
-    SendError(response, HTTPResponse::HTTP_UNAUTHORIZED, mcu::ErrorCode::Unauthorized, "an API key is required");
+    SendError(errors, response, HTTPResponse::HTTP_UNAUTHORIZED, mcu::ErrorCode::Unauthorized,
+              "an API key is required");
     return;
   }
   const std::string& method = request.getMethod();
@@ -145,10 +178,10 @@ void RestApi::handleRequest(HTTPServerRequest& request, HTTPServerResponse& resp
       SendJson(response, HTTPResponse::HTTP_OK,
                RecordingToJson(conference_.SetRecordingHold(path[3], method == "POST"), false));
     } else if (recordings && path.size() <= 4) {
-      SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
+      SendError(errors, response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
                 "method " + method + " is not allowed here");
     } else if (recordings) {
-      SendError(response, HTTPResponse::HTTP_NOT_FOUND, mcu::ErrorCode::NotFound, "no such endpoint");
+      SendError(errors, response, HTTPResponse::HTTP_NOT_FOUND, mcu::ErrorCode::NotFound, "no such endpoint");
     } else if (rooms && path.size() == 5 && path[4] == "recordings" && method == "POST") {
       ParseBodyObject(ReadBody(request));  // no options yet; anything but an object is refused
       const mcu::RecordingInfo recording = conference_.StartRecording(path[3]);
@@ -156,7 +189,7 @@ void RestApi::handleRequest(HTTPServerRequest& request, HTTPServerResponse& resp
     } else if (rooms && path.size() == 6 && path[4] == "recordings" && method == "DELETE") {
       SendJson(response, HTTPResponse::HTTP_OK, RecordingToJson(conference_.StopRecording(path[3], path[5]), false));
     } else if (rooms && (path.size() == 5 || path.size() == 6) && path[4] == "recordings") {
-      SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
+      SendError(errors, response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
                 "method " + method + " is not allowed here");
     } else if (rooms && path.size() == 5 && path[4] == "broadcasts" && method == "POST") {
       const mcu::BroadcastRequest broadcast = ParseBroadcastRequest(ReadBody(request));
@@ -172,30 +205,30 @@ void RestApi::handleRequest(HTTPServerRequest& request, HTTPServerResponse& resp
       response.setStatusAndReason(HTTPResponse::HTTP_NO_CONTENT);
       response.send();
     } else if (rooms && (path.size() == 5 || path.size() == 6) && path[4] == "broadcasts") {
-      SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
+      SendError(errors, response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
                 "method " + method + " is not allowed here");
     } else if (rooms && path.size() == 6 && path[4] == "participants" && method == "GET") {
       SendJson(response, HTTPResponse::HTTP_OK, ParticipantReportToJson(conference_.GetParticipant(path[3], path[5])));
     } else if (rooms && path.size() == 6 && path[4] == "participants") {
-      SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
+      SendError(errors, response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
                 "method " + method + " is not allowed here");
     } else if (rooms && path.size() >= 5) {
-      SendError(response, HTTPResponse::HTTP_NOT_FOUND, mcu::ErrorCode::NotFound, "no such endpoint");
+      SendError(errors, response, HTTPResponse::HTTP_NOT_FOUND, mcu::ErrorCode::NotFound, "no such endpoint");
     } else if (rooms) {
-      SendError(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
+      SendError(errors, response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, mcu::ErrorCode::BadRequest,
                 "method " + method + " is not allowed here");
     } else {
-      SendError(response, HTTPResponse::HTTP_NOT_FOUND, mcu::ErrorCode::NotFound, "no such endpoint");
+      SendError(errors, response, HTTPResponse::HTTP_NOT_FOUND, mcu::ErrorCode::NotFound, "no such endpoint");
     }
   } catch (const mcu::ProtocolError& error) {
-    SendError(response, StatusOf(error.code()), error.code(), error.what());
+    SendError(errors, response, StatusOf(error.code()), error.code(), error.what());
   } catch (const LengthRequired& error) {
-    SendError(response, HTTPResponse::HTTP_LENGTH_REQUIRED, mcu::ErrorCode::BadRequest, error.what());
+    SendError(errors, response, HTTPResponse::HTTP_LENGTH_REQUIRED, mcu::ErrorCode::BadRequest, error.what());
   } catch (const mcu::ControlTimeout& error) {
-    SendError(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, mcu::ErrorCode::Internal, error.what());
+    SendError(errors, response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, mcu::ErrorCode::Internal, error.what());
   } catch (const std::exception& error) {
     PLENUM_LOG_ERROR("fail rest request [uri:%s error:%s]", request.getURI().c_str(), error.what());
-    SendError(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, mcu::ErrorCode::Internal, "internal error");
+    SendError(errors, response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, mcu::ErrorCode::Internal, "internal error");
   }
 }
 
@@ -212,17 +245,26 @@ void HealthCheck::handleRequest(HTTPServerRequest&, HTTPServerResponse& response
 
 void Metrics::handleRequest(HTTPServerRequest&, HTTPServerResponse& response) {
   try {
-    const mcu::ServerStats stats = conference_.Stats();
-    std::ostringstream out;
-    out << "# HELP plenum_rooms Rooms known to the server.\n# TYPE plenum_rooms gauge\nplenum_rooms " << stats.rooms
-        << "\n# HELP plenum_rooms_active Rooms with a running media pipeline.\n# TYPE plenum_rooms_active gauge\n"
-        << "plenum_rooms_active " << stats.activeRooms
-        << "\n# HELP plenum_participants Participants in rooms.\n# TYPE plenum_participants gauge\n"
-        << "plenum_participants " << stats.participants
-        << "\n# HELP plenum_sessions Open signaling sessions.\n# TYPE plenum_sessions gauge\nplenum_sessions "
-        << stats.sessions << "\n";
-    response.setContentType("text/plain; version=0.0.4");
-    response.send() << out.str();
+    // One short task on the control thread (Stats); the counters are
+    // atomics and /proc is read here, on the pool thread. A stuck control
+    // thread costs the scrape its room gauges, not the rest: the process
+    // and media families are what tells why it is stuck.
+    std::optional<mcu::ServerStats> stats;
+    const auto stalled = conference_.ControlStalled();
+    if (stalled.count() == 0) {
+      try {
+        stats = conference_.Stats();
+      } catch (const mcu::ControlTimeout&) {
+      }
+    }
+    std::string text = ServerMetricsText(stats ? &*stats : nullptr, conference_.Counters(), stalled);
+    common::PrometheusText process;
+    WriteProcessMetrics(process);
+    text += process.Take();
+    text += conference_.MediaMetricsText();
+    response.setContentType("text/plain; version=0.0.4; charset=utf-8");
+    response.setContentLength(static_cast<std::streamsize>(text.size()));
+    response.send() << text;
   } catch (const std::exception& error) {
     response.setStatusAndReason(HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
     response.send() << error.what() << "\n";

@@ -27,6 +27,15 @@ bool IsTls(const Poco::Net::StreamSocket& socket) {
   return dynamic_cast<Poco::Net::SecureStreamSocketImpl*>(socket.impl()) != nullptr;
 }
 
+// For the join and failure log lines; a socket already gone has none.
+std::string PeerHost(const Poco::Net::StreamSocket& socket) {
+  try {
+    return socket.peerAddress().host().toString();
+  } catch (const Poco::Exception&) {
+    return {};
+  }
+}
+
 }  // namespace
 
 WebSocketConnection::WebSocketConnection(Poco::Net::StreamSocket socket, std::string early, ConnectionSlot slot,
@@ -51,7 +60,7 @@ WebSocketConnection::WebSocketConnection(Poco::Net::StreamSocket socket, std::st
     socket_.setReceiveTimeout(Poco::Timespan(0));
     socket_.setSendTimeout(Poco::Timespan(0));
   }
-  session_ = conference_.OpenSession(channel_);
+  session_ = conference_.OpenSession(channel_, mcu::SessionOrigin{PeerHost(socket_), tls_ ? "wss" : "ws"});
   if (!early.empty()) decoder_.Append(early.data(), early.size());
 }
 
@@ -195,6 +204,7 @@ void WebSocketConnection::Reject(mcu::ErrorCode code, const std::string& message
     return;
   }
   // Through the channel, behind whatever the control thread queued before.
+  conference_.Counters().ErrorSent(code);
   channel_->Enqueue(EncodeError(code, message));
 }
 

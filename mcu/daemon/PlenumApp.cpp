@@ -1,6 +1,7 @@
 #include "mcu/daemon/PlenumApp.hpp"
 
 #include "mcu/daemon/CrashReport.hpp"
+#include "mcu/daemon/ServiceNotifier.hpp"
 
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/IniFileConfiguration.h>
@@ -74,14 +75,17 @@ constexpr ServerOption kServerOptions[] = {
     {"header-timeout-seconds", "N", "close a connection whose request headers are not all in by then (default 10)"},
     {"join-timeout-seconds", "N", "close a WebSocket that has not joined a room by then (default 10)"},
     {"control-stall-seconds", "N", "/healthz fails when the control thread is stuck this long (default 5)"},
+    {"log-level", "LEVEL", "error, warning, info or debug, unless GST_DEBUG says otherwise (default info)"},
+    {"log-target", "WHERE", "auto (journald when systemd connects stderr to it), console or journal (default auto)"},
     {"api-key", "KEY", "require 'Authorization: Bearer KEY' on /api/v1"},
     {"token-secret", "SECRET", "require HS256 room tokens signed with SECRET to join"},
     {"stun-server", "URL", "stun://host:port, for the server and its clients"},
     {"turn-servers", "URLS", "turn://user:pass@host:port, comma-separated"},
     {"public-ip", "ADDR", "public address of a 1:1 NAT in front of the server"},
     {"ice-local-address", "ADDRS", "gather ICE candidates only on these addresses"},
-    {"ice-port-min", "N", "lowest UDP port for media"},
-    {"ice-port-max", "N", "highest UDP port for media"},
+    {"ice-port-min", "N", "lowest UDP (and ICE-TCP) port for media"},
+    {"ice-port-max", "N", "highest UDP (and ICE-TCP) port for media"},
+    {"ice-tcp", "BOOL", "also offer passive ICE-TCP candidates, for clients without UDP (default true)"},
     {"jitter-latency-ms", "N", "jitter buffer per incoming stream (default 50)"},
     {"video-width", "N", "composite width (default 1280)"},
     {"video-height", "N", "composite height (default 720)"},
@@ -286,6 +290,7 @@ int PlenumApp::RunServer() {
     std::cerr << "plenum: bad configuration: " << error.what() << "\n";
     return EXIT_CONFIG;
   }
+  ConfigureLog(serverConfig.log);
 
   std::optional<signaling::TlsIdentity> tls;
   if (serverConfig.tlsEnabled) {
@@ -353,6 +358,8 @@ int PlenumApp::RunServer() {
               << std::endl;
   }
   ReportWhereToOpen(serverConfig, *http, tls.has_value());
+  ServiceNotifier notifier(conference);
+  notifier.Ready();
 
   waitForTerminationRequest();
 
@@ -366,6 +373,7 @@ int PlenumApp::RunServer() {
     std::_Exit(EXIT_SOFTWARE);
   });
   watchdog.detach();
+  notifier.Stopping();
   conference.Shutdown();
   http->Stop();
   return EXIT_OK;

@@ -3,7 +3,7 @@
 # clone of this repository: what a new machine has, and nothing that this
 # machine gained by hand. CI runs the README's commands this way.
 #
-#   scripts/fresh-root.sh [--keep] [--refresh] [--] COMMAND [ARGS...]
+#   scripts/fresh-root.sh [--keep] [--refresh] [--export=DIR] [--] COMMAND [ARGS...]
 #   scripts/fresh-root.sh bash scripts/test.sh
 #
 # The root is `debootstrap --variant=minbase bookworm` from the mirror this
@@ -20,7 +20,14 @@
 # The command runs in a mount and PID namespace of its own: /proc is that
 # namespace's, /dev, /dev/pts, /dev/shm and /sys are bound from this machine,
 # and everything the command started is killed and unmounted when it ends.
-# The clone is committed HEAD: uncommitted changes are not in it.
+# The clone is committed HEAD: uncommitted changes are not in it. For a
+# developer's own run of uncommitted work, PLENUM_FRESH_ROOT_SOURCE=DIR
+# copies DIR's files that git would see (tracked and untracked, not
+# ignored) instead; CI never sets it.
+#
+# --export=DIR binds this machine's directory DIR at /export in the root, to
+# take results out of it (scripts/check-package.sh takes the built package
+# out of one root and installs it into another).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,10 +38,16 @@ suite=bookworm
 
 keep=0
 refresh=0
+export_dir=
 while (($#)); do
   case "$1" in
     --keep) keep=1 ;;
     --refresh) refresh=1 ;;
+    --export=*)
+      export_dir=${1#--export=}
+      if [[ ! -d "$export_dir" ]]; then echo "fresh-root: --export: $export_dir is not a directory" >&2; exit 2; fi
+      export_dir=$(cd "$export_dir" && pwd)
+      ;;
     --) shift; break ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     -*) echo "fresh-root: unknown option $1" >&2; exit 2 ;;
@@ -43,12 +56,12 @@ while (($#)); do
   shift
 done
 if (($# == 0)); then
-  echo "usage: scripts/fresh-root.sh [--keep] [--refresh] [--] COMMAND [ARGS...]" >&2
+  echo "usage: scripts/fresh-root.sh [--keep] [--refresh] [--export=DIR] [--] COMMAND [ARGS...]" >&2
   exit 2
 fi
 if [[ $(id -u) -ne 0 ]]; then
-  exec sudo --preserve-env=PLENUM_FRESH_ROOT_CACHE,PLENUM_FRESH_ROOT_WORKDIR "$0" \
-    $( ((keep)) && echo --keep) $( ((refresh)) && echo --refresh) -- "$@"
+  exec sudo --preserve-env=PLENUM_FRESH_ROOT_CACHE,PLENUM_FRESH_ROOT_WORKDIR,PLENUM_FRESH_ROOT_SOURCE "$0" \
+    $( ((keep)) && echo --keep) $( ((refresh)) && echo --refresh) ${export_dir:+"--export=$export_dir"} -- "$@"
 fi
 
 say() { echo "fresh-root: $(date -u +%H:%M:%S) $*"; }
@@ -152,8 +165,27 @@ if compgen -G '/usr/local/share/ca-certificates/*' >/dev/null; then
   cp -a /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
 fi
 
-git clone --quiet --no-hardlinks "$repo" "$root/root/plenum"
-say "clone of $(git -C "$repo" rev-parse --short HEAD) at /root/plenum; running: $*"
+if [[ -n "${PLENUM_FRESH_ROOT_SOURCE:-}" ]]; then
+  source_dir=$(cd "$PLENUM_FRESH_ROOT_SOURCE" && pwd)
+  mkdir -p "$root/root/plenum"
+  # What a commit of the work tree would hold (a file deleted but not yet
+  # committed is listed and skipped); from a directory that is no git work
+  # tree, everything but what builds and npm leave.
+  if git -C "$source_dir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git -C "$source_dir" ls-files -z -co --exclude-standard |
+      tar -C "$source_dir" --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -C "$root/root/plenum" -xf -
+  else
+    tar -C "$source_dir" --exclude='./build*' --exclude=node_modules --exclude=./data --exclude=./recordings \
+      -cf - . | tar -C "$root/root/plenum" -xf -
+  fi
+  say "copy of the work tree $source_dir at /root/plenum (PLENUM_FRESH_ROOT_SOURCE); running: $*"
+else
+  git clone --quiet --no-hardlinks "$repo" "$root/root/plenum"
+  say "clone of $(git -C "$repo" rev-parse --short HEAD) at /root/plenum; running: $*"
+fi
+if [[ -n "$export_dir" ]]; then
+  mkdir -p "$root/export"
+fi
 
 # Only PLENUM_* settings cross into the root; the rest of the environment is
 # what a root login on a new machine has.
@@ -166,13 +198,14 @@ done < <(env)
 status=0
 unshare --mount --propagation private --pid --fork --kill-child -- bash -c '
   set -euo pipefail
-  root=$1; shift
+  root=$1 export_dir=$2; shift 2
   mount -t proc proc "$root/proc"
   for fs in /dev /dev/pts /dev/shm /sys; do
     mkdir -p "$root$fs"
     mount --bind "$fs" "$root$fs"
   done
+  if [[ -n "$export_dir" ]]; then mount --bind "$export_dir" "$root/export"; fi
   exec chroot "$root" /usr/bin/env -i "$@"
-' fresh-root "$root" "${environment[@]}" bash -c 'cd /root/plenum && exec "$@"' command "$@" || status=$?
+' fresh-root "$root" "$export_dir" "${environment[@]}" bash -c 'cd /root/plenum && exec "$@"' command "$@" || status=$?
 say "command exited with status $status"
 exit "$status"

@@ -128,6 +128,7 @@ struct ParticipantReport {
   std::vector<ConnectionTimeline::Entry> timeline;
   std::uint64_t timelineDropped = 0;
   MediaRates rates;  // over the last few seconds; zeros once left
+  MediaLoss loss;    // since the connection began; zeros once left
 };
 
 struct ServerStats {

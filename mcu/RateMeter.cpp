@@ -1,5 +1,7 @@
 #include "mcu/RateMeter.hpp"
 
+#include <algorithm>
+
 namespace plenum::mcu {
 namespace {
 
@@ -11,6 +13,16 @@ StreamRate RateOf(const StreamTotals& from, const StreamTotals& to, double secon
 }
 
 }  // namespace
+
+MediaLoss LossOf(const MediaTotals& totals) {
+  const auto percent = [](std::uint64_t lost, std::uint64_t of) {
+    return of == 0 ? 0.0 : 100.0 * static_cast<double>(std::min(lost, of)) / static_cast<double>(of);
+  };
+  const std::uint64_t received = totals.audioIn.packets + totals.videoIn.packets;
+  const std::uint64_t sent = totals.audioOut.packets + totals.videoOut.packets;
+  return MediaLoss{{totals.lostIn, percent(totals.lostIn, totals.lostIn + received)},
+                   {totals.lostOut, percent(totals.lostOut, sent)}};
+}
 
 void RateMeter::Sample(Clock::time_point at, const MediaTotals& totals) {
   samples_.push_back(Point{at, totals});

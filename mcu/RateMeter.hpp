@@ -18,7 +18,22 @@ struct StreamTotals {
 struct MediaTotals {
   StreamTotals audioIn, videoIn;    // from the participant
   StreamTotals audioOut, videoOut;  // to the participant
+  std::uint64_t lostIn = 0;         // packets lost from the participant (RTCP: our reports)
+  std::uint64_t lostOut = 0;        // packets lost to the participant (RTCP: its reports)
 };
+
+// Packets lost each way since the connection began, and their share of
+// what was sent: lost / (lost + received) coming in, lost / sent going out
+// (what we sent includes resent packets, so a lossy link with NACK reads a
+// little low). Report blocks come every second or few, so these lag by that.
+struct DirectionLoss {
+  std::uint64_t packets = 0;
+  double percent = 0;
+};
+struct MediaLoss {
+  DirectionLoss in, out;
+};
+MediaLoss LossOf(const MediaTotals& totals);
 
 struct StreamRate {
   double packetsPerSecond = 0;

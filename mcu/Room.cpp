@@ -445,14 +445,17 @@ MediaTotals Room::Totals(const std::string& participant) const {
   if (!counts) return {};
   const auto totals = [](const mixer::ParticipantCounts::Totals& t) { return StreamTotals{t.packets, t.bytes}; };
   return MediaTotals{totals(counts->audioIn), totals(counts->videoIn), totals(counts->audioOut),
-                     totals(counts->videoOut)};
+                     totals(counts->videoOut), counts->lostIn, counts->lostOut};
 }
 
 std::optional<ParticipantReport> Room::Report(const std::string& participant) const {
   const Member* member = Find(participant);
   if (!member) return std::nullopt;
-  const MediaRates rates = member->record->rates().Rates(RateMeter::Clock::now(), Totals(participant));
-  return member->record->Report(member->info, rates);
+  const MediaTotals totals = Totals(participant);
+  const MediaRates rates = member->record->rates().Rates(RateMeter::Clock::now(), totals);
+  ParticipantReport report = member->record->Report(member->info, rates);
+  report.loss = LossOf(totals);
+  return report;
 }
 
 void Room::SampleRates() {

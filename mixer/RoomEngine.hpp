@@ -29,6 +29,8 @@ struct ParticipantCounts {
     uint64_t bytes = 0;
   };
   Totals audioIn, videoIn, audioOut, videoOut;
+  uint64_t lostIn = 0;   // packets lost from the participant to us
+  uint64_t lostOut = 0;  // packets the participant reports lost of ours
 };
 
 // The candidate pair a connection runs over: kinds and protocols only,

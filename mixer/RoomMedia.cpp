@@ -533,8 +533,9 @@ void RoomMedia::OnRtcp(Endpoint& endpoint, uint8_t* data, size_t length) {
 
 void RoomMedia::CountOurReport(Endpoint& endpoint) {
   for (const transport::RtcpReportBlock& block : endpoint.rtcp->LastReportBlocks()) {
-    counters_.packetsLost[MediaMetrics::kIn].Add(
-        endpoint.lossIn.Increase(block.ssrc, block.cumulativeLost, block.highestSequence));
+    const uint64_t lost = endpoint.lossIn.Increase(block.ssrc, block.cumulativeLost, block.highestSequence);
+    counters_.packetsLost[MediaMetrics::kIn].Add(lost);
+    if (endpoint.traffic && lost) endpoint.traffic->lostIn.fetch_add(lost, std::memory_order_relaxed);
     if (const transport::ReceiveStatistics* stream = endpoint.rtcp->Incoming(block.ssrc); stream && stream->ClockRate())
       metrics_.Jitter(MediaMetrics::kIn).Observe(static_cast<double>(block.jitter) / stream->ClockRate());
   }
@@ -556,8 +557,9 @@ void RoomMedia::CountTheirReport(Endpoint& endpoint) {
     if (!stream || !stream->ClockRate()) continue;
     if (std::find(seen.begin(), seen.begin() + seenCount, block.ssrc) != seen.begin() + seenCount) continue;
     if (seenCount < seen.size()) seen[seenCount++] = block.ssrc;
-    counters_.packetsLost[MediaMetrics::kOut].Add(
-        endpoint.lossOut.Increase(block.ssrc, block.cumulativeLost, block.highestSequence));
+    const uint64_t lost = endpoint.lossOut.Increase(block.ssrc, block.cumulativeLost, block.highestSequence);
+    counters_.packetsLost[MediaMetrics::kOut].Add(lost);
+    if (endpoint.traffic && lost) endpoint.traffic->lostOut.fetch_add(lost, std::memory_order_relaxed);
     metrics_.Jitter(MediaMetrics::kOut).Observe(static_cast<double>(block.jitter) / stream->ClockRate());
   }
 }

@@ -79,6 +79,9 @@ class RoomMedia : private AudioEngine::Listener, private RoomVideo::Listener {
       }
     };
     Stream audioIn, videoIn, audioOut, videoOut;
+    // Packets lost on the way from the participant (our report blocks) and
+    // to it (its report blocks about our streams), as CumulativeLoss counts.
+    std::atomic<uint64_t> lostIn{0}, lostOut{0};
   };
 
   struct VideoCounters {

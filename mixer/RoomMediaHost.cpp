@@ -342,8 +342,12 @@ std::optional<ParticipantCounts> RoomMediaHost::Counts(const std::string& partic
     return ParticipantCounts::Totals{stream.packets.load(std::memory_order_relaxed),
                                      stream.bytes.load(std::memory_order_relaxed)};
   };
-  return ParticipantCounts{totals(traffic.audioIn), totals(traffic.videoIn), totals(traffic.audioOut),
-                           totals(traffic.videoOut)};
+  return ParticipantCounts{totals(traffic.audioIn),
+                           totals(traffic.videoIn),
+                           totals(traffic.audioOut),
+                           totals(traffic.videoOut),
+                           traffic.lostIn.load(std::memory_order_relaxed),
+                           traffic.lostOut.load(std::memory_order_relaxed)};
 }
 
 }  // namespace plenum::mixer

@@ -147,6 +147,16 @@ Object ParticipantReportToJson(const mcu::ParticipantReport& report) {
   rates.set("audioOut", RateToJson(report.rates.audioOut));
   rates.set("videoOut", RateToJson(report.rates.videoOut));
   object.set("rates", rates);
+  const auto lossToJson = [](const mcu::DirectionLoss& loss) {
+    Object object;
+    object.set("packets", loss.packets);
+    object.set("percent", std::round(loss.percent * 10.0) / 10.0);
+    return object;
+  };
+  Object loss;
+  loss.set("in", lossToJson(report.loss.in));
+  loss.set("out", lossToJson(report.loss.out));
+  object.set("loss", loss);
   return object;
 }
 

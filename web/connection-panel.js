@@ -235,6 +235,20 @@ export class ConnectionPanel {
       row.append(cell('td', percent(lost)));
       return row;
     });
+    // The server's own count since the connection began, from the RTCP
+    // reports both ways: the figure an administrator sees in the API.
+    const serverLoss = this.report?.loss;
+    for (const [label, lost] of [
+      ['All from you, server\u2019s count since the start', serverLoss?.in],
+      ['All to you, server\u2019s count since the start', serverLoss?.out],
+    ]) {
+      const row = document.createElement('tr');
+      row.append(cell('th', label, { scope: 'row' }));
+      row.append(cell('td', '\u2013'));
+      row.append(cell('td', '\u2013'));
+      row.append(cell('td', lost ? `${lost.packets} packets, ${percent(lost.percent)}` : '\u2013'));
+      rows.push(row);
+    }
     this.ui.rates.replaceChildren(...rows);
   }
 

@@ -36,6 +36,9 @@
 // nothing (`--queue-bypass`: with nobody listening on the queue, packets
 // pass).
 
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
 #include "support/E2eExpectations.hpp"
 #include "support/NfqueueRules.hpp"
 #include "support/PacketImpairer.hpp"
@@ -194,7 +197,8 @@ class ImpairmentTest : public ServerTest {
       participants_.push_back(Participant(options));
       raw.push_back(participants_.back().get());
     }
-    ASSERT_TRUE(AllConnect(raw, UniqueRoom("impairment"), 20s)) << Context();
+    room_ = UniqueRoom("impairment");
+    ASSERT_TRUE(AllConnect(raw, room_, 20s)) << Context();
     for (std::size_t i = 0; i < raw.size(); ++i) {
       ASSERT_TRUE(raw[i]->Received().WaitForMoreAudio(2 * kOneSecond, 15s)) << raw[i]->Describe(true) << Context();
       ASSERT_TRUE(raw[i]->Received().WaitUntil([&] { return HearsOthers(i, 20.0) && SeesOthers(i); }, 15s))
@@ -292,8 +296,22 @@ class ImpairmentTest : public ServerTest {
     std::fflush(stdout);
   }
 
+  // Each way, the packets the participant's connection report says were
+  // lost (GET .../participants/{id}: "loss").
+  std::pair<double, double> ReportedLoss(std::size_t i) {
+    const HttpResult got = Server().Get("/api/v1/rooms/" + room_ + "/participants/" + P(i).Id());
+    EXPECT_EQ(got.status, 200) << got.Describe();
+    if (got.status != 200) return {-1, -1};
+    const auto report = Poco::JSON::Parser().parse(got.body).extract<Poco::JSON::Object::Ptr>();
+    const auto loss = report->getObject("loss");
+    EXPECT_TRUE(loss) << got.body;
+    if (!loss) return {-1, -1};
+    return {loss->getObject("in")->getValue<double>("packets"), loss->getObject("out")->getValue<double>("packets")};
+  }
+
   std::vector<Sender> senders_;
   std::vector<std::unique_ptr<RoomParticipant>> participants_;
+  std::string room_;
 };
 
 TEST_F(ImpairmentTest, ALossyParticipantKeepsTheRoomAndCostsTheOthersNothing) {
@@ -490,6 +508,22 @@ TEST_F(ImpairmentTest, ALossyParticipantKeepsTheRoomAndCostsTheOthersNothing) {
   EXPECT_GE(lostOut, 0.01 * lossTo.packets) << "plenum_media_packets_lost_total{direction=\"out\"}";
   EXPECT_LE(lostIn, 1.1 * droppedFrom + 20) << "more lost in than the impairer dropped";
   EXPECT_LE(lostOut, 1.1 * droppedTo + 20) << "more lost out than the impairer dropped";
+
+  // L's own connection report carries the same loss (its share of the
+  // totals: since its start, a little more than the window above), and the
+  // clean ones' report none.
+  const auto [reportedIn, reportedOut] = ReportedLoss(L);
+  std::printf("L's report: lost in %.0f, out %.0f\n", reportedIn, reportedOut);
+  EXPECT_GE(reportedIn, lostIn) << "L's report: loss in";
+  EXPECT_GE(reportedOut, lostOut) << "L's report: loss out";
+  EXPECT_LE(reportedIn, 1.1 * lossAfter.fromAddress.dropped + 20) << "L's report: more lost in than dropped";
+  EXPECT_LE(reportedOut, 1.1 * lossAfter.toAddress.dropped + 20) << "L's report: more lost out than dropped";
+  for (std::size_t i = 0; i < participants_.size(); ++i) {
+    if (i == L) continue;
+    const auto [cleanIn, cleanOut] = ReportedLoss(i);
+    EXPECT_EQ(cleanIn, 0) << senders_[i].name << "'s report: loss in on a clean link";
+    EXPECT_EQ(cleanOut, 0) << senders_[i].name << "'s report: loss out on a clean link";
+  }
 
   // The impairer kept up, and every packet it saw was queued by the rules.
   const PacketImpairer::Stats final = impairer->GetStats();

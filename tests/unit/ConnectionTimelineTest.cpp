@@ -247,6 +247,7 @@ TEST(ParticipantReportJson, CarriesTheRoomsParticipantFieldsTimelineAndRates) {
   report.timeline = timeline.entries();
   report.timelineDropped = 3;
   report.rates.audioIn = {49.96, 38.44};
+  report.loss.in = {12, 2.54};
 
   // As a client reads it.
   std::ostringstream text;
@@ -280,6 +281,35 @@ TEST(ParticipantReportJson, CarriesTheRoomsParticipantFieldsTimelineAndRates) {
   }
   EXPECT_DOUBLE_EQ(rates->getObject("audioIn")->getValue<double>("packetsPerSecond"), 50.0);
   EXPECT_DOUBLE_EQ(rates->getObject("audioIn")->getValue<double>("kbps"), 38.4);
+  const auto loss = json.getObject("loss");
+  ASSERT_TRUE(loss);
+  EXPECT_EQ(loss->getObject("in")->getValue<int>("packets"), 12);
+  EXPECT_DOUBLE_EQ(loss->getObject("in")->getValue<double>("percent"), 2.5);
+  EXPECT_EQ(loss->getObject("out")->getValue<int>("packets"), 0);
+  EXPECT_DOUBLE_EQ(loss->getObject("out")->getValue<double>("percent"), 0.0);
+}
+
+TEST(MediaLoss, EachWayAShareOfWhatWasSentThatWay) {
+  mcu::MediaTotals totals;
+  totals.audioIn = {900, 0};
+  totals.videoIn = {50, 0};
+  totals.lostIn = 50;  // of 1000 sent to us: 900 + 50 arrived
+  totals.audioOut = {400, 0};
+  totals.videoOut = {400, 0};
+  totals.lostOut = 8;  // of 800 we sent
+  const mcu::MediaLoss loss = mcu::LossOf(totals);
+  EXPECT_EQ(loss.in.packets, 50u);
+  EXPECT_DOUBLE_EQ(loss.in.percent, 5.0);
+  EXPECT_EQ(loss.out.packets, 8u);
+  EXPECT_DOUBLE_EQ(loss.out.percent, 1.0);
+  // Nothing sent yet, or a report that counts more than we sent: no
+  // division by zero, never above 100 %.
+  EXPECT_DOUBLE_EQ(mcu::LossOf({}).in.percent, 0.0);
+  mcu::MediaTotals odd;
+  odd.lostOut = 5;
+  EXPECT_DOUBLE_EQ(mcu::LossOf(odd).out.percent, 0.0);
+  odd.audioOut = {2, 0};
+  EXPECT_DOUBLE_EQ(mcu::LossOf(odd).out.percent, 100.0);
 }
 
 }  // namespace

@@ -18,7 +18,8 @@
 # of it, and the copy is deleted afterwards (--keep leaves it, for a look).
 #
 # The command runs in a mount and PID namespace of its own: /proc is that
-# namespace's, /dev, /dev/pts, /dev/shm and /sys are bound from this machine,
+# namespace's, /dev, /dev/pts, /dev/shm and /sys (with its submounts: the
+# cgroup file systems) are bound from this machine,
 # and everything the command started is killed and unmounted when it ends.
 # The clone is committed HEAD: uncommitted changes are not in it. For a
 # developer's own run of uncommitted work, PLENUM_FRESH_ROOT_SOURCE=DIR
@@ -200,10 +201,15 @@ unshare --mount --propagation private --pid --fork --kill-child -- bash -c '
   set -euo pipefail
   root=$1 export_dir=$2; shift 2
   mount -t proc proc "$root/proc"
-  for fs in /dev /dev/pts /dev/shm /sys; do
+  for fs in /dev /dev/pts /dev/shm; do
     mkdir -p "$root$fs"
     mount --bind "$fs" "$root$fs"
   done
+  # With what is mounted below it: a booted machine has its cgroup file
+  # systems at /sys/fs/cgroup, and systemd-journald (e2e-journal) will not
+  # start without them ("Failed to acquire cgroup root path").
+  mkdir -p "$root/sys"
+  mount --rbind /sys "$root/sys"
   if [[ -n "$export_dir" ]]; then mount --bind "$export_dir" "$root/export"; fi
   exec chroot "$root" /usr/bin/env -i "$@"
 ' fresh-root "$root" "$export_dir" "${environment[@]}" bash -c 'cd /root/plenum && exec "$@"' command "$@" || status=$?

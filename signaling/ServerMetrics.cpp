@@ -1,6 +1,7 @@
 #include "signaling/ServerMetrics.hpp"
 
 #include <array>
+#include <map>
 #include <string_view>
 
 #include "common/PrometheusText.hpp"
@@ -23,12 +24,6 @@ constexpr std::array<std::string_view, 4> kRecordingStates = {"recording", "fini
 constexpr std::array<std::string_view, 3> kBroadcastKinds = {"rtmp", "srt", "hls"};
 constexpr std::array<std::string_view, 5> kBroadcastStates = {"starting", "live", "retrying", "stopped", "failed"};
 
-template <typename Map, typename Key>
-double CountOf(const Map& map, const Key& key) {
-  auto it = map.find(key);
-  return it == map.end() ? 0 : static_cast<double>(it->second);
-}
-
 void WriteGauges(PrometheusText& out, const mcu::ServerStats& stats) {
   out.Family("plenum_rooms", PrometheusType::kGauge, "Rooms known to the server.");
   out.Sample(static_cast<double>(stats.rooms));
@@ -39,30 +34,20 @@ void WriteGauges(PrometheusText& out, const mcu::ServerStats& stats) {
   out.Family("plenum_sessions", PrometheusType::kGauge, "Open signaling sessions (WebSockets).");
   out.Sample(static_cast<double>(stats.sessions));
 
+  // Every state the API knows is listed, at 0 when no room has it; a state
+  // the lists do not know yet still shows.
+  std::map<std::string, std::size_t> recordings = stats.recordings;
+  for (std::string_view state : kRecordingStates) recordings.try_emplace(std::string(state), 0);
   out.Family("plenum_recordings", PrometheusType::kGauge,
              "Room recordings by state, as the API shows them: the running one, or the last if it failed.");
-  for (std::string_view state : kRecordingStates)
-    out.Sample({{"state", std::string(state)}}, CountOf(stats.recordings, std::string(state)));
-  // A state the list above does not know yet still shows.
-  for (const auto& [state, count] : stats.recordings) {
-    bool known = false;
-    for (std::string_view k : kRecordingStates) known = known || k == state;
-    if (!known) out.Sample({{"state", state}}, static_cast<double>(count));
-  }
+  for (const auto& [state, count] : recordings) out.Sample({{"state", state}}, static_cast<double>(count));
 
+  auto broadcasts = stats.broadcasts;
+  for (std::string_view kind : kBroadcastKinds)
+    for (std::string_view state : kBroadcastStates) broadcasts.try_emplace({std::string(kind), std::string(state)}, 0);
   out.Family("plenum_broadcasts", PrometheusType::kGauge, "Broadcast outputs (RTMP, SRT, HLS) by kind and state.");
-  for (std::string_view kind : kBroadcastKinds) {
-    for (std::string_view state : kBroadcastStates) {
-      out.Sample({{"kind", std::string(kind)}, {"state", std::string(state)}},
-                 CountOf(stats.broadcasts, std::pair{std::string(kind), std::string(state)}));
-    }
-  }
-  for (const auto& [key, count] : stats.broadcasts) {
-    bool known = false;
-    for (std::string_view kind : kBroadcastKinds)
-      for (std::string_view state : kBroadcastStates) known = known || (kind == key.first && state == key.second);
-    if (!known) out.Sample({{"kind", key.first}, {"state", key.second}}, static_cast<double>(count));
-  }
+  for (const auto& [key, count] : broadcasts)
+    out.Sample({{"kind", key.first}, {"state", key.second}}, static_cast<double>(count));
 }
 
 void WriteCounters(PrometheusText& out, const mcu::ServerCounters& counters) {
